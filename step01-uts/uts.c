@@ -1,0 +1,383 @@
+/*
+ * step01-uts: run a command with a hostname of its own.
+ *
+ * clone(2) with CLONE_NEWUTS starts the child in a new UTS namespace
+ * (uts_namespaces(7)): it gets a private copy of the hostname, so its
+ * sethostname(2) changes nothing the host can see.
+ *
+ * The parent and the child talk over a socketpair: the child waits until
+ * the parent has done its part (writing the pid file), and reports back
+ * if its setup or execve(2) fails. The child's end is close-on-exec, so a
+ * successful execve closes it and the parent reads end-of-file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROG "uts"
+
+/* Exit codes, as docker run uses them. */
+enum {
+	EXIT_TOOL = 125,     /* our own error */
+	EXIT_CANNOT_EXEC = 126,
+	EXIT_NOT_FOUND = 127,
+};
+
+/* Docker's default PATH for a container. */
+#define CONTAINER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct config {
+	char **argv;          /* the command and its arguments */
+	const char *hostname; /* -h: the container's hostname, or NULL to keep it */
+	const char *pid_file; /* --pid-file: where the child's host PID goes */
+};
+
+/* What the child needs: the configuration and its end of the socketpair. */
+struct child {
+	const struct config *cfg;
+	int sync_fd;   /* the child's end */
+	int parent_fd; /* the parent's end, which the child closes */
+};
+
+/* What the child sends back when something fails before the command runs. */
+struct report {
+	int exec_failed; /* 1: execve failed, 0: an earlier setup step failed */
+	int err;         /* the errno */
+};
+
+static int debug; /* -D: narrate every kernel operation on stderr */
+
+/* The container's PID, for the signal handler that forwards signals. */
+static volatile sig_atomic_t container_pid;
+
+static char child_stack[1024 * 1024];
+
+/* -D narration: one line per kernel operation, naming its man page. */
+static void narrate(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	fputs("=> ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [OPTIONS] [--] CMD [ARG...]\n"
+		"Run CMD in a new UTS namespace.\n"
+		"\n"
+		"  -h, --hostname NAME   the container's hostname\n"
+		"      --pid-file FILE   write the container's host PID to FILE\n"
+		"  -D, --debug           narrate every kernel operation\n"
+		"      --help            show this help\n",
+		PROG);
+}
+
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+	enum { OPT_PID_FILE = 256, OPT_HELP };
+	static const struct option options[] = {
+		{"hostname", required_argument, NULL, 'h'},
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},
+		{"debug", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	int opt;
+
+	/* '+': stop at the first non-option, so CMD's own options reach CMD. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h:D", options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			cfg->hostname = optarg;
+			break;
+		case OPT_PID_FILE:
+			cfg->pid_file = optarg;
+			break;
+		case 'D':
+			debug = 1;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n",
+				PROG, argv[optind - 1], PROG);
+			return -1;
+		default:
+			fprintf(stderr, "%s: unknown option '%s' (try '%s --help')\n", PROG,
+				argv[optind - 1], PROG);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
+		return -1;
+	}
+	if (cfg->hostname && strlen(cfg->hostname) > HOST_NAME_MAX) {
+		fprintf(stderr, "%s: hostname '%s' is longer than %d bytes\n", PROG,
+			cfg->hostname, HOST_NAME_MAX);
+		return -1;
+	}
+	cfg->argv = &argv[optind];
+	return 0;
+}
+
+/* ---- in the child ---- */
+
+/* Tell the parent what failed, then give up. */
+static int fail(int sync_fd, int exec_failed)
+{
+	struct report r = {.exec_failed = exec_failed, .err = errno};
+
+	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
+		fprintf(stderr, "%s: report to parent: %m\n", PROG);
+	return EXIT_TOOL;
+}
+
+/*
+ * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
+ * dies from now on; reading the go-ahead catches a parent that died before
+ * (its end closes, so read returns 0 - once we have closed our copy of it).
+ */
+static int wait_for_parent(int sync_fd, int parent_fd)
+{
+	char go;
+
+	close(parent_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
+		return -1;
+	}
+	if (read(sync_fd, &go, 1) != 1) {
+		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_hostname(const char *name)
+{
+	if (!name)
+		return 0;
+	if (sethostname(name, strlen(name)) < 0) {
+		fprintf(stderr, "%s: sethostname %s: %m\n", PROG, name);
+		return -1;
+	}
+	narrate("sethostname(\"%s\") = 0 [sethostname(2)]", name);
+	return 0;
+}
+
+/* A clean environment, as docker run gives: not the host's. */
+static int set_environment(void)
+{
+	char host[HOST_NAME_MAX + 1];
+	const char *term = getenv("TERM");
+	int tty = isatty(STDIN_FILENO);
+
+	if (gethostname(host, sizeof(host)) < 0) {
+		fprintf(stderr, "%s: gethostname: %m\n", PROG);
+		return -1;
+	}
+	if (clearenv() != 0 || setenv("PATH", CONTAINER_PATH, 1) < 0 ||
+	    setenv("HOME", "/root", 1) < 0 || setenv("HOSTNAME", host, 1) < 0 ||
+	    (tty && setenv("TERM", term ? term : "xterm", 1) < 0)) {
+		fprintf(stderr, "%s: set environment: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static void explain_exec_error(const char *cmd)
+{
+	if (errno == ENOENT || errno == ENOTDIR)
+		fprintf(stderr, "%s: exec %s: %m (command or its interpreter not found)\n",
+			PROG, cmd);
+	else
+		fprintf(stderr, "%s: exec %s: %m (cannot execute)\n", PROG, cmd);
+}
+
+static int child_main(void *arg)
+{
+	const struct child *c = arg;
+	const struct config *cfg = c->cfg;
+	int sync_fd = c->sync_fd;
+
+	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
+		return EXIT_TOOL;
+	if (set_hostname(cfg->hostname) < 0 || set_environment() < 0)
+		return fail(sync_fd, 0);
+	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->argv[0]);
+	execvp(cfg->argv[0], cfg->argv);
+	explain_exec_error(cfg->argv[0]);
+	return fail(sync_fd, 1);
+}
+
+/* ---- in the parent ---- */
+
+static pid_t start_child(const struct config *cfg, const int sv[2])
+{
+	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0]};
+	int flags = CLONE_NEWUTS | SIGCHLD;
+	pid_t pid;
+
+	/* Without CLONE_VM the child gets a copy of our memory, c included. */
+	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &c);
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone: %m\n", PROG);
+		return -1;
+	}
+	narrate("clone(CLONE_NEWUTS|SIGCHLD) = %d [clone(2)]", pid);
+	return pid;
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (!path)
+		return 0;
+	/* Write then rename(2), so a reader never sees a half-written file. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "%s: pid file name too long\n", PROG);
+		return -1;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
+		return -1;
+	}
+	fprintf(f, "%d\n", pid);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "%s: rename %s to %s: %m\n", PROG, tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (container_pid > 0)
+		kill(container_pid, sig);
+	errno = saved;
+}
+
+/* Docker's sig-proxy: what we receive, the container receives. */
+static int forward_signals(pid_t pid)
+{
+	static const int sigs[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+				   SIGUSR1, SIGUSR2, SIGWINCH};
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+
+	container_pid = pid;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], &sa, NULL) < 0) {
+			fprintf(stderr, "%s: sigaction: %m\n", PROG);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int release_child(int sync_fd)
+{
+	if (write(sync_fd, "g", 1) != 1) {
+		fprintf(stderr, "%s: release child: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After the go-ahead the child either execs (end-of-file here) or reports
+ * a failure. Returns the exit code for a failure, 0 when the command runs.
+ */
+static int read_report(int sync_fd)
+{
+	struct report r;
+	ssize_t n;
+
+	do
+		n = read(sync_fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(r))
+		return 0;
+	if (!r.exec_failed)
+		return EXIT_TOOL;
+	return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
+/* The command's own exit status, or 128+N if signal N killed it. */
+static int wait_for_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %m\n", PROG);
+			return EXIT_TOOL;
+		}
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {0};
+	int sv[2], failed, status = EXIT_TOOL;
+	pid_t child;
+
+	if (parse_args(argc, argv, &cfg) < 0)
+		return EXIT_TOOL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "%s: socketpair: %m\n", PROG);
+		return EXIT_TOOL;
+	}
+	child = start_child(&cfg, sv);
+	close(sv[1]);
+	if (child < 0)
+		goto close_sync;
+	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
+	    release_child(sv[0]) < 0)
+		goto kill_child;
+	failed = read_report(sv[0]);
+	status = wait_for_child(child);
+	if (failed)
+		status = failed;
+	goto close_sync;
+
+kill_child:
+	kill(child, SIGKILL);
+	wait_for_child(child);
+close_sync:
+	close(sv[0]);
+	return status;
+}
