@@ -1,29 +1,26 @@
 #!/usr/bin/env bash
-# tests/run.sh BIN...: test each chapter binary against its own chapter's
-# tests and every earlier chapter's (a chapter keeps all earlier claims).
-# With --last, only the last binary is tested.
+# tests/run.sh BIN...: test each chapter binary (stepNN-*/name) against its
+# own chapter's tests and every earlier chapter's: a chapter keeps all the
+# claims of the chapters before it.
 set -u
 cd "$(dirname "$0")/.."
-only_last=0
-[ "${1:-}" = --last ] && { only_last=1; shift; }
-bins=("$@")
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
 log=$(mktemp -t minidock-test.XXXXXX)
 trap 'rm -f "$log"' EXIT
 failed_runs=0
-for i in "${!bins[@]}"; do
-	[ "$only_last" = 1 ] && [ "$i" -ne $((${#bins[@]} - 1)) ] && continue
-	n=$((i + 1))
+for bin in "$@"; do
+	n=$((10#$(echo "$bin" | sed -n 's/^step\([0-9][0-9]\)-.*/\1/p')))
 	files=()
 	for j in $(seq 1 "$n"); do
 		f=$(printf 'tests/step%02d.bats' "$j")
 		[ -f "$f" ] && files+=("$f")
 	done
-	echo "== chapter $n: ${bins[$i]} against ${files[*]}"
-	STEP_BIN="$PWD/${bins[$i]}" bats --tap "${files[@]}" | tee -a "$log" || failed_runs=$((failed_runs + 1))
+	echo "== chapter $n: $bin against ${files[*]}"
+	STEP_BIN="$PWD/$bin" bats --tap "${files[@]}" | tee -a "$log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || failed_runs=$((failed_runs + 1))
 done
-passed=$(grep -c '^ok ' "$log" | tr -d ' ')
-skipped=$(grep -c '^ok .* # skip' "$log" | tr -d ' ')
-failed=$(grep -c '^not ok ' "$log" | tr -d ' ')
+passed=$(grep -c '^ok ' "$log")
+skipped=$(grep -c '^ok .* # skip' "$log")
+failed=$(grep -c '^not ok ' "$log")
 echo "make test: $((passed - skipped)) passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$failed_runs" -eq 0 ]
