@@ -10,12 +10,19 @@ ALL_STEPS := step01-uts/uts step02-pid/pid step03-mnt/mnt step04-cgroups/cgroups
 	step05-overlay/overlay step06-net/net step07-userns/userns
 STEPS := $(foreach s,$(ALL_STEPS),$(if $(wildcard $(s).c),$(s)))
 
+# Chapter 8 is the complete runtime, one source file per mechanism.
+MINIDOCK_SRC := $(wildcard step08-full/*.c)
+MINIDOCK := $(if $(MINIDOCK_SRC),step08-full/minidock)
+
 .PHONY: all rootfs probe image test test-v2 doctor diff clean clean-net
 
-all: $(STEPS) build/probe
+all: $(STEPS) $(MINIDOCK) build/probe
 
 $(STEPS): %: %.c
 	$(CC) $(CFLAGS) $(DEFS) -o $@ $<
+
+step08-full/minidock: $(MINIDOCK_SRC) $(wildcard step08-full/*.h)
+	$(CC) $(CFLAGS) $(DEFS) -o $@ $(MINIDOCK_SRC)
 
 build/probe: tests/tools/probe.c
 	@mkdir -p build
@@ -31,11 +38,11 @@ build/rootfs/.done: build/probe tests/tools/mkrootfs.sh
 
 # make test: every chapter against its own tests and all earlier chapters'.
 test: all rootfs
-	@bash tests/run.sh $(STEPS)
+	@bash tests/run.sh $(STEPS) $(MINIDOCK)
 
 # make test-step03: chapter 3's binary against chapters 1-3's tests.
 test-step%: all rootfs
-	@bash tests/run.sh $(filter step$*-%,$(STEPS))
+	@bash tests/run.sh $(filter step$*-%,$(STEPS) $(MINIDOCK))
 
 # Chapter 4's tests inside a throwaway cgroup-v2-only VM.
 test-v2: all
