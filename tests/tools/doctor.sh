@@ -1,0 +1,81 @@
+#!/bin/sh
+# make doctor: what this machine can and cannot do for minidock, in plain words.
+# doctor.sh PROBE   (the static probe reports which newer system calls exist)
+probe=${1:-build/probe}
+say() { printf '%-4s %-22s %s\n' "$1" "$2" "$3"; }
+
+# version_ge A B: is dotted version A at least B?
+version_ge() {
+	[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
+}
+
+echo "minidock doctor: Linux >= 5.10, glibc >= 2.31, gcc or clang, run as root"
+[ "$(id -u)" = 0 ] && say ok user "root" ||
+	say warn user "not root: only chapter 7's rootless mode works"
+
+k=$(uname -r | sed 's/[^0-9.].*//')
+version_ge "$k" 5.10 && say ok kernel "$(uname -r)" || say no kernel "$(uname -r) is older than 5.10"
+g=$(ldd --version 2>/dev/null | head -n 1 | grep -o '[0-9.]*$')
+version_ge "${g:-0}" 2.31 && say ok glibc "$g" || say no glibc "${g:-unknown} is older than 2.31"
+cc=$(command -v gcc || command -v clang || true)
+[ -n "$cc" ] && say ok compiler "$cc" || say no compiler "install gcc or clang"
+command -v bats >/dev/null && say ok bats "$(bats --version)" || say no bats "apt-get install bats (for make test)"
+
+for ns in uts pid mnt net ipc user cgroup; do
+	[ -e /proc/self/ns/$ns ] && say ok "namespace $ns" "available" ||
+		say no "namespace $ns" "this kernel has no $ns namespaces"
+done
+
+if [ -x "$probe" ]; then
+	"$probe" syscalls | while IFS== read -r name yes; do
+		[ "$yes" = yes ] && say ok "syscall $name" "available" ||
+			say warn "syscall $name" "missing: minidock falls back to an older call"
+	done
+fi
+
+case $(stat -fc %T /sys/fs/cgroup 2>/dev/null) in
+cgroup2fs) mode=v2 ;;
+tmpfs) [ -d /sys/fs/cgroup/unified ] && mode=hybrid || mode=v1 ;;
+*) mode=none ;;
+esac
+say ok "cgroup mode" "$mode"
+for c in cpu cpuacct memory pids devices freezer; do
+	where=$(awk -v c="$c" '$9 == "cgroup" && ("," $NF ",") ~ ("," c ",") { print $5 }' /proc/self/mountinfo | head -n 1)
+	[ -z "$where" ] && [ -f /sys/fs/cgroup/cgroup.controllers ] &&
+		grep -qw "$c" /sys/fs/cgroup/cgroup.controllers && where="/sys/fs/cgroup (v2)"
+	[ -n "$where" ] && say ok "controller $c" "$where" ||
+		say warn "controller $c" "not mounted: the options that need it are refused"
+done
+grep -qw overlay /proc/filesystems && say ok overlayfs "available" ||
+	say no overlayfs "not in /proc/filesystems (modprobe overlay)"
+
+# veth and bridge: try them in a throwaway network namespace.
+if unshare -n sh -c 'ip link add mdkdoc0 type veth peer name mdkdoc1 &&
+		ip link add mdkdocbr type bridge' 2>/dev/null; then
+	say ok "veth and bridge" "available"
+else
+	say no "veth and bridge" "cannot create them: chapter 6's bridge network will fail"
+fi
+if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
+	say warn br_netfilter "loaded: bridged traffic goes through iptables (bridge-nf-call-iptables=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables))"
+	if command -v iptables >/dev/null && iptables -S FORWARD 2>/dev/null | grep -q '^-P FORWARD DROP'; then
+		say warn "FORWARD policy" "DROP: container-to-container traffic on the bridge is blocked"
+	fi
+else
+	say ok br_netfilter "not loaded: bridged traffic is not filtered"
+fi
+
+uns=$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)
+max=$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)
+aa=$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)
+if [ "$uns" = 1 ] && [ "$max" -gt 0 ] && [ "$aa" = 0 ]; then
+	say ok "user namespaces" "unprivileged users may create them (max $max)"
+else
+	say warn "user namespaces" "restricted: unprivileged_userns_clone=$uns max_user_namespaces=$max apparmor_restrict_unprivileged_userns=$aa (rootless runs fail)"
+fi
+
+if [ -e /.dockerenv ] || [ -e /run/.containerenv ]; then
+	say warn "inside a container" "yes: nesting needs a privileged outer container"
+else
+	say ok "inside a container" "no"
+fi
