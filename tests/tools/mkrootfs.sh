@@ -3,7 +3,7 @@
 #
 # From a static busybox when the host has one (an ELF with no interpreter),
 # otherwise from the host's own binaries plus the shared libraries ldd names.
-# Either way the static probe goes in as /bin/probe.
+# Either way the static probe goes in as /bin/probe. BUSYBOX=PATH picks a busybox.
 set -eu
 dir=$1
 probe=$(realpath "$2")
@@ -31,7 +31,7 @@ find_bin() {
 
 is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'; }
 
-bb=$(find_bin busybox)
+bb=${BUSYBOX:-$(find_bin busybox)}
 if [ -n "$bb" ] && is_static "$bb"; then
 	echo "mkrootfs: using static busybox $bb"
 	cp "$bb" bin/busybox

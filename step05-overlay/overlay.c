@@ -1,0 +1,711 @@
+/*
+ * step05-overlay: the root filesystem is made of image layers.
+ *
+ * clone(2) with CLONE_NEWUTS starts the child in a new UTS namespace
+ * (uts_namespaces(7)): it gets a private copy of the hostname, so its
+ * sethostname(2) changes nothing the host can see. CLONE_NEWPID puts it in
+ * a new PID namespace (pid_namespaces(7)) as its PID 1, with the duties of
+ * an init: reaping orphans, and living with the kernel's signal rules for
+ * PID 1. --init runs a tiny init as PID 1 that does both for the command.
+ * CLONE_NEWNS gives it a copy of the mount table (mount_namespaces(7)),
+ * which it makes private, then fills a root filesystem with /proc, /dev
+ * and /sys and moves into it with pivot_root(2).
+ *
+ * With --layer, that root filesystem is an overlay (the kernel's
+ * Documentation/filesystems/overlayfs.rst): read-only image layers stacked
+ * under a writable layer of the run's own, kept in its state directory
+ * (/run/minidock/<id>/) and removed when the container exits. The child
+ * mounts it in its own mount namespace, so the host never sees it.
+ * --import turns a directory or a tarball into a layer, refusing any entry
+ * that would land outside it.
+ *
+ * The parent and the child talk over a socketpair: the child waits until
+ * the parent has done its part (writing the pid file), and reports back
+ * if its setup or execve(2) fails. The child's end is close-on-exec, so a
+ * successful execve closes it and the parent reads end-of-file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROG "overlay"
+
+/* make passes the absolute path of build/rootfs. */
+#ifndef DEFAULT_ROOTFS
+#define DEFAULT_ROOTFS "/var/lib/minidock/rootfs"
+#endif
+
+/* Exit codes, as docker run uses them. */
+enum {
+	EXIT_TOOL = 125,     /* our own error */
+	EXIT_CANNOT_EXEC = 126,
+	EXIT_NOT_FOUND = 127,
+};
+
+/* Docker's default PATH for a container. */
+#define CONTAINER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct config {
+	char **argv;          /* the command and its arguments */
+	const char *hostname; /* -h: the container's hostname, or NULL to keep it */
+	const char *pid_file; /* --pid-file: where the child's host PID goes */
+	int init;             /* --init: a tiny init runs as PID 1 and forks CMD */
+	char rootfs[PATH_MAX]; /* -r: the container's root, an absolute path */
+	int use_chroot;       /* --chroot: the lesson's weak version of pivot_root */
+	int skip_rprivate;    /* --skip-rprivate: the lesson's bug, left in on purpose */
+};
+
+/* What the child needs: the configuration and its end of the socketpair. */
+struct child {
+	const struct config *cfg;
+	int sync_fd;   /* the child's end */
+	int parent_fd; /* the parent's end, which the child closes */
+};
+
+/* What the child sends back when something fails before the command runs. */
+struct report {
+	int exec_failed; /* 1: execve failed, 0: an earlier setup step failed */
+	int err;         /* the errno */
+};
+
+static int debug; /* -D: narrate every kernel operation on stderr */
+
+/* The signals a foreground run passes on to the container (Docker's sig-proxy). */
+static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+					SIGUSR1, SIGUSR2, SIGWINCH};
+#define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
+
+/* The container's PID, for the signal handler that forwards signals. */
+static volatile sig_atomic_t container_pid;
+
+static char child_stack[1024 * 1024];
+
+/* -D narration: one line per kernel operation, naming its man page. */
+static void narrate(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	fputs("=> ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [OPTIONS] [--] CMD [ARG...]\n"
+		"Run CMD in new UTS, PID and mount namespaces, inside a root filesystem.\n"
+		"\n"
+		"  -h, --hostname NAME   the container's hostname\n"
+		"      --pid-file FILE   write the container's host PID to FILE\n"
+		"      --init            run a tiny init as PID 1 that reaps and forwards signals\n"
+		"  -r, --rootfs DIR      the container's root filesystem (default %s)\n"
+		"      --chroot          lesson only: chroot(2) instead of pivot_root(2)\n"
+		"      --skip-rprivate   lesson only: leave mount propagation as the host has it\n"
+		"  -D, --debug           narrate every kernel operation\n"
+		"      --help            show this help\n",
+		PROG, DEFAULT_ROOTFS);
+}
+
+/* The rootfs must be a directory with something in it; keep its absolute path. */
+static int check_rootfs(const char *dir, char abs[PATH_MAX])
+{
+	struct dirent *d;
+	int empty = 1;
+	DIR *dp;
+
+	if (!realpath(dir, abs)) {
+		fprintf(stderr, "%s: rootfs %s: %m\n", PROG, dir);
+		return -1;
+	}
+	dp = opendir(abs);
+	if (!dp) {
+		fprintf(stderr, "%s: rootfs %s: %m\n", PROG, abs);
+		return -1;
+	}
+	while (empty && (d = readdir(dp)))
+		empty = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ? 1 : 0;
+	closedir(dp);
+	if (empty) {
+		fprintf(stderr, "%s: rootfs %s is empty (try 'make rootfs')\n", PROG, abs);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP };
+	static const struct option options[] = {
+		{"hostname", required_argument, NULL, 'h'},
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},
+		{"init", no_argument, NULL, OPT_INIT},
+		{"rootfs", required_argument, NULL, 'r'},
+		{"chroot", no_argument, NULL, OPT_CHROOT},
+		{"skip-rprivate", no_argument, NULL, OPT_SKIP_RPRIVATE},
+		{"debug", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	const char *rootfs = DEFAULT_ROOTFS;
+	int opt;
+
+	/* '+': stop at the first non-option, so CMD's own options reach CMD. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h:r:D", options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			cfg->hostname = optarg;
+			break;
+		case OPT_PID_FILE:
+			cfg->pid_file = optarg;
+			break;
+		case OPT_INIT:
+			cfg->init = 1;
+			break;
+		case 'r':
+			rootfs = optarg;
+			break;
+		case OPT_CHROOT:
+			cfg->use_chroot = 1;
+			break;
+		case OPT_SKIP_RPRIVATE:
+			cfg->skip_rprivate = 1;
+			break;
+		case 'D':
+			debug = 1;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n",
+				PROG, argv[optind - 1], PROG);
+			return -1;
+		default:
+			fprintf(stderr, "%s: unknown option '%s' (try '%s --help')\n", PROG,
+				argv[optind - 1], PROG);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
+		return -1;
+	}
+	if (cfg->hostname && strlen(cfg->hostname) > HOST_NAME_MAX) {
+		fprintf(stderr, "%s: hostname '%s' is longer than %d bytes\n", PROG,
+			cfg->hostname, HOST_NAME_MAX);
+		return -1;
+	}
+	cfg->argv = &argv[optind];
+	return check_rootfs(rootfs, cfg->rootfs);
+}
+
+/* ---- in the child ---- */
+
+/* Tell the parent what failed, then give up. */
+static int fail(int sync_fd, int exec_failed)
+{
+	struct report r = {.exec_failed = exec_failed, .err = errno};
+
+	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
+		fprintf(stderr, "%s: report to parent: %m\n", PROG);
+	return EXIT_TOOL;
+}
+
+/*
+ * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
+ * dies from now on; reading the go-ahead catches a parent that died before
+ * (its end closes, so read returns 0 - once we have closed our copy of it).
+ */
+static int wait_for_parent(int sync_fd, int parent_fd)
+{
+	char go;
+
+	close(parent_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
+		return -1;
+	}
+	if (read(sync_fd, &go, 1) != 1) {
+		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_hostname(const char *name)
+{
+	if (!name)
+		return 0;
+	if (sethostname(name, strlen(name)) < 0) {
+		fprintf(stderr, "%s: sethostname %s: %m\n", PROG, name);
+		return -1;
+	}
+	narrate("sethostname(\"%s\") = 0 [sethostname(2)]", name);
+	return 0;
+}
+
+/* mount(2), narrated; flag_names spells out flags for the narration. */
+static int mount_fs(const char *src, const char *target, const char *type,
+		    unsigned long flags, const char *flag_names, const char *data)
+{
+	if (mount(src, target, type, flags, data) < 0) {
+		fprintf(stderr, "%s: mount %s on %s: %m\n", PROG, type ? type : src, target);
+		return -1;
+	}
+	narrate("mount(\"%s\", \"%s\", %s, %s, \"%s\") = 0 [mount(2)]", src ? src : "none",
+		target, type ? type : "NULL", flag_names, data ? data : "");
+	return 0;
+}
+
+/*
+ * Our copy of the mount table still shares propagation with the host's
+ * wherever the host marked a mount shared (systemd marks / so): anything
+ * we mount would appear on the host too. Make every mount private first.
+ */
+static int make_mounts_private(const struct config *cfg)
+{
+	if (cfg->skip_rprivate) {
+		narrate("skipping mount(\"/\", MS_REC|MS_PRIVATE): our mounts may reach the host");
+		return 0;
+	}
+	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, "MS_REC|MS_PRIVATE", NULL);
+}
+
+/*
+ * pivot_root(2) needs the new root to be a mount point: bind the rootfs
+ * onto itself, then work inside it so the paths below are relative.
+ */
+static int bind_rootfs(const char *rootfs)
+{
+	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, "MS_BIND|MS_REC", NULL) < 0)
+		return -1;
+	if (chdir(rootfs) < 0) {
+		fprintf(stderr, "%s: chdir %s: %m\n", PROG, rootfs);
+		return -1;
+	}
+	return 0;
+}
+
+/* mknod(2) ignores the umask only if we chmod afterwards. */
+static int make_device(const char *path, unsigned int major, unsigned int minor)
+{
+	if (mknod(path, S_IFCHR | 0666, makedev(major, minor)) < 0 || chmod(path, 0666) < 0) {
+		fprintf(stderr, "%s: mknod %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("mknod(\"%s\", S_IFCHR|0666, %u:%u) = 0 [mknod(2)]", path, major, minor);
+	return 0;
+}
+
+static int make_link(const char *target, const char *path)
+{
+	if (symlink(target, path) < 0) {
+		fprintf(stderr, "%s: symlink %s -> %s: %m\n", PROG, path, target);
+		return -1;
+	}
+	return 0;
+}
+
+static int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A fresh /dev on a tmpfs holding only the harmless devices, a private
+ * devpts instance for terminals (newinstance: not the host's ptys) and
+ * a tmpfs for POSIX shared memory; never the host's /dev.
+ */
+static int mount_dev(void)
+{
+	static const struct {
+		const char *name;
+		unsigned int major, minor;
+	} devices[] = {
+		{"dev/null", 1, 3},    {"dev/zero", 1, 5},    {"dev/full", 1, 7},
+		{"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
+	};
+	static const char *const links[][2] = {
+		{"pts/ptmx", "dev/ptmx"},           {"/proc/self/fd", "dev/fd"},
+		{"/proc/self/fd/0", "dev/stdin"},   {"/proc/self/fd/1", "dev/stdout"},
+		{"/proc/self/fd/2", "dev/stderr"},
+	};
+
+	if (make_dir("dev", 0755) < 0 ||
+	    mount_fs("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+		     "MS_NOSUID|MS_STRICTATIME", "mode=755,size=65536k") < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (make_device(devices[i].name, devices[i].major, devices[i].minor) < 0)
+			return -1;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (make_link(links[i][0], links[i][1]) < 0)
+			return -1;
+	if (make_dir("dev/pts", 0755) < 0 ||
+	    mount_fs("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "MS_NOSUID|MS_NOEXEC", "newinstance,ptmxmode=0666,mode=0620") < 0)
+		return -1;
+	if (make_dir("dev/shm", 01777) < 0 ||
+	    mount_fs("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", "mode=1777,size=65536k") < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * /proc for our PID namespace (so ps sees only our processes), and /sys
+ * read-only: the host's devices are described there, not ours to change.
+ */
+static int mount_proc_and_sys(void)
+{
+	if (make_dir("proc", 0555) < 0 ||
+	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+		return -1;
+	if (make_dir("sys", 0555) < 0 ||
+	    mount_fs("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The lesson's weak version: chroot(2) changes only this process's idea
+ * of "/". The host's tree is still mounted here, and a root process can
+ * climb back out (see the chapter's chroot escape).
+ */
+static int enter_with_chroot(void)
+{
+	if (chroot(".") < 0 || chdir("/") < 0) {
+		fprintf(stderr, "%s: chroot .: %m\n", PROG);
+		return -1;
+	}
+	narrate("chroot(\".\") = 0 [chroot(2)]");
+	return 0;
+}
+
+/*
+ * pivot_root(".", ".") stacks the old root on top of the new one (see
+ * pivot_root(2), NOTES); unmounting "." then detaches the whole host tree
+ * from our namespace, so no path leads back to it.
+ */
+static int enter_with_pivot_root(void)
+{
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		fprintf(stderr, "%s: pivot_root: %m\n", PROG);
+		return -1;
+	}
+	narrate("pivot_root(\".\", \".\") = 0 [pivot_root(2)]");
+	if (umount2(".", MNT_DETACH) < 0) {
+		fprintf(stderr, "%s: umount2 old root: %m\n", PROG);
+		return -1;
+	}
+	narrate("umount2(\".\", MNT_DETACH) = 0 [umount2(2)]");
+	if (chdir("/") < 0) {
+		fprintf(stderr, "%s: chdir /: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static int enter_rootfs(const struct config *cfg)
+{
+	if (make_mounts_private(cfg) < 0 || bind_rootfs(cfg->rootfs) < 0 ||
+	    mount_proc_and_sys() < 0 || mount_dev() < 0)
+		return -1;
+	return cfg->use_chroot ? enter_with_chroot() : enter_with_pivot_root();
+}
+
+/* A clean environment, as docker run gives: not the host's. */
+static int set_environment(void)
+{
+	char host[HOST_NAME_MAX + 1];
+	const char *term = getenv("TERM");
+	int tty = isatty(STDIN_FILENO);
+
+	if (gethostname(host, sizeof(host)) < 0) {
+		fprintf(stderr, "%s: gethostname: %m\n", PROG);
+		return -1;
+	}
+	if (clearenv() != 0 || setenv("PATH", CONTAINER_PATH, 1) < 0 ||
+	    setenv("HOME", "/root", 1) < 0 || setenv("HOSTNAME", host, 1) < 0 ||
+	    (tty && setenv("TERM", term ? term : "xterm", 1) < 0)) {
+		fprintf(stderr, "%s: set environment: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static void explain_exec_error(const char *cmd)
+{
+	if (errno == ENOENT || errno == ENOTDIR)
+		fprintf(stderr, "%s: exec %s: %m (command or its interpreter not found)\n",
+			PROG, cmd);
+	else
+		fprintf(stderr, "%s: exec %s: %m (cannot execute)\n", PROG, cmd);
+}
+
+static int exec_command(const struct config *cfg, int sync_fd)
+{
+	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->argv[0]);
+	execvp(cfg->argv[0], cfg->argv);
+	explain_exec_error(cfg->argv[0]);
+	return fail(sync_fd, 1);
+}
+
+/* Collect every exited child; returns CMD's exit code once CMD is among them. */
+static int reap_children(pid_t cmd)
+{
+	int status, code = -1;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		narrate("waitpid(-1) = %d [waitpid(2)]", pid);
+		if (pid == cmd)
+			code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+						   : WEXITSTATUS(status);
+	}
+	return code;
+}
+
+/*
+ * --init, as PID 1: fork CMD, pass on the forwarded signals, reap every
+ * zombie (orphans are re-parented to PID 1), and exit with CMD's status.
+ * The signals are blocked and taken with sigwaitinfo(2): blocked, they are
+ * queued even though PID 1's default action would drop them.
+ */
+static int run_init(const struct config *cfg, int sync_fd)
+{
+	sigset_t set, old;
+	pid_t cmd;
+	int sig, code;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		sigaddset(&set, forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0) {
+		fprintf(stderr, "%s: sigprocmask: %m\n", PROG);
+		return fail(sync_fd, 0);
+	}
+	cmd = fork();
+	if (cmd < 0) {
+		fprintf(stderr, "%s: fork: %m\n", PROG);
+		return fail(sync_fd, 0);
+	}
+	if (cmd == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		_exit(exec_command(cfg, sync_fd));
+	}
+	narrate("fork() = %d: init is PID %d, CMD is PID %d [fork(2)]", cmd, getpid(), cmd);
+	/* Only CMD's copy of the channel should tell the parent about exec. */
+	close(sync_fd);
+	for (;;) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD) {
+			narrate("kill(%d, %d) [kill(2)]", cmd, sig);
+			kill(cmd, sig);
+			continue;
+		}
+		code = reap_children(cmd);
+		if (code >= 0)
+			return code;
+	}
+}
+
+static int child_main(void *arg)
+{
+	const struct child *c = arg;
+	const struct config *cfg = c->cfg;
+	int sync_fd = c->sync_fd;
+
+	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
+		return EXIT_TOOL;
+	if (set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg) < 0 ||
+	    set_environment() < 0)
+		return fail(sync_fd, 0);
+	if (cfg->init)
+		return run_init(cfg, sync_fd);
+	return exec_command(cfg, sync_fd);
+}
+
+/* ---- in the parent ---- */
+
+static pid_t start_child(const struct config *cfg, const int sv[2])
+{
+	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0]};
+	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	pid_t pid;
+
+	/* Without CLONE_VM the child gets a copy of our memory, c included. */
+	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &c);
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone: %m\n", PROG);
+		return -1;
+	}
+	narrate("clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|SIGCHLD) = %d [clone(2)]", pid);
+	return pid;
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (!path)
+		return 0;
+	/* Write then rename(2), so a reader never sees a half-written file. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "%s: pid file name too long\n", PROG);
+		return -1;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
+		return -1;
+	}
+	fprintf(f, "%d\n", pid);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "%s: rename %s to %s: %m\n", PROG, tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (container_pid > 0)
+		kill(container_pid, sig);
+	errno = saved;
+}
+
+/*
+ * Docker's sig-proxy: what we receive, the container's PID 1 receives.
+ * Without --init that is CMD itself, and the kernel drops any signal that
+ * PID 1 has no handler for, SIGKILL and SIGSTOP excepted.
+ */
+static int forward_signals(pid_t pid)
+{
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+
+	container_pid = pid;
+	for (size_t i = 0; i < N_FORWARDED; i++) {
+		if (sigaction(forwarded_signals[i], &sa, NULL) < 0) {
+			fprintf(stderr, "%s: sigaction: %m\n", PROG);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int release_child(int sync_fd)
+{
+	if (write(sync_fd, "g", 1) != 1) {
+		fprintf(stderr, "%s: release child: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After the go-ahead the child either execs (end-of-file here) or reports
+ * a failure. Returns the exit code for a failure, 0 when the command runs.
+ */
+static int read_report(int sync_fd)
+{
+	struct report r;
+	ssize_t n;
+
+	do
+		n = read(sync_fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(r))
+		return 0;
+	if (!r.exec_failed)
+		return EXIT_TOOL;
+	return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
+/* The command's own exit status, or 128+N if signal N killed it. */
+static int wait_for_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %m\n", PROG);
+			return EXIT_TOOL;
+		}
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {0};
+	int sv[2], failed, status = EXIT_TOOL;
+	pid_t child;
+
+	if (parse_args(argc, argv, &cfg) < 0)
+		return EXIT_TOOL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "%s: socketpair: %m\n", PROG);
+		return EXIT_TOOL;
+	}
+	child = start_child(&cfg, sv);
+	close(sv[1]);
+	if (child < 0)
+		goto close_sync;
+	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
+	    release_child(sv[0]) < 0)
+		goto kill_child;
+	failed = read_report(sv[0]);
+	status = wait_for_child(child);
+	if (failed)
+		status = failed;
+	goto close_sync;
+
+kill_child:
+	kill(child, SIGKILL);
+	wait_for_child(child);
+close_sync:
+	close(sv[0]);
+	return status;
+}
