@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make bench: start-to-exit latency of /bin/true under each runtime, measured
+# interleaved (A B C A B C ...) by tests/tools/bench.c. A benchmark, not a
+# test: it prints figures and judges nothing. ROUNDS and IDLE_MS tune it.
+set -eu
+cd "$(dirname "$0")/../.."
+rounds=${ROUNDS:-50}
+rootfs=$PWD/build/rootfs
+work=$(mktemp -d -t minidock-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+cmds=(true /bin/true
+	:: unshare+chroot unshare -u -p -m -i -n -f chroot "$rootfs" /bin/true)
+if command -v bwrap >/dev/null; then
+	cmds+=(:: "bwrap --unshare-all" bwrap --unshare-all --bind "$rootfs" / --proc /proc
+		--dev /dev /bin/true)
+else
+	echo "bench: no bwrap (apt-get install bubblewrap to compare with it)"
+fi
+for b in step01-uts/uts step02-pid/pid step03-mnt/mnt step04-cgroups/cgroups \
+	step05-overlay/overlay step06-net/net step07-userns/userns; do
+	[ -x "$b" ] || continue
+	case $b in
+	*/uts | */pid) cmds+=(:: "$b" "$b" /bin/true) ;;
+	*/net) cmds+=(:: "$b --network none" "$b" --network none /bin/true
+		:: "$b (bridge)" "$b" --bridge mdkbench0 --subnet 10.254.77.0/24 /bin/true) ;;
+	*) cmds+=(:: "$b" "$b" /bin/true) ;;
+	esac
+done
+if [ -x step08-full/minidock ]; then
+	md="step08-full/minidock --root $work/md"
+	$md import "$rootfs" base >/dev/null
+	cmds+=(:: "minidock run --network none" $md run --rm --network none base /bin/true
+		:: "minidock run (bridge)" $md run --rm base /bin/true)
+fi
+if command -v runc >/dev/null; then
+	mkdir -p "$work/runc"
+	(cd "$work/runc" && runc spec && sed -i "s|\"path\": \"rootfs\"|\"path\": \"$rootfs\"|; s|\"sh\"|\"/bin/true\"|; s|\"terminal\": true|\"terminal\": false|" config.json)
+	cmds+=(:: runc runc run --bundle "$work/runc" mdkbench)
+else
+	echo "bench: no runc (apt-get install runc to compare with it)"
+fi
+
+cc -O2 -o build/bench tests/tools/bench.c
+echo "== hot: $rounds interleaved rounds"
+build/bench -n "$rounds" "${cmds[@]}"
+echo "== after idle: 10 rounds, 500 ms idle before each run"
+build/bench -n 10 -i 500 "${cmds[@]}"
+ip link del mdkbench0 2>/dev/null || true
