@@ -3,6 +3,15 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# Re-evaluated on every try of wait_until.
+no_zombies() {
+	[ -z "$(zombies_in_ns "$(host_pid)")" ]
+}
+
+has_zombie() {
+	[ -s "$T/pid" ] && [ -n "$(zombies_in_ns "$(host_pid)")" ]
+}
+
 @test "pid: CMD is PID 1 inside" {
 	run -0 ctr sh -c 'echo $$'
 	[ "$output" = 1 ]
@@ -67,7 +76,7 @@ load helpers
 	wait_fifo ready
 	[ "$(cat "$T/orphans")" = "orphans=5" ]
 	# init reaps them as they come: wait (bounded) until none is left
-	wait_until 5 test -z "$(zombies_in_ns "$(host_pid)")"
+	wait_until 5 no_zombies
 	release go
 	finish_ctr
 	[ "$STATUS" -eq 0 ]
@@ -76,7 +85,7 @@ load helpers
 @test "pid: negative control: a PID 1 that never reaps leaves a zombie" {
 	fifos go
 	start_ctr "$PROBE" noreap "$CT/go"
-	wait_until 5 test -n "$(zombies_in_ns "$(host_pid)" 2>/dev/null)"
+	wait_until 5 has_zombie
 	release go
 	finish_ctr
 	[ "$STATUS" -eq 0 ]
