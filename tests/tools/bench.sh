@@ -23,7 +23,7 @@ for b in step01-uts/uts step02-pid/pid step03-mnt/mnt step04-cgroups/cgroups \
 	case $b in
 	*/uts | */pid) cmds+=(:: "$b" "$b" /bin/true) ;;
 	*/net) cmds+=(:: "$b --network none" "$b" --network none /bin/true
-		:: "$b (bridge)" "$b" --bridge mdkbench0 --subnet 10.254.77.0/24 /bin/true) ;;
+		:: "$b (bridge)" "$b" --bridge minidockbench --subnet 10.254.77.0/24 /bin/true) ;;
 	*) cmds+=(:: "$b" "$b" /bin/true) ;;
 	esac
 done
@@ -46,4 +46,4 @@ echo "== hot: $rounds interleaved rounds"
 build/bench -n "$rounds" "${cmds[@]}"
 echo "== after idle: 10 rounds, 500 ms idle before each run"
 build/bench -n 10 -i 500 "${cmds[@]}"
-ip link del mdkbench0 2>/dev/null || true
+sh tests/tools/clean-net.sh minidockbench >/dev/null 2>&1 || true

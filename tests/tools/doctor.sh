@@ -56,13 +56,25 @@ if unshare -n sh -c 'ip link add mdkdoc0 type veth peer name mdkdoc1 &&
 else
 	say no "veth and bridge" "cannot create them: chapter 6's bridge network will fail"
 fi
-if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
-	say warn br_netfilter "loaded: bridged traffic goes through iptables (bridge-nf-call-iptables=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables))"
-	if command -v iptables >/dev/null && iptables -S FORWARD 2>/dev/null | grep -q '^-P FORWARD DROP'; then
-		say warn "FORWARD policy" "DROP: container-to-container traffic on the bridge is blocked"
-	fi
-else
-	say ok br_netfilter "not loaded: bridged traffic is not filtered"
+# br_netfilter sends bridged frames through the host's FORWARD hook, where a
+# DROP policy (common on Docker hosts) blocks container-to-container traffic.
+nf=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo absent)
+policy=unknown
+if command -v iptables >/dev/null; then
+	iptables -S FORWARD 2>/dev/null | grep -q -- '-P FORWARD DROP' && policy=DROP || policy=ACCEPT
+elif command -v nft >/dev/null; then
+	nft list ruleset 2>/dev/null | grep -q 'hook forward.*policy drop' && policy=DROP || policy=ACCEPT
+elif [ ! -s /proc/net/ip_tables_names ]; then
+	policy="none (no iptables tables loaded)"
+fi
+case "$nf:$policy" in
+absent:*) say ok br_netfilter "not loaded: bridged traffic is not filtered" ;;
+1:DROP) say warn br_netfilter "loaded and FORWARD policy DROP: container-to-container traffic is blocked (iptables -I FORWARD -i minidock0 -o minidock0 -j ACCEPT)" ;;
+*) say ok br_netfilter "bridge-nf-call-iptables=$nf, FORWARD policy $policy" ;;
+esac
+say ok ip_forward "$(cat /proc/sys/net/ipv4/ip_forward) (only outbound NAT needs 1; minidock never changes it)"
+if ip -4 route show table all 2>/dev/null | grep -q '^10\.111\.'; then
+	say warn "subnet 10.111.0.0/16" "already routed here: pass --subnet to chapter 6"
 fi
 
 uns=$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)

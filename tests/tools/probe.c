@@ -15,6 +15,12 @@
  *   probe connect ADDR PORT    connect over TCP, print the greeting
  *   probe fds                  list this process's open file descriptors
  *   probe syscalls             which newer system calls the kernel has
+ *   probe seccomp              keyctl, clone3, mount, unshare(CLONE_NEWUSER), fork, thread
+ *   probe tty                  the terminal on stdin: name, size, session
+ *   probe mknod PATH MAJ MIN   create a block device node, then try to open it
+ *   probe exe PID              can /proc/PID/exe be read and opened?
+ *   probe module               try to load a module; print the errno it gets
+ *   probe xattr PATH NAME      the extended attribute NAME of PATH (not followed)
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -27,17 +33,21 @@
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -388,7 +398,7 @@ static int cmd_ping(const char *addr)
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		struct iphdr *ip = (struct iphdr *)buf;
 		struct icmphdr *rep = (struct icmphdr *)(buf + ip->ihl * 4);
-		if (n > (ssize_t)(ip->ihl * 4 + sizeof(*rep)) && rep->type == ICMP_ECHOREPLY &&
+		if (n >= (ssize_t)(ip->ihl * 4 + sizeof(*rep)) && rep->type == ICMP_ECHOREPLY &&
 		    rep->un.echo.id == req.un.echo.id) {
 			printf("ping=ok\n");
 			return 0;
@@ -482,6 +492,131 @@ static int cmd_syscalls(void)
 	return 0;
 }
 
+/* An overlay's opaque directories carry trusted.overlay.opaque; no getfattr on a fresh host. */
+static int cmd_xattr(const char *path, const char *name)
+{
+	char value[256];
+	ssize_t n = lgetxattr(path, name, value, sizeof(value) - 1);
+
+	if (n < 0)
+		return die("lgetxattr");
+	value[n] = 0;
+	printf("xattr=%s\n", value);
+	return 0;
+}
+
+/*
+ * finit_module(2) on fd -1: the kernel checks CAP_SYS_MODULE (in the initial
+ * user namespace) first, so EPERM means "not allowed", EBADF "allowed, but no
+ * module given", ENOSYS "a kernel without module support". Nothing is loaded.
+ */
+static int cmd_module(void)
+{
+	long r = syscall(SYS_finit_module, -1, "", 0);
+
+	printf("finit_module=%s\n", r == 0 ? "0" : strerror(errno));
+	printf("finit_module_errno=%d\n", r == 0 ? 0 : errno);
+	return 0;
+}
+
+/* The outcome of a call, by the name the tests look for: ok, EPERM, ENOSYS, ... */
+static const char *errno_word(long r)
+{
+	if (r >= 0)
+		return "ok";
+	switch (errno) {
+	case EPERM:
+		return "EPERM";
+	case ENOSYS:
+		return "ENOSYS";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	default:
+		return strerror(errno);
+	}
+}
+
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+/*
+ * What a seccomp filter lets through. Each call is harmless if allowed:
+ * keyctl asks for the session keyring's id, clone3 gets a size the kernel
+ * rejects (EINVAL), mount goes over this container's /dev/shm, and
+ * unshare(CLONE_NEWUSER) runs in a child that exits at once.
+ */
+static int cmd_seccomp(void)
+{
+	pthread_t t;
+	int status, err;
+	pid_t child;
+
+	printf("keyctl=%s\n", errno_word(syscall(SYS_keyctl, 0L, -3L, 0L)));
+	printf("clone3=%s\n", errno_word(syscall(SYS_clone3, NULL, 0L)));
+	printf("mount=%s\n", errno_word(syscall(SYS_mount, "none", "/dev/shm", "tmpfs", 0L, NULL)));
+	child = fork();
+	if (child == 0)
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : errno);
+	if (child < 0 || waitpid(child, &status, 0) < 0)
+		return die("fork");
+	printf("fork=ok\n");
+	errno = WEXITSTATUS(status);
+	printf("unshare_user=%s\n", errno_word(errno ? -1 : 0));
+	err = pthread_create(&t, NULL, thread_main, NULL);
+	if (err == 0)
+		err = pthread_join(t, NULL);
+	printf("thread=%s\n", err ? strerror(err) : "ok");
+	return 0;
+}
+
+/* The terminal on stdin, as the container sees it. */
+static int cmd_tty(void)
+{
+	struct winsize ws;
+	const char *name = ttyname(STDIN_FILENO);
+
+	printf("isatty=%d\nttyname=%s\n", isatty(STDIN_FILENO), name ? name : "none");
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		printf("rows=%u\ncols=%u\n", ws.ws_row, ws.ws_col);
+	printf("session_leader=%d\n", getsid(0) == getpid());
+	return 0;
+}
+
+/* Create a block device node, then try to open it (a device policy says no). */
+static int cmd_mknod(const char *path, const char *major, const char *minor)
+{
+	int fd;
+
+	printf("mknod=%s\n", errno_word(mknod(path, S_IFBLK | 0600,
+					      makedev(atoi(major), atoi(minor)))));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	printf("open=%s\n", errno_word(fd));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* Can this process reach the program another one runs, through /proc/PID/exe? */
+static int cmd_exe(const char *pid)
+{
+	char path[64], target[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
+	n = readlink(path, target, sizeof(target) - 1);
+	printf("exe_link=%s\n", n < 0 ? errno_word(-1) : (target[n] = 0, target));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	printf("exe_open=%s\n", errno_word(fd));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "info";
@@ -514,6 +649,18 @@ int main(int argc, char **argv)
 		return cmd_fds();
 	if (!strcmp(cmd, "syscalls"))
 		return cmd_syscalls();
+	if (!strcmp(cmd, "xattr") && a1 && a2)
+		return cmd_xattr(a1, a2);
+	if (!strcmp(cmd, "module"))
+		return cmd_module();
+	if (!strcmp(cmd, "seccomp"))
+		return cmd_seccomp();
+	if (!strcmp(cmd, "tty"))
+		return cmd_tty();
+	if (!strcmp(cmd, "mknod") && a1 && a2 && argc > 4)
+		return cmd_mknod(a1, a2, argv[4]);
+	if (!strcmp(cmd, "exe") && a1)
+		return cmd_exe(a1);
 	fprintf(stderr, "probe: unknown command or missing argument: %s\n", cmd);
 	return 2;
 }

@@ -1,0 +1,50 @@
+#!/bin/sh
+# clean-net.sh [BRIDGE...]: remove chapter 6's host bridges and their address
+# leases (make clean-net). Without arguments: every bridge named minidock*
+# and every lease directory under /run/minidock/ipam.
+#
+# The bridge is shared by all containers and outlives them (like docker0);
+# this is the documented way to remove it. A bridge that still has
+# containers plugged in is left alone: stop them first.
+set -eu
+ipam=/run/minidock/ipam
+
+if [ $# -eq 0 ]; then
+	bridges=$(ip -o link show type bridge | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+		grep '^minidock' || true)
+	leases=$(ls "$ipam" 2>/dev/null | grep -v '^lock$' || true)
+	set -- $(printf '%s\n' $bridges $leases | sort -u)
+fi
+
+status=0
+for br in "$@"; do
+	case $br in
+	minidock*) ;;
+	*)
+		echo "clean-net: $br is not ours (our bridges are named minidock*)" >&2
+		status=1
+		continue
+		;;
+	esac
+	if ip link show dev "$br" type bridge >/dev/null 2>&1; then
+		# veths of containers that just exited go a moment later (the kernel
+		# removes them asynchronously): give them up to 5 s
+		tries=50
+		while ports=$(ip -o link show master "$br" | wc -l) && [ "$ports" -gt 0 ] && [ "$tries" -gt 0 ]; do
+			sleep 0.1
+			tries=$((tries - 1))
+		done
+		if [ "$ports" -gt 0 ]; then
+			echo "clean-net: $br still has $ports container(s) plugged in; stop them first" >&2
+			status=1
+			continue
+		fi
+		ip link del dev "$br"
+		echo "clean-net: removed bridge $br"
+	fi
+	if [ -d "$ipam/$br" ]; then
+		rm -rf "${ipam:?}/$br"
+		echo "clean-net: removed leases $ipam/$br"
+	fi
+done
+exit $status
