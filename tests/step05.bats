@@ -1,0 +1,442 @@
+#!/usr/bin/env bats
+# Chapter 5 claims: the root is an overlay of image layers plus a writable
+# layer of the run's own; --import makes layers and refuses hostile input.
+bats_require_minimum_version 1.5.0
+load helpers
+
+# --layer replaces -r, so these tests call the program directly. Each test
+# gets its own state directory, layers and import area, all beneath
+# BATS_FILE_TMPDIR (which the shared teardown checks for left-over mounts).
+layers_setup() {
+	has_opt --layer || skip "$(basename "$STEP_BIN") has no --layer (chapter 5+)"
+	D="$BATS_FILE_TMPDIR/t$BATS_TEST_NUMBER"
+	STATE="$D/state" L1="$D/lower" L2="$D/upper-layer"
+	mkdir -p "$STATE" "$L1/shared" "$L2/shared"
+	echo "from lower" > "$L1/shared/in_both"
+	echo "from lower" > "$L1/shared/in_lower"
+	echo "from upper" > "$L2/shared/in_both"
+	echo "from upper" > "$L2/shared/in_upper"
+	LAYERS=(--layer "$ROOTFS" --layer "$L1" --layer "$L2")
+	JOB2=
+	# pid files and output go here, not in $ROOTFS/tmp: $ROOTFS is a lower layer
+	T="$D/x"
+	mkdir -p "$T"
+}
+
+# Names, sizes and contents of the two small layers.
+layers_snapshot() {
+	find "$L1" "$L2" -printf '%p %s\n' | sort
+	cat "$L1"/shared/* "$L2"/shared/*
+}
+
+octr() {
+	"$STEP_BIN" --state "$STATE" "$@"
+}
+
+# start_octr PIDFILE ARGS...: in the background, output in PIDFILE.out/.err.
+start_octr() {
+	local pf=$1
+	shift
+	"$STEP_BIN" --state "$STATE" --pid-file "$pf" "$@" >"$pf.out" 2>"$pf.err" &
+}
+
+# The container's script ends with "mkfifo /go; read x < /go": it is ready
+# once the fifo exists in its root, which the host reaches as /proc/PID/root.
+waiting() {
+	[ -s "$1" ] && [ -p "/proc/$(cat "$1")/root/go" ]
+}
+wait_ready() {
+	wait_until 10 waiting "$1" || {
+		echo "container behind $1 never got ready: $(cat "$1.err" 2>/dev/null)" >&2
+		return 1
+	}
+}
+let_go() {
+	timeout 10 sh -c "echo go > /proc/$(cat "$1")/root/go"
+}
+
+# The host's mount table, only where it mentions PATH (its super options
+# name overlay layers, so a whole-line match catches lowerdir= too).
+host_mounts_mentioning() {
+	awk -v p="$1" 'index($0, p)' /proc/self/mountinfo
+}
+
+teardown() {
+	stop_job
+	if [ -n "${JOB2:-}" ]; then
+		[ -s "$T/pid2" ] && kill -KILL "$(cat "$T/pid2")" 2>/dev/null
+		kill -KILL "$JOB2" 2>/dev/null
+		wait "$JOB2" 2>/dev/null
+	fi
+	assert_no_mounts_of_ours
+	# runs under the default state directory are ours only by tool PID
+	[ -z "${OWN_RUN_DIRS:-}" ] || rm -rf $OWN_RUN_DIRS
+	[ -z "${D:-}" ] || rm -rf "$D"
+}
+
+@test "overlay: a file in both layers comes from the upper one; directories merge" {
+	layers_setup
+	run -0 octr "${LAYERS[@]}" cat /shared/in_both
+	[ "$output" = "from upper" ]
+	run -0 octr "${LAYERS[@]}" ls /shared
+	[ "$(echo $output)" = "in_both in_lower in_upper" ]
+	# the base layer is there too, and the order of --layer matters
+	run -0 octr "${LAYERS[@]}" cat /etc/minidock-release
+	[ "$output" = "minidock rootfs" ]
+	run -0 octr --layer "$ROOTFS" --layer "$L2" --layer "$L1" cat /shared/in_both
+	[ "$output" = "from lower" ]
+}
+
+@test "overlay: while it runs, its root is an overlay of our layers; the host has no such mount" {
+	layers_setup
+	start_octr "$T/pid" "${LAYERS[@]}" sh -c '/bin/probe info > /info; mkfifo /go; read x < /go'
+	JOB=$!
+	wait_ready "$T/pid"
+	local info run_dir host
+	info=$(grep '^root_mount=' "/proc/$(host_pid)/root/info")
+	run_dir=$(echo "$STATE"/mdk-"$JOB"-*)
+	host=$(host_mounts_mentioning "$D")
+	let_go "$T/pid"
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	[[ "$info" == "root_mount=/ - overlay overlay "* ]]
+	# lowerdir lists the layers top first
+	[[ "$info" == *"lowerdir=$L2:$L1:$ROOTFS,"* ]]
+	[[ "$info" == *"upperdir=$run_dir/upper,workdir=$run_dir/work"* ]]
+	[ -z "$host" ]
+}
+
+@test "overlay: writes land in the writable layer, never in a lower layer" {
+	layers_setup
+	local before
+	before=$(layers_snapshot)
+	start_octr "$T/pid" "${LAYERS[@]}" sh -c \
+		'echo new > /new; echo more >> /shared/in_lower; mkfifo /go; read x < /go'
+	JOB=$!
+	wait_ready "$T/pid"
+	local upper
+	upper=$(echo "$STATE"/mdk-"$JOB"-*/upper)
+	# the new file and the copied-up one are in the run's upper directory
+	[ "$(cat "$upper/new")" = new ]
+	[ "$(cat "$upper/shared/in_lower")" = "$(printf 'from lower\nmore')" ]
+	let_go "$T/pid"
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	# ...and no lower layer changed
+	[ "$(layers_snapshot)" = "$before" ]
+	[ ! -e "$ROOTFS/new" ]
+}
+
+@test "overlay: --keep shows a deleted file's whiteout and a replaced directory's opaque mark" {
+	layers_setup
+	run -0 --separate-stderr octr --keep "${LAYERS[@]}" sh -c \
+		'rm /shared/in_lower && rm -r /etc && mkdir /etc && echo x > /etc/fresh'
+	local upper
+	upper=$(echo "$STATE"/mdk-*/upper)
+	[[ "$stderr" == *"kept the writable layer: $upper"* ]]
+	# a whiteout: a character device 0/0 where the lower file was
+	[ "$(stat -c '%F %t:%T' "$upper/shared/in_lower")" = "character special file 0:0" ]
+	[ -f "$L1/shared/in_lower" ]
+	# an opaque directory: the lower /etc no longer shows through
+	run -0 "$ROOTFS/bin/probe" xattr "$upper/etc" trusted.overlay.opaque
+	[ "$output" = "xattr=y" ]
+	[ "$(ls "$upper/etc")" = fresh ]
+	[ -f "$ROOTFS/etc/minidock-release" ]
+	rm -rf "$STATE"/mdk-*
+}
+
+@test "overlay: two containers on one image don't see each other's writes" {
+	layers_setup
+	local script='echo mine > /only-$0; mkfifo /go; read x < /go; ls / | grep only-'
+	start_octr "$T/pid" "${LAYERS[@]}" sh -c "$script" A
+	JOB=$!
+	start_octr "$T/pid2" "${LAYERS[@]}" sh -c "$script" B
+	JOB2=$!
+	wait_ready "$T/pid"
+	wait_ready "$T/pid2"
+	[ -e "/proc/$(cat "$T/pid")/root/only-A" ]
+	[ ! -e "/proc/$(cat "$T/pid")/root/only-B" ]
+	[ ! -e "/proc/$(cat "$T/pid2")/root/only-A" ]
+	# A looks while B is still running, then B looks
+	let_go "$T/pid"
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	let_go "$T/pid2"
+	wait "$JOB2"
+	JOB2=
+	[ "$(cat "$T/pid.out")" = only-A ]
+	[ "$(cat "$T/pid2.out")" = only-B ]
+	[ ! -e "$L2/only-A" ] && [ ! -e "$L2/only-B" ]
+}
+
+@test "overlay: after the run, no state directory and no mount refer to it" {
+	layers_setup
+	# the default place, /run/minidock/mdk-<tool pid>-<start time>
+	"$STEP_BIN" --pid-file "$T/pid" "${LAYERS[@]}" sh -c 'mkfifo /go; read x < /go' \
+		>"$T/out" 2>"$T/err" &
+	JOB=$!
+	OWN_RUN_DIRS="/run/minidock/mdk-$JOB-*"
+	wait_ready "$T/pid"
+	local run_dir
+	run_dir=$(echo /run/minidock/mdk-"$JOB"-*)
+	[ -d "$run_dir/upper" ] && [ -d "$run_dir/work" ]
+	let_go "$T/pid"
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	[ ! -e "$run_dir" ]
+	[ -z "$(host_mounts_mentioning "$run_dir")" ]
+	[ -z "$(host_mounts_mentioning "$D")" ]
+}
+
+@test "overlay: failed and killed runs leave no state directory either" {
+	layers_setup
+	run -127 octr "${LAYERS[@]}" no-such-command
+	[ -z "$(ls -A "$STATE")" ]
+	run -126 octr "${LAYERS[@]}" /etc/passwd
+	[ -z "$(ls -A "$STATE")" ]
+	start_octr "$T/pid" "${LAYERS[@]}" sh -c 'mkfifo /go; read x < /go'
+	JOB=$!
+	wait_ready "$T/pid"
+	kill -KILL "$(host_pid)"
+	finish_ctr
+	[ "$STATUS" -eq 137 ]
+	[ -z "$(ls -A "$STATE")" ]
+	[ -z "$(host_mounts_mentioning "$D")" ]
+}
+
+@test "overlay: the next run removes a killed tool's run directory, and nothing else" {
+	layers_setup
+	# a tool killed by SIGKILL cannot clean up; its container dies with it
+	start_octr "$T/pid" "${LAYERS[@]}" sh -c 'mkfifo /go; read x < /go'
+	JOB=$!
+	wait_ready "$T/pid"
+	local killed kept live foreign ctr
+	killed=$(echo "$STATE"/mdk-"$JOB"-*)
+	ctr=$(host_pid)
+	kill -KILL "$JOB"
+	wait "$JOB" || true
+	JOB=
+	wait_until 10 test ! -e "/proc/$ctr"
+	[ -d "$killed/upper" ]
+	# what must stay: a --keep run's directory, a running container's, a stranger's
+	run -0 octr --keep "${LAYERS[@]}" true
+	kept=$(ls -d "$STATE"/mdk-* | grep -v "^$killed\$")
+	start_octr "$T/pid2" "${LAYERS[@]}" sh -c 'mkfifo /go; read x < /go'
+	JOB2=$!
+	wait_ready "$T/pid2"
+	live=$(echo "$STATE"/mdk-"$JOB2"-*)
+	foreign="$STATE/mdk-$ctr-1"
+	mkdir -p "$foreign/upper" "$foreign/not-ours"
+	run -0 octr "${LAYERS[@]}" true
+	[ ! -e "$killed" ]
+	[ -d "$kept/upper" ] && [ -d "$live/upper" ] && [ -d "$foreign/not-ours" ]
+	let_go "$T/pid2"
+	wait "$JOB2"
+	JOB2=
+	[ ! -e "$live" ]
+}
+
+@test "overlay: -D narrates the run directory and the overlay mount" {
+	layers_setup
+	run -0 --separate-stderr octr -D "${LAYERS[@]}" true
+	[[ "$stderr" == *"=> mkdir(\"$STATE/mdk-"*"\", 0700) = 0 [mkdir(2)]"* ]]
+	[[ "$stderr" == *"=> mount(\"overlay\", \"$STATE/mdk-"*"/merged\", overlay, 0, \"lowerdir=$L2:$L1:$ROOTFS,upperdir="*") = 0 [mount(2)]"* ]]
+	[[ "$stderr" == *"=> pivot_root("* ]]
+}
+
+@test "overlay: make image's two layers: the app layer adds a file and deletes one" {
+	layers_setup
+	sh "$REPO/tests/tools/mkimage.sh" "$ROOTFS" "$D/image" >/dev/null
+	run -0 octr --layer "$D/image/base" --layer "$D/image/app" sh -c \
+		'cat /etc/motd; test -e /etc/minidock-release || echo deleted'
+	[ "$output" = "$(printf 'hello from the app layer\ndeleted')" ]
+	[ -f "$D/image/base/etc/minidock-release" ]
+}
+
+@test "overlay: bad input gets a one-line error and 125, and creates nothing" {
+	layers_setup
+	run -125 --separate-stderr octr --layer "$D/no-such-layer" true
+	assert_one_line_error
+	[[ "$stderr" == *"layer $D/no-such-layer: No such file or directory"* ]]
+	run -125 --separate-stderr octr --layer "$L1/shared/in_both" true
+	assert_one_line_error
+	[[ "$stderr" == *"Not a directory"* ]]
+	run -125 --separate-stderr "$STEP_BIN" --state "$D/no-such-state" "${LAYERS[@]}" true
+	assert_one_line_error
+	[[ "$stderr" == *"state directory $D/no-such-state: No such file or directory"* ]]
+	run -125 --separate-stderr "$STEP_BIN" --state "$L1/shared/in_both" "${LAYERS[@]}" true
+	assert_one_line_error
+	[[ "$stderr" == *"state directory"*"Not a directory"* ]]
+	run -125 --separate-stderr octr -r "$ROOTFS" "${LAYERS[@]}" true
+	assert_one_line_error
+	run -125 --separate-stderr octr --keep true
+	assert_one_line_error
+	mkdir "$D/a:b"
+	run -125 --separate-stderr octr --layer "$D/a:b" true
+	assert_one_line_error
+	[ -z "$(ls -A "$STATE")" ]
+	[ ! -e "$D/a:b/merged" ]
+}
+
+# ---- import ----
+
+# A tree with what real images hold: absolute and relative symlinks, a hard
+# link, a set-user-ID file with an owner, a fifo, a name longer than 100 bytes.
+make_tree() {
+	local long
+	mkdir -p "$1/etc" "$1/bin" "$1/usr/lib"
+	echo hello > "$1/etc/hello"
+	ln "$1/etc/hello" "$1/etc/hello-again"
+	ln -s /bin/probe "$1/bin/sh-abs"
+	ln -s ../etc/hello "$1/bin/rel"
+	chown 1234:99 "$1/etc/hello"
+	chmod 4751 "$1/etc/hello"
+	mkfifo "$1/usr/lib/fifo"
+	long=$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))/$(printf 'f%.0s' $(seq 70))
+	mkdir -p "$1/$(dirname "$long")"
+	echo long > "$1/$long"
+}
+
+# Everything about a tree but times: names, types, modes, owners, links.
+describe() {
+	(cd "$1" && find . -printf '%p %y %m %U:%G %l %n %s\n' | sort)
+}
+
+@test "import: a directory and tarballs (ustar, GNU, pax, gzip) make the same layer" {
+	layers_setup
+	make_tree "$D/src"
+	tar -cf "$D/gnu.tar" -C "$D/src" .
+	tar --format=ustar -cf "$D/ustar.tar" -C "$D/src" .
+	tar --format=pax -cf "$D/pax.tar" -C "$D/src" .
+	tar -czf "$D/gz.tar.gz" -C "$D/src" .
+	# each format spells the long name its own way
+	tar -tvf "$D/gnu.tar" --format=gnu >/dev/null
+	local want t
+	want=$(describe "$D/src")
+	for t in gnu.tar ustar.tar pax.tar gz.tar.gz; do
+		run -0 "$STEP_BIN" --import "$D/$t" --into "$D/L-$t"
+		[ "$(describe "$D/L-$t")" = "$want" ]
+	done
+	# symlinks are stored as they are, absolute ones too
+	[ "$(readlink "$D/L-gz.tar.gz/bin/sh-abs")" = /bin/probe ]
+	# a directory: the same, except that hard links become copies
+	run -0 "$STEP_BIN" --import "$D/src" --into "$D/L-dir"
+	[ "$(describe "$D/L-dir" | sed 's/ [0-9]* [0-9]*$//')" = \
+		"$(printf '%s\n' "$want" | sed 's/ [0-9]* [0-9]*$//')" ]
+	# an archive that names a file but not the directories above it
+	tar -cf "$D/bare.tar" -C "$D/src" usr/lib/fifo etc/hello
+	run -0 "$STEP_BIN" --import "$D/bare.tar" --into "$D/L-bare"
+	[ -p "$D/L-bare/usr/lib/fifo" ] && [ "$(cat "$D/L-bare/etc/hello")" = hello ]
+	[ -z "$(ls -d "$D"/*.mdk-import-* 2>/dev/null)" ]
+}
+
+@test "import: a rootfs tarball becomes a layer a container runs on" {
+	layers_setup
+	tar -czf "$D/rootfs.tar.gz" -C "$ROOTFS" .
+	run -0 "$STEP_BIN" --import "$D/rootfs.tar.gz" --into "$D/base"
+	mkdir -p "$D/app/etc" && echo app > "$D/app/etc/app"
+	run -0 octr --layer "$D/base" --layer "$D/app" sh -c 'cat /etc/minidock-release /etc/app'
+	[ "$output" = "$(printf 'minidock rootfs\napp')" ]
+}
+
+@test "import: a later entry replaces a symlink instead of writing through it" {
+	layers_setup
+	mkdir -p "$D/a" "$D/b" "$D/outside"
+	echo precious > "$D/outside/file"
+	ln -s "$D/outside/file" "$D/a/link"
+	echo pwned > "$D/b/link"
+	tar -cf "$D/replace.tar" -C "$D/a" link
+	tar -rf "$D/replace.tar" -C "$D/b" link
+	run -0 "$STEP_BIN" --import "$D/replace.tar" --into "$D/layer"
+	[ "$(cat "$D/outside/file")" = precious ]
+	[ ! -L "$D/layer/link" ] && [ "$(cat "$D/layer/link")" = pwned ]
+}
+
+# refused FILE REASON: the import fails with one line naming REASON, and
+# neither the layer nor a temporary directory is left behind.
+refused() {
+	run -125 --separate-stderr "$STEP_BIN" --import "$1" --into "$D/layer"
+	assert_one_line_error
+	[[ "$stderr" == *"$2"* ]] || {
+		echo "expected '$2' in: $stderr" >&2
+		return 1
+	}
+	[ ! -e "$D/layer" ]
+	[ -z "$(ls -d "$D"/layer.mdk-import-* 2>/dev/null)" ]
+}
+
+@test "import: each hostile tarball is refused and extracts nothing" {
+	layers_setup
+	local h="$D/h"
+	mkdir -p "$h/src" "$h/d1" "$h/d2/link" "$h/dev" "$h/outside"
+	echo evil > "$h/evil"
+	echo fine > "$h/src/fine"
+	ln "$h/src/fine" "$h/src/fine-link"
+	# benign entries come first, so a refusal must undo them
+	tar -cf "$h/dotdot.tar" -C "$h/src" fine
+	tar -rPf "$h/dotdot.tar" --transform 's,^,../,' -C "$h" evil
+	tar -cPf "$h/absolute.tar" -C "$h/src" fine "$h/evil"
+	# -P keeps the hard link's target as the transform made it
+	tar -cPf "$h/hardlink.tar" -C "$h/src" --transform 's,^fine$,../../etc/passwd,Rh' \
+		fine fine-link
+	ln -s "$h/outside" "$h/d1/link"
+	echo pwned > "$h/d2/link/evil"
+	tar -cf "$h/symlink.tar" -C "$h/d1" link
+	tar -rf "$h/symlink.tar" -C "$h/d2" link/evil
+	mknod "$h/dev/null" c 1 3
+	tar -cf "$h/device.tar" -C "$h" src dev
+	gzip -c "$h/dotdot.tar" > "$h/dotdot.tar.gz"
+	# the fixtures really hold what they should
+	tar -tvf "$h/dotdot.tar" 2>/dev/null | grep -q ' \.\./evil$'
+	tar -tvf "$h/hardlink.tar" | grep -q 'fine-link link to'
+
+	refused "$h/dotdot.tar" 'refusing "../evil": ".." leads out of the layer'
+	refused "$h/dotdot.tar.gz" 'refusing "../evil": ".." leads out of the layer'
+	refused "$h/absolute.tar" "refusing \"$h/evil\": an absolute path"
+	refused "$h/hardlink.tar" 'refusing hard link "fine-link" -> "../../etc/passwd"'
+	refused "$h/symlink.tar" 'refusing "link/evil": "link" is a symlink'
+	[ -z "$(ls -A "$h/outside")" ]
+	refused "$h/device.tar" 'refusing "dev/null": a device node'
+	# a directory holding a device node is refused the same way
+	refused "$h/dev" 'refusing "null": a device node'
+	# and so is what is not a tar archive at all
+	head -c 2048 /dev/zero | tr '\0' x > "$h/junk.tar"
+	refused "$h/junk.tar" 'not a tar archive'
+}
+
+@test "import: a gzip file that fails its checksum extracts nothing" {
+	layers_setup
+	tar -czf "$D/ok.tar.gz" -C "$L1" .
+	# zero the CRC-32 in the 8-byte trailer: gzip notices only at the very end
+	local size
+	size=$(stat -c %s "$D/ok.tar.gz")
+	cp "$D/ok.tar.gz" "$D/bad.tar.gz"
+	printf '\000\000\000\000' | dd of="$D/bad.tar.gz" bs=1 seek=$((size - 8)) conv=notrunc 2>/dev/null
+	run -0 "$STEP_BIN" --import "$D/ok.tar.gz" --into "$D/good"
+	[ "$(cat "$D/good/shared/in_lower")" = "from lower" ]
+	# gzip says what it found, then we say what it means
+	run -125 --separate-stderr "$STEP_BIN" --import "$D/bad.tar.gz" --into "$D/layer"
+	[[ "$(printf '%s\n' "$stderr" | tail -n 1)" == *"import: gzip -dc failed (exit 1)"* ]]
+	[ ! -e "$D/layer" ]
+	[ -z "$(ls -d "$D"/layer.mdk-import-* 2>/dev/null)" ]
+}
+
+@test "import: bad use gets a one-line error and 125" {
+	layers_setup
+	run -125 --separate-stderr "$STEP_BIN" --import "$D/nothing.tar" --into "$D/layer"
+	assert_one_line_error
+	[[ "$stderr" == *"$D/nothing.tar: No such file or directory"* ]]
+	run -125 --separate-stderr "$STEP_BIN" --import "$L1"
+	assert_one_line_error
+	run -125 --separate-stderr "$STEP_BIN" --import "$L1" --into "$D/layer" true
+	assert_one_line_error
+	run -125 --separate-stderr "$STEP_BIN" --import "$L1" --into "$L2"
+	assert_one_line_error
+	[[ "$stderr" == *"not an empty directory"* ]]
+	# a directory cannot be imported into itself (it would copy itself forever)
+	run -125 --separate-stderr "$STEP_BIN" --import "$D" --into "$L1/layer"
+	assert_one_line_error
+	[[ "$stderr" == *"is inside"* ]]
+	[ ! -e "$D/layer" ] && [ ! -e "$L1/layer" ]
+	[ -z "$(ls -d "$L1"/layer.mdk-import-* 2>/dev/null)" ]
+}
