@@ -1,0 +1,1571 @@
+/*
+ * step04-cgroups: the command gets a root filesystem of its own, and limits.
+ *
+ * clone(2) with CLONE_NEWUTS starts the child in a new UTS namespace
+ * (uts_namespaces(7)): it gets a private copy of the hostname, so its
+ * sethostname(2) changes nothing the host can see. CLONE_NEWPID puts it in
+ * a new PID namespace (pid_namespaces(7)) as its PID 1, with the duties of
+ * an init: reaping orphans, and living with the kernel's signal rules for
+ * PID 1. --init runs a tiny init as PID 1 that does both for the command.
+ * CLONE_NEWNS gives it a copy of the mount table (mount_namespaces(7)),
+ * which it makes private, then fills a root filesystem with /proc, /dev
+ * and /sys and moves into it with pivot_root(2).
+ * Control groups (cgroups(7)) limit what it may use: memory, CPU time and
+ * the number of processes, in cgroup v1, v2 or a mix of both, as found at
+ * run time. It joins its cgroups before exec, and they go when it exits.
+ *
+ * The parent and the child talk over a socketpair: the child waits until
+ * the parent has done its part (writing the pid file), and reports back
+ * if its setup or execve(2) fails. The child's end is close-on-exec, so a
+ * successful execve closes it and the parent reads end-of-file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "cgroups"
+
+/* make passes the absolute path of build/rootfs. */
+#ifndef DEFAULT_ROOTFS
+#define DEFAULT_ROOTFS "/var/lib/minidock/rootfs"
+#endif
+
+/* Exit codes, as docker run uses them. */
+enum {
+	EXIT_TOOL = 125,     /* our own error */
+	EXIT_CANNOT_EXEC = 126,
+	EXIT_NOT_FOUND = 127,
+};
+
+/* Docker's default PATH for a container. */
+#define CONTAINER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct config {
+	char **argv;          /* the command and its arguments */
+	const char *hostname; /* -h: the container's hostname, or NULL to keep it */
+	const char *pid_file; /* --pid-file: where the child's host PID goes */
+	int init;             /* --init: a tiny init runs as PID 1 and forks CMD */
+	char rootfs[PATH_MAX]; /* -r: the container's root, an absolute path */
+	int use_chroot;       /* --chroot: the lesson's weak version of pivot_root */
+	int skip_rprivate;    /* --skip-rprivate: the lesson's bug, left in on purpose */
+	long long memory;     /* --memory: bytes, 0 for no limit */
+	long long cpu_quota;  /* --cpus: microseconds per CPU_PERIOD_US, 0 for none */
+	long long pids_limit; /* --pids-limit: most processes at once, 0 for none */
+	long long cpu_shares; /* --cpu-shares: relative weight, 0 for the default */
+	const char *cgroup_parent; /* --cgroup-parent: where container cgroups go */
+};
+
+/* What the child needs: the configuration and its end of the socketpair. */
+struct child {
+	const struct config *cfg;
+	int sync_fd;   /* the child's end */
+	int parent_fd; /* the parent's end, which the child closes */
+};
+
+/* What the child sends back when something fails before the command runs. */
+struct report {
+	int exec_failed; /* 1: execve failed, 0: an earlier setup step failed */
+	int err;         /* the errno */
+};
+
+static int debug; /* -D: narrate every kernel operation on stderr */
+
+/* The signals a foreground run passes on to the container (Docker's sig-proxy). */
+static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+					SIGUSR1, SIGUSR2, SIGWINCH};
+#define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
+
+/* The container's PID, for the signal handler that forwards signals. */
+static volatile sig_atomic_t container_pid;
+
+static char child_stack[1024 * 1024];
+
+/* -D narration: one line per kernel operation, naming its man page. */
+static void narrate(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	fputs("=> ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [OPTIONS] [--] CMD [ARG...]\n"
+		"Run CMD in new UTS, PID and mount namespaces, inside a root filesystem.\n"
+		"\n"
+		"  -h, --hostname NAME   the container's hostname\n"
+		"      --pid-file FILE   write the container's host PID to FILE\n"
+		"      --init            run a tiny init as PID 1 that reaps and forwards signals\n"
+		"  -r, --rootfs DIR      the container's root filesystem (default %s)\n"
+		"      --chroot          lesson only: chroot(2) instead of pivot_root(2)\n"
+		"      --skip-rprivate   lesson only: leave mount propagation as the host has it\n"
+		"      --memory SIZE     memory limit, no swap (b, k, m, g suffixes)\n"
+		"      --cpus N.N        CPU time limit, in CPUs (period 100 ms)\n"
+		"      --pids-limit N    at most N processes at once\n"
+		"      --cpu-shares N    relative CPU weight (v1 shares, 2-262144)\n"
+		"      --cgroup-parent PATH  create the container's cgroups under PATH\n"
+		"  -D, --debug           narrate every kernel operation\n"
+		"      --help            show this help\n",
+		PROG, DEFAULT_ROOTFS);
+}
+
+/* The rootfs must be a directory with something in it; keep its absolute path. */
+static int check_rootfs(const char *dir, char abs[PATH_MAX])
+{
+	struct dirent *d;
+	int empty = 1;
+	DIR *dp;
+
+	if (!realpath(dir, abs)) {
+		fprintf(stderr, "%s: rootfs %s: %m\n", PROG, dir);
+		return -1;
+	}
+	dp = opendir(abs);
+	if (!dp) {
+		fprintf(stderr, "%s: rootfs %s: %m\n", PROG, abs);
+		return -1;
+	}
+	while (empty && (d = readdir(dp)))
+		empty = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ? 1 : 0;
+	closedir(dp);
+	if (empty) {
+		fprintf(stderr, "%s: rootfs %s is empty (try 'make rootfs')\n", PROG, abs);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- cgroups: limits on what the container may use ---- */
+
+/*
+ * The controllers this chapter uses. cpuacct exists only in cgroup v1,
+ * where it keeps the CPU time the chapter reads (cpu.stat does it on v2).
+ */
+enum { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, N_CONTROLLERS };
+static const char *const controller_names[N_CONTROLLERS] = {"cpu", "cpuacct", "memory", "pids"};
+
+#define CPU_PERIOD_US 100000 /* Docker's CFS period: --cpus 0.2 = 20000 us of it */
+#define CGROUP_WAIT_MS 5000  /* the most we wait for a cgroup to empty */
+
+/* One mounted hierarchy, and where the container goes in it. */
+struct hierarchy {
+	int v2;               /* 1: the unified cgroup2 hierarchy */
+	unsigned controllers; /* bit i: controller_names[i] lives here */
+	char mount[PATH_MAX]; /* its mount point */
+	char root[PATH_MAX];  /* the cgroup mounted there (mountinfo's root) */
+	char base[PATH_MAX];  /* where our containers go */
+	char dir[PATH_MAX];   /* this container's cgroup */
+	int own_base;         /* base is the default minidock/: ours to tidy */
+	int made_dir;         /* we created dir */
+};
+
+/* The parent fills this in; the child gets a copy (clone without CLONE_VM). */
+static struct {
+	struct hierarchy h[N_CONTROLLERS];
+	int n;            /* hierarchies in use; 0: no cgroup option given */
+	int of[N_CONTROLLERS]; /* index in h of each controller, -1: not here */
+	char name[64];    /* mdk-<our pid>-<our start time> */
+	int v2_fd;        /* the v2 container cgroup, for CLONE_INTO_CGROUP */
+	int in_cgroup;    /* clone3 put the child in it already */
+} cg = {.v2_fd = -1};
+
+static int has_controller(const char *list, const char *name)
+{
+	char copy[1024], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *w = strtok_r(copy, ", \n", &save); w; w = strtok_r(NULL, ", \n", &save))
+		if (!strcmp(w, name))
+			return 1;
+	return 0;
+}
+
+/* A size as Docker takes it: a number with an optional b, k, m or g. */
+static int parse_size(const char *s, long long *out)
+{
+	static const char units[] = "bkmg";
+	const char *u;
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
+	if (end == s || errno || n <= 0 || !u || (*end && end[1])) {
+		fprintf(stderr,
+			"%s: --memory '%s': want a size above 0, like 32m (suffixes b, k, m, g)\n",
+			PROG, s);
+		return -1;
+	}
+	for (int shift = (int)(u - units) * 10; shift > 0; shift -= 10) {
+		if (n > LLONG_MAX >> 10) {
+			fprintf(stderr, "%s: --memory '%s': too large\n", PROG, s);
+			return -1;
+		}
+		n <<= 10;
+	}
+	*out = n;
+	return 0;
+}
+
+/* --cpus N.N: the CFS quota in microseconds per CPU_PERIOD_US. */
+static int parse_cpus(const char *s, long long *quota)
+{
+	char *end;
+	double cpus;
+
+	errno = 0;
+	cpus = strtod(s, &end);
+	/* The kernel takes no quota under 1 ms (sched-bwc docs). */
+	if (end == s || *end || errno || !(cpus >= 0.01 && cpus <= 1e6)) {
+		fprintf(stderr, "%s: --cpus '%s': want a number of CPUs from 0.01, like 0.5\n",
+			PROG, s);
+		return -1;
+	}
+	*quota = (long long)(cpus * CPU_PERIOD_US + 0.5);
+	return 0;
+}
+
+/* A whole number from min to max, for --pids-limit and --cpu-shares. */
+static int parse_count(const char *opt, const char *s, long long min, long long max,
+		       long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (end == s || *end || errno || *out < min || *out > max) {
+		fprintf(stderr, "%s: %s '%s': want a whole number from %lld to %lld\n", PROG, opt,
+			s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+/* --cgroup-parent is a path below each hierarchy's root: ".." would climb out. */
+static int check_cgroup_parent(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (!len || strstr(path, "/../") || !strncmp(path, "../", 3) ||
+	    (len >= 2 && !strcmp(path + len - 2, "..")) || len > PATH_MAX / 2) {
+		fprintf(stderr, "%s: --cgroup-parent '%s': want a path below the cgroup root, "
+				"without '..'\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* 33554432 -> "32M": how the OOM report names the limit. */
+static void format_size(long long n, char *buf, size_t len)
+{
+	static const char units[] = "KMG";
+	int i = -1;
+
+	while (i < 2 && n % 1024 == 0) {
+		n /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%lldB", n);
+	else
+		snprintf(buf, len, "%lld%c", n, units[i]);
+}
+
+/* v2's cpu.weight (1..10000) from v1 shares (2..262144), as runc and crun map it. */
+static long long shares_to_weight(long long shares)
+{
+	return 1 + (shares - 2) * 9999 / 262142;
+}
+
+static int wants_cgroup(const struct config *cfg)
+{
+	return cfg->memory || cfg->cpu_quota || cfg->pids_limit || cfg->cpu_shares ||
+	       cfg->cgroup_parent;
+}
+
+/* The controllers an option needs: a missing one is an error, not a shrug. */
+static unsigned required_controllers(const struct config *cfg)
+{
+	return (cfg->memory ? 1u << CG_MEMORY : 0) | (cfg->pids_limit ? 1u << CG_PIDS : 0) |
+	       (cfg->cpu_quota || cfg->cpu_shares ? 1u << CG_CPU : 0);
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+/* One write(2) into a cgroup file: how every cgroup setting is made. */
+static int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, strlen(value));
+	if (n < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	narrate("write(\"%s\", \"%s\") = %zd [cgroups(7)]", path, value, n);
+	return close(fd);
+}
+
+static int set_file(const struct hierarchy *h, const char *file, const char *value)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
+	if (write_file(path, value) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, value, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value of "KEY N" in a flat-keyed cgroup file (memory.events, ...), or -1. */
+static long long read_key(const struct hierarchy *h, const char *file, const char *key)
+{
+	char path[PATH_MAX + 64], buf[4096], *line, *save = NULL;
+	size_t len = strlen(key);
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			return atoll(line + len + 1);
+	return -1;
+}
+
+/* Field 22 of /proc/PID/stat: when PID started, which tells a reused PID apart. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+		return 0;
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			  "%*d %*d %llu", &t) != 1)
+		return 0;
+	return t;
+}
+
+/*
+ * Where the hierarchies are: statfs(2) on /sys/fs/cgroup tells a pure v2
+ * machine (CGROUP2_SUPER_MAGIC) from v1 or hybrid ones; then each cgroup
+ * mount in /proc/self/mountinfo names its controllers in its options
+ * (cgroups(7)). A controller goes to cgroup2 only when no v1 hierarchy has
+ * it and the v2 root lists it in cgroup.controllers.
+ */
+static int find_hierarchies(void)
+{
+	char line[4096], mnt[PATH_MAX], root[PATH_MAX], type[64], opts[1024];
+	char v2mount[PATH_MAX] = "", v2root[PATH_MAX] = "", path[PATH_MAX + 32], list[1024];
+	struct statfs sfs;
+	int pure_v2;
+	FILE *f;
+
+	if (statfs("/sys/fs/cgroup", &sfs) < 0) {
+		fprintf(stderr, "%s: statfs /sys/fs/cgroup: %m\n", PROG);
+		return -1;
+	}
+	pure_v2 = sfs.f_type == CGROUP2_SUPER_MAGIC;
+	narrate("statfs(\"/sys/fs/cgroup\") = 0, f_type %#lx: %s [statfs(2)]",
+		(unsigned long)sfs.f_type, pure_v2 ? "cgroup v2 only" : "cgroup v1 or hybrid");
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f) {
+		fprintf(stderr, "%s: open /proc/self/mountinfo: %m\n", PROG);
+		return -1;
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++)
+		cg.of[i] = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+		    sscanf(sep, " - %63s %*s %1023s", type, opts) != 2)
+			continue;
+		if (!strcmp(type, "cgroup2") && (!pure_v2 || !strcmp(mnt, "/sys/fs/cgroup"))) {
+			snprintf(v2mount, sizeof(v2mount), "%s", mnt);
+			snprintf(v2root, sizeof(v2root), "%s", root);
+		}
+		if (pure_v2 || strcmp(type, "cgroup"))
+			continue;
+		for (int i = 0; i < N_CONTROLLERS; i++) {
+			if (cg.of[i] >= 0 || !has_controller(opts, controller_names[i]))
+				continue;
+			struct hierarchy *h = &cg.h[cg.n];
+			/* cpu and cpuacct often share one mount: one hierarchy, then */
+			for (int j = 0; j < cg.n; j++)
+				if (!strcmp(cg.h[j].mount, mnt))
+					h = &cg.h[j];
+			if (h == &cg.h[cg.n]) {
+				snprintf(h->mount, sizeof(h->mount), "%s", mnt);
+				snprintf(h->root, sizeof(h->root), "%s", root);
+				cg.n++;
+			}
+			h->controllers |= 1u << i;
+			cg.of[i] = (int)(h - cg.h);
+		}
+	}
+	fclose(f);
+	if (!v2mount[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", v2mount);
+	if (read_file(path, list, sizeof(list)) < 0)
+		return 0;
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if (cg.of[i] >= 0 || !has_controller(list, controller_names[i]))
+			continue;
+		struct hierarchy *h = &cg.h[cg.n];
+		for (int j = 0; j < cg.n; j++)
+			if (cg.h[j].v2)
+				h = &cg.h[j];
+		if (h == &cg.h[cg.n]) {
+			h->v2 = 1;
+			snprintf(h->mount, sizeof(h->mount), "%s", v2mount);
+			snprintf(h->root, sizeof(h->root), "%s", v2root);
+			cg.n++;
+		}
+		h->controllers |= 1u << i;
+		cg.of[i] = (int)(h - cg.h);
+	}
+	return 0;
+}
+
+/* Our own cgroup in h, from /proc/self/cgroup: "ID:CONTROLLERS:PATH" lines. */
+static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
+{
+	char line[PATH_MAX + 256], *path, *ctrls;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	if (!f) {
+		fprintf(stderr, "%s: open /proc/self/cgroup: %m\n", PROG);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		ctrls = strchr(line, ':');
+		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = 0;
+		ctrls++;
+		for (int i = 0; !found && i < N_CONTROLLERS; i++)
+			found = h->v2 ? !strcmp(line, "0") && !*ctrls
+				      : (h->controllers & 1u << i) &&
+						has_controller(ctrls, controller_names[i]);
+		/* A mount of a sub-cgroup (in a container) shows it as its "/". */
+		if (found && strcmp(h->root, "/") && !strncmp(path, h->root, strlen(h->root)))
+			path += strlen(h->root);
+		if (found)
+			snprintf(out, len, "%s%s", h->mount, !strcmp(path, "/") ? "" : path);
+	}
+	fclose(f);
+	if (!found) {
+		fprintf(stderr, "%s: our cgroup in %s is not in /proc/self/cgroup\n", PROG,
+			h->mount);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The base: --cgroup-parent (relative to each hierarchy's root) when
+ * given, else a minidock/ child of our own cgroup. Only checks, so a
+ * refusal leaves nothing behind.
+ */
+static int choose_bases(const struct config *cfg)
+{
+	char own[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (cfg->cgroup_parent) {
+			const char *p = cfg->cgroup_parent;
+			size_t len;
+			snprintf(h->base, sizeof(h->base), "%s/%s", h->mount, p + strspn(p, "/"));
+			/* "/" and "x/" name the root and x: no trailing slash, so the
+			 * root is recognised as the root */
+			len = strlen(h->base);
+			while (len > strlen(h->mount) && h->base[len - 1] == '/')
+				h->base[--len] = 0;
+			if (stat(h->base, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "%s: --cgroup-parent %s: no such cgroup (%s)\n",
+					PROG, p, h->base);
+				return -1;
+			}
+			continue;
+		}
+		if (own_cgroup(h, own, sizeof(own)) < 0)
+			return -1;
+		if (snprintf(h->base, sizeof(h->base), "%s/minidock", own) >=
+		    (int)sizeof(h->base)) {
+			fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, own);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_controllers(const struct config *cfg)
+{
+	unsigned need = required_controllers(cfg);
+
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if ((need & 1u << i) && cg.of[i] < 0) {
+			fprintf(stderr,
+				"%s: the %s controller is not available on this machine (neither "
+				"a cgroup v1 mount nor in cgroup v2's cgroup.controllers)\n",
+				PROG, controller_names[i]);
+			return -1;
+		}
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++)
+		if (cg.of[i] >= 0)
+			narrate("%s controller: cgroup v%d, mounted at %s [cgroups(7)]",
+				controller_names[i], cg.h[cg.of[i]].v2 ? 2 : 1,
+				cg.h[cg.of[i]].mount);
+	return 0;
+}
+
+/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
+static int owner_is_dead(const char *name)
+{
+	unsigned long long t;
+	int pid, n = 0;
+
+	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
+		return 0;
+	return start_time(pid) != t;
+}
+
+/*
+ * A tool killed by SIGKILL could not remove its container's cgroup: the
+ * next run does, when the owner is dead and the cgroup empty (rmdir(2)
+ * refuses a cgroup that still has processes or children: EBUSY).
+ */
+static void remove_stale_cgroups(const struct hierarchy *h)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *d;
+	DIR *dp = opendir(h->base);
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (d->d_type != DT_DIR || !owner_is_dead(d->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", h->base, d->d_name);
+		if (rmdir(path) == 0)
+			narrate("rmdir(\"%s\") = 0: its owner is dead [rmdir(2)]", path);
+	}
+	closedir(dp);
+}
+
+static int make_cgroup_dir(const char *path)
+{
+	if (mkdir(path, 0755) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("mkdir(\"%s\") = 0 [mkdir(2)]", path);
+	return 0;
+}
+
+/*
+ * cgroup v2 hands a controller to a cgroup's children only through the
+ * parent's cgroup.subtree_control, and only if the parent holds no
+ * processes itself ("no internal processes", cgroups(7)). We never write
+ * the root cgroup's files: there it must already be enabled.
+ */
+static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
+{
+	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64] = "";
+	int is_root = !strcmp(h->base, h->mount);
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", h->base);
+	if (read_file(path, have, sizeof(have)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	if (read_file(path, on, sizeof(on)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if (!(h->controllers & 1u << i) || has_controller(on, controller_names[i]))
+			continue;
+		if (has_controller(have, controller_names[i]) && !is_root) {
+			snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops), "%s+%s",
+				 ops[0] ? " " : "", controller_names[i]);
+		} else if (need & 1u << i) {
+			fprintf(stderr,
+				"%s: cgroup v2: %s cannot give the %s controller to its "
+				"children: its parent does not delegate it, and a cgroup that "
+				"holds processes cannot delegate (no internal processes); start "
+				"from a delegated cgroup (systemd-run --scope -p Delegate=yes) "
+				"or pass --cgroup-parent\n",
+				PROG, h->base, controller_names[i]);
+			return -1;
+		}
+	}
+	if (!ops[0])
+		return 0;
+	/* Check first: a cgroup with processes would take cpu and pids (threaded
+	 * controllers) and then refuse memory, half changed. */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
+	if (read_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
+		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
+				"controllers for children (no internal processes); pass a "
+				"--cgroup-parent that holds none\n",
+			PROG, h->base);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	if (write_file(path, ops) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The limits, in the files each version names them (cgroups(7)). */
+static int set_limits(const struct config *cfg)
+{
+	char v[64];
+	int m = cg.of[CG_MEMORY], c = cg.of[CG_CPU], p = cg.of[CG_PIDS];
+
+	if (cfg->memory) {
+		const struct hierarchy *h = &cg.h[m];
+		const char *swap = h->v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+		char path[PATH_MAX + 32];
+		snprintf(v, sizeof(v), "%lld", cfg->memory);
+		if (set_file(h, h->v2 ? "memory.max" : "memory.limit_in_bytes", v) < 0)
+			return -1;
+		/* No swap either. v1's memsw counts memory+swap and must stay >= the
+		 * limit, so it goes second when raising from "unlimited". */
+		snprintf(path, sizeof(path), "%s/%s", h->dir, swap);
+		if (access(path, F_OK) < 0)
+			narrate("no %s: no swap accounting in this kernel", swap);
+		else if (set_file(h, swap, h->v2 ? "0" : v) < 0)
+			return -1;
+	}
+	if (cfg->cpu_quota) {
+		const struct hierarchy *h = &cg.h[c];
+		if (h->v2) {
+			snprintf(v, sizeof(v), "%lld %d", cfg->cpu_quota, CPU_PERIOD_US);
+			if (set_file(h, "cpu.max", v) < 0)
+				return -1;
+		} else {
+			snprintf(v, sizeof(v), "%d", CPU_PERIOD_US);
+			if (set_file(h, "cpu.cfs_period_us", v) < 0)
+				return -1;
+			snprintf(v, sizeof(v), "%lld", cfg->cpu_quota);
+			if (set_file(h, "cpu.cfs_quota_us", v) < 0)
+				return -1;
+		}
+	}
+	if (cfg->cpu_shares) {
+		const struct hierarchy *h = &cg.h[c];
+		snprintf(v, sizeof(v), "%lld",
+			 h->v2 ? shares_to_weight(cfg->cpu_shares) : cfg->cpu_shares);
+		if (set_file(h, h->v2 ? "cpu.weight" : "cpu.shares", v) < 0)
+			return -1;
+	}
+	if (cfg->pids_limit) {
+		snprintf(v, sizeof(v), "%lld", cfg->pids_limit);
+		if (set_file(&cg.h[p], "pids.max", v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Another run may remove an empty minidock/ between our mkdir of it and
+ * of our child in it (ENOENT): then we make it again, a bounded number of times.
+ */
+static int make_container_dir(struct hierarchy *h, unsigned need)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		if (h->own_base && make_cgroup_dir(h->base) < 0)
+			return -1;
+		if (tries == 0)
+			remove_stale_cgroups(h);
+		if (h->v2 && enable_v2_controllers(h, need) < 0)
+			return -1;
+		if (mkdir(h->dir, 0755) == 0) {
+			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
+			h->made_dir = 1;
+			return 0;
+		}
+		if (errno != ENOENT || !h->own_base)
+			break;
+	}
+	fprintf(stderr, "%s: mkdir %s: %m\n", PROG, h->dir);
+	return -1;
+}
+
+/* The container's own cgroup in every hierarchy, named for its owner. */
+static int make_container_cgroups(const struct config *cfg)
+{
+	unsigned need = required_controllers(cfg);
+
+	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start_time(getpid()));
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		h->own_base = !cfg->cgroup_parent;
+		snprintf(h->dir, sizeof(h->dir), "%s/%s", h->base, cg.name);
+		if (make_container_dir(h, need) < 0)
+			return -1;
+		if (h->v2) {
+			cg.v2_fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (cg.v2_fd < 0) {
+				fprintf(stderr, "%s: open %s: %m\n", PROG, h->dir);
+				return -1;
+			}
+		}
+	}
+	return set_limits(cfg);
+}
+
+static int create_cgroups(const struct config *cfg)
+{
+	if (!wants_cgroup(cfg))
+		return 0;
+	if (find_hierarchies() < 0 || check_controllers(cfg) < 0 || choose_bases(cfg) < 0)
+		return -1;
+	return make_container_cgroups(cfg);
+}
+
+/*
+ * v2: clone3(2) with CLONE_INTO_CGROUP creates the child inside its
+ * cgroup, so not one instruction runs outside. Returns the child's PID,
+ * -1 on error, or 0 when this kernel lacks it (ENOSYS before 5.3, E2BIG
+ * before 5.7): then clone(2) runs and the child joins by itself.
+ */
+static pid_t clone_into_cgroup(int (*fn)(void *), void *arg, int flags)
+{
+	struct clone_args args = {
+		.flags = ((unsigned long long)flags & ~CSIGNAL) | CLONE_INTO_CGROUP,
+		.exit_signal = flags & CSIGNAL,
+		.cgroup = (unsigned long long)cg.v2_fd,
+	};
+	long pid;
+
+	if (cg.v2_fd < 0)
+		return 0;
+	cg.in_cgroup = 1; /* set before, so the child's copy knows it too */
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		_exit(fn(arg)); /* the child, on a copy of our stack, as after fork(2) */
+	if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+		narrate("clone3(CLONE_INTO_CGROUP) = -1 (%m): the child joins by itself");
+		cg.in_cgroup = 0;
+		return 0;
+	}
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone3 into the container's cgroup: %m\n", PROG);
+		return -1;
+	}
+	narrate("clone3({flags=%#llx: namespaces|CLONE_INTO_CGROUP, exit_signal=%d, "
+		"cgroup=%d}) = %ld [clone(2)]",
+		(unsigned long long)args.flags, flags & CSIGNAL, cg.v2_fd, pid);
+	return (pid_t)pid;
+}
+
+/*
+ * In the child, before exec and before any user or cgroup namespace:
+ * writing "0" moves the writer itself. A single-threaded process joining
+ * through the v1 tasks file is cheap; see the chapter for why the parent
+ * does not write our PID instead.
+ */
+static int join_cgroups(void)
+{
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; i < cg.n; i++) {
+		const struct hierarchy *h = &cg.h[i];
+		if (h->v2 && cg.in_cgroup)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", h->dir, h->v2 ? "cgroup.procs" : "tasks");
+		if (write_file(path, "0") < 0) {
+			fprintf(stderr, "%s: join cgroup %s: %m\n", PROG, h->dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the cgroup saw: an OOM kill (always reported), the pids limit (-D). */
+static void report_cgroups(const struct config *cfg)
+{
+	char size[32];
+	long long kills = -1, refused;
+
+	if (cg.of[CG_MEMORY] >= 0 && cfg->memory) {
+		const struct hierarchy *h = &cg.h[cg.of[CG_MEMORY]];
+		kills = read_key(h, h->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
+		narrate("read(\"%s/%s\"): oom_kill %lld [cgroups(7)]", h->dir,
+			h->v2 ? "memory.events" : "memory.oom_control", kills);
+	}
+	if (kills > 0) {
+		format_size(cfg->memory, size, sizeof(size));
+		fprintf(stderr, "%s: killed by the kernel OOM killer: memory limit %s reached\n",
+			PROG, size);
+	}
+	if (cg.of[CG_PIDS] >= 0 && cfg->pids_limit) {
+		refused = read_key(&cg.h[cg.of[CG_PIDS]], "pids.events", "max");
+		narrate("read(\"%s/pids.events\"): max %lld: fork refused %lld time(s) at "
+			"pids.max %lld [cgroups(7)]", cg.h[cg.of[CG_PIDS]].dir, refused, refused,
+			cfg->pids_limit);
+	}
+	if (cg.of[CG_CPU] >= 0 && cfg->cpu_quota)
+		narrate("read(\"%s/cpu.stat\"): nr_throttled %lld [cgroups(7)]",
+			cg.h[cg.of[CG_CPU]].dir,
+			read_key(&cg.h[cg.of[CG_CPU]], "cpu.stat", "nr_throttled"));
+}
+
+/* Is h's container cgroup empty? */
+static int cgroup_is_empty(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[64];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
+	return read_file(path, buf, sizeof(buf)) < 0 || !buf[0];
+}
+
+/* Kill every process still listed in cgroup.procs, by PID: all were ours. */
+static void kill_listed(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[4096], *save = NULL;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+		narrate("kill(%s, SIGKILL): left in %s [kill(2)]", w, h->dir);
+		kill(atoi(w), SIGKILL);
+	}
+}
+
+/*
+ * v2 says when a cgroup empties: "populated 0" in cgroup.events, which
+ * wakes poll(2) with POLLPRI on each change (cgroups(7)).
+ */
+static int wait_v2_empty(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[256];
+	struct pollfd pfd = {.events = POLLPRI};
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", h->dir);
+	pfd.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pfd.fd < 0)
+		return -1;
+	for (;;) {
+		n = pread(pfd.fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			break;
+		buf[n] = 0;
+		if (strstr(buf, "populated 0"))
+			break;
+		if (poll(&pfd, 1, CGROUP_WAIT_MS) <= 0) {
+			n = -1;
+			break;
+		}
+	}
+	close(pfd.fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* v1 has no such event: retry, briefly and with a bound, off the normal path. */
+static int wait_v1_empty(const struct hierarchy *h)
+{
+	const struct timespec ms = {0, 1000000};
+
+	for (int i = 0; i < CGROUP_WAIT_MS; i++) {
+		if (cgroup_is_empty(h))
+			return 0;
+		kill_listed(h);
+		nanosleep(&ms, NULL);
+	}
+	return -1;
+}
+
+/* After the container: nothing of it may stay running, then its cgroup goes. */
+static void empty_cgroup(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	if (cgroup_is_empty(h))
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.kill", h->dir);
+	/* cgroup.kill (v2, Linux 5.14) kills the whole cgroup in one write. */
+	if (!h->v2 || stat(path, &st) < 0 || write_file(path, "1") < 0)
+		kill_listed(h);
+	if ((h->v2 ? wait_v2_empty(h) : wait_v1_empty(h)) < 0)
+		fprintf(stderr, "%s: cgroup %s did not empty\n", PROG, h->dir);
+}
+
+static void remove_cgroups(void)
+{
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (h->made_dir) {
+			empty_cgroup(h);
+			if (rmdir(h->dir) < 0)
+				fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h->dir);
+			else
+				narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->dir);
+		}
+		/* The shared minidock/ goes too once empty; EBUSY: other containers. */
+		if (h->own_base && rmdir(h->base) == 0)
+			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->base);
+	}
+	if (cg.v2_fd >= 0)
+		close(cg.v2_fd);
+}
+
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP,
+	       OPT_MEMORY, OPT_CPUS, OPT_PIDS_LIMIT, OPT_CPU_SHARES, OPT_CGROUP_PARENT };
+	static const struct option options[] = {
+		{"hostname", required_argument, NULL, 'h'},
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},
+		{"init", no_argument, NULL, OPT_INIT},
+		{"rootfs", required_argument, NULL, 'r'},
+		{"chroot", no_argument, NULL, OPT_CHROOT},
+		{"skip-rprivate", no_argument, NULL, OPT_SKIP_RPRIVATE},
+		{"debug", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, OPT_HELP},
+		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+		{"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
+		{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+		{0},
+	};
+	const char *rootfs = DEFAULT_ROOTFS;
+	int opt;
+
+	/* '+': stop at the first non-option, so CMD's own options reach CMD. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h:r:D", options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			cfg->hostname = optarg;
+			break;
+		case OPT_PID_FILE:
+			cfg->pid_file = optarg;
+			break;
+		case OPT_INIT:
+			cfg->init = 1;
+			break;
+		case 'r':
+			rootfs = optarg;
+			break;
+		case OPT_CHROOT:
+			cfg->use_chroot = 1;
+			break;
+		case OPT_SKIP_RPRIVATE:
+			cfg->skip_rprivate = 1;
+			break;
+		case 'D':
+			debug = 1;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case OPT_MEMORY:
+			if (parse_size(optarg, &cfg->memory) < 0)
+				return -1;
+			break;
+		case OPT_CPUS:
+			if (parse_cpus(optarg, &cfg->cpu_quota) < 0)
+				return -1;
+			break;
+		case OPT_PIDS_LIMIT:
+			if (parse_count("--pids-limit", optarg, 1, INT_MAX, &cfg->pids_limit) < 0)
+				return -1;
+			break;
+		case OPT_CPU_SHARES:
+			if (parse_count("--cpu-shares", optarg, 2, 262144, &cfg->cpu_shares) < 0)
+				return -1;
+			break;
+		case OPT_CGROUP_PARENT:
+			if (check_cgroup_parent(optarg) < 0)
+				return -1;
+			cfg->cgroup_parent = optarg;
+			break;
+		case ':':
+			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n",
+				PROG, argv[optind - 1], PROG);
+			return -1;
+		default:
+			fprintf(stderr, "%s: unknown option '%s' (try '%s --help')\n", PROG,
+				argv[optind - 1], PROG);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
+		return -1;
+	}
+	if (cfg->hostname && strlen(cfg->hostname) > HOST_NAME_MAX) {
+		fprintf(stderr, "%s: hostname '%s' is longer than %d bytes\n", PROG,
+			cfg->hostname, HOST_NAME_MAX);
+		return -1;
+	}
+	cfg->argv = &argv[optind];
+	return check_rootfs(rootfs, cfg->rootfs);
+}
+
+/* ---- in the child ---- */
+
+/* Tell the parent what failed, then give up. */
+static int fail(int sync_fd, int exec_failed)
+{
+	struct report r = {.exec_failed = exec_failed, .err = errno};
+
+	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
+		fprintf(stderr, "%s: report to parent: %m\n", PROG);
+	return EXIT_TOOL;
+}
+
+/*
+ * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
+ * dies from now on; reading the go-ahead catches a parent that died before
+ * (its end closes, so read returns 0 - once we have closed our copy of it).
+ */
+static int wait_for_parent(int sync_fd, int parent_fd)
+{
+	char go;
+
+	close(parent_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
+		return -1;
+	}
+	if (read(sync_fd, &go, 1) != 1) {
+		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_hostname(const char *name)
+{
+	if (!name)
+		return 0;
+	if (sethostname(name, strlen(name)) < 0) {
+		fprintf(stderr, "%s: sethostname %s: %m\n", PROG, name);
+		return -1;
+	}
+	narrate("sethostname(\"%s\") = 0 [sethostname(2)]", name);
+	return 0;
+}
+
+/* mount(2), narrated; flag_names spells out flags for the narration. */
+static int mount_fs(const char *src, const char *target, const char *type,
+		    unsigned long flags, const char *flag_names, const char *data)
+{
+	if (mount(src, target, type, flags, data) < 0) {
+		fprintf(stderr, "%s: mount %s on %s: %m\n", PROG, type ? type : src, target);
+		return -1;
+	}
+	narrate("mount(\"%s\", \"%s\", %s, %s, \"%s\") = 0 [mount(2)]", src ? src : "none",
+		target, type ? type : "NULL", flag_names, data ? data : "");
+	return 0;
+}
+
+/*
+ * Our copy of the mount table still shares propagation with the host's
+ * wherever the host marked a mount shared (systemd marks / so): anything
+ * we mount would appear on the host too. Make every mount private first.
+ */
+static int make_mounts_private(const struct config *cfg)
+{
+	if (cfg->skip_rprivate) {
+		narrate("skipping mount(\"/\", MS_REC|MS_PRIVATE): our mounts may reach the host");
+		return 0;
+	}
+	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, "MS_REC|MS_PRIVATE", NULL);
+}
+
+/*
+ * pivot_root(2) needs the new root to be a mount point: bind the rootfs
+ * onto itself, then work inside it so the paths below are relative.
+ */
+static int bind_rootfs(const char *rootfs)
+{
+	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, "MS_BIND|MS_REC", NULL) < 0)
+		return -1;
+	if (chdir(rootfs) < 0) {
+		fprintf(stderr, "%s: chdir %s: %m\n", PROG, rootfs);
+		return -1;
+	}
+	return 0;
+}
+
+/* mknod(2) ignores the umask only if we chmod afterwards. */
+static int make_device(const char *path, unsigned int major, unsigned int minor)
+{
+	if (mknod(path, S_IFCHR | 0666, makedev(major, minor)) < 0 || chmod(path, 0666) < 0) {
+		fprintf(stderr, "%s: mknod %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("mknod(\"%s\", S_IFCHR|0666, %u:%u) = 0 [mknod(2)]", path, major, minor);
+	return 0;
+}
+
+static int make_link(const char *target, const char *path)
+{
+	if (symlink(target, path) < 0) {
+		fprintf(stderr, "%s: symlink %s -> %s: %m\n", PROG, path, target);
+		return -1;
+	}
+	return 0;
+}
+
+static int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A fresh /dev on a tmpfs holding only the harmless devices, a private
+ * devpts instance for terminals (newinstance: not the host's ptys) and
+ * a tmpfs for POSIX shared memory; never the host's /dev.
+ */
+static int mount_dev(void)
+{
+	static const struct {
+		const char *name;
+		unsigned int major, minor;
+	} devices[] = {
+		{"dev/null", 1, 3},    {"dev/zero", 1, 5},    {"dev/full", 1, 7},
+		{"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
+	};
+	static const char *const links[][2] = {
+		{"pts/ptmx", "dev/ptmx"},           {"/proc/self/fd", "dev/fd"},
+		{"/proc/self/fd/0", "dev/stdin"},   {"/proc/self/fd/1", "dev/stdout"},
+		{"/proc/self/fd/2", "dev/stderr"},
+	};
+
+	if (make_dir("dev", 0755) < 0 ||
+	    mount_fs("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+		     "MS_NOSUID|MS_STRICTATIME", "mode=755,size=65536k") < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (make_device(devices[i].name, devices[i].major, devices[i].minor) < 0)
+			return -1;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (make_link(links[i][0], links[i][1]) < 0)
+			return -1;
+	if (make_dir("dev/pts", 0755) < 0 ||
+	    mount_fs("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "MS_NOSUID|MS_NOEXEC", "newinstance,ptmxmode=0666,mode=0620") < 0)
+		return -1;
+	if (make_dir("dev/shm", 01777) < 0 ||
+	    mount_fs("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", "mode=1777,size=65536k") < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * /proc for our PID namespace (so ps sees only our processes), and /sys
+ * read-only: the host's devices are described there, not ours to change.
+ */
+static int mount_proc_and_sys(void)
+{
+	if (make_dir("proc", 0555) < 0 ||
+	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+		return -1;
+	if (make_dir("sys", 0555) < 0 ||
+	    mount_fs("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The lesson's weak version: chroot(2) changes only this process's idea
+ * of "/". The host's tree is still mounted here, and a root process can
+ * climb back out (see the chapter's chroot escape).
+ */
+static int enter_with_chroot(void)
+{
+	if (chroot(".") < 0 || chdir("/") < 0) {
+		fprintf(stderr, "%s: chroot .: %m\n", PROG);
+		return -1;
+	}
+	narrate("chroot(\".\") = 0 [chroot(2)]");
+	return 0;
+}
+
+/*
+ * pivot_root(".", ".") stacks the old root on top of the new one (see
+ * pivot_root(2), NOTES); unmounting "." then detaches the whole host tree
+ * from our namespace, so no path leads back to it.
+ */
+static int enter_with_pivot_root(void)
+{
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		fprintf(stderr, "%s: pivot_root: %m\n", PROG);
+		return -1;
+	}
+	narrate("pivot_root(\".\", \".\") = 0 [pivot_root(2)]");
+	if (umount2(".", MNT_DETACH) < 0) {
+		fprintf(stderr, "%s: umount2 old root: %m\n", PROG);
+		return -1;
+	}
+	narrate("umount2(\".\", MNT_DETACH) = 0 [umount2(2)]");
+	if (chdir("/") < 0) {
+		fprintf(stderr, "%s: chdir /: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static int enter_rootfs(const struct config *cfg)
+{
+	if (make_mounts_private(cfg) < 0 || bind_rootfs(cfg->rootfs) < 0 ||
+	    mount_proc_and_sys() < 0 || mount_dev() < 0)
+		return -1;
+	return cfg->use_chroot ? enter_with_chroot() : enter_with_pivot_root();
+}
+
+/* A clean environment, as docker run gives: not the host's. */
+static int set_environment(void)
+{
+	char host[HOST_NAME_MAX + 1];
+	const char *term = getenv("TERM");
+	int tty = isatty(STDIN_FILENO);
+
+	if (gethostname(host, sizeof(host)) < 0) {
+		fprintf(stderr, "%s: gethostname: %m\n", PROG);
+		return -1;
+	}
+	if (clearenv() != 0 || setenv("PATH", CONTAINER_PATH, 1) < 0 ||
+	    setenv("HOME", "/root", 1) < 0 || setenv("HOSTNAME", host, 1) < 0 ||
+	    (tty && setenv("TERM", term ? term : "xterm", 1) < 0)) {
+		fprintf(stderr, "%s: set environment: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static void explain_exec_error(const char *cmd)
+{
+	if (errno == ENOENT || errno == ENOTDIR)
+		fprintf(stderr, "%s: exec %s: %m (command or its interpreter not found)\n",
+			PROG, cmd);
+	else
+		fprintf(stderr, "%s: exec %s: %m (cannot execute)\n", PROG, cmd);
+}
+
+static int exec_command(const struct config *cfg, int sync_fd)
+{
+	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->argv[0]);
+	execvp(cfg->argv[0], cfg->argv);
+	explain_exec_error(cfg->argv[0]);
+	return fail(sync_fd, 1);
+}
+
+/* Collect every exited child; returns CMD's exit code once CMD is among them. */
+static int reap_children(pid_t cmd)
+{
+	int status, code = -1;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		narrate("waitpid(-1) = %d [waitpid(2)]", pid);
+		if (pid == cmd)
+			code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+						   : WEXITSTATUS(status);
+	}
+	return code;
+}
+
+/*
+ * --init, as PID 1: fork CMD, pass on the forwarded signals, reap every
+ * zombie (orphans are re-parented to PID 1), and exit with CMD's status.
+ * The signals are blocked and taken with sigwaitinfo(2): blocked, they are
+ * queued even though PID 1's default action would drop them.
+ */
+static int run_init(const struct config *cfg, int sync_fd)
+{
+	sigset_t set, old;
+	pid_t cmd;
+	int sig, code;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		sigaddset(&set, forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0) {
+		fprintf(stderr, "%s: sigprocmask: %m\n", PROG);
+		return fail(sync_fd, 0);
+	}
+	cmd = fork();
+	if (cmd < 0) {
+		fprintf(stderr, "%s: fork: %m\n", PROG);
+		return fail(sync_fd, 0);
+	}
+	if (cmd == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		_exit(exec_command(cfg, sync_fd));
+	}
+	narrate("fork() = %d: init is PID %d, CMD is PID %d [fork(2)]", cmd, getpid(), cmd);
+	/* Only CMD's copy of the channel should tell the parent about exec. */
+	close(sync_fd);
+	for (;;) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD) {
+			narrate("kill(%d, %d) [kill(2)]", cmd, sig);
+			kill(cmd, sig);
+			continue;
+		}
+		code = reap_children(cmd);
+		if (code >= 0)
+			return code;
+	}
+}
+
+static int child_main(void *arg)
+{
+	const struct child *c = arg;
+	const struct config *cfg = c->cfg;
+	int sync_fd = c->sync_fd;
+
+	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
+		return EXIT_TOOL;
+	if (join_cgroups() < 0 || set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg) < 0 ||
+	    set_environment() < 0)
+		return fail(sync_fd, 0);
+	if (cfg->init)
+		return run_init(cfg, sync_fd);
+	return exec_command(cfg, sync_fd);
+}
+
+/* ---- in the parent ---- */
+
+static pid_t start_child(const struct config *cfg, const int sv[2])
+{
+	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0]};
+	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	pid_t pid;
+
+	if (create_cgroups(cfg) < 0)
+		return -1;
+	pid = clone_into_cgroup(child_main, &c, flags);
+	if (pid != 0)
+		return pid;
+	/* Without CLONE_VM the child gets a copy of our memory, c included. */
+	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &c);
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone: %m\n", PROG);
+		return -1;
+	}
+	narrate("clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|SIGCHLD) = %d [clone(2)]", pid);
+	return pid;
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (!path)
+		return 0;
+	/* Write then rename(2), so a reader never sees a half-written file. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "%s: pid file name too long\n", PROG);
+		return -1;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
+		return -1;
+	}
+	fprintf(f, "%d\n", pid);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "%s: rename %s to %s: %m\n", PROG, tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (container_pid > 0)
+		kill(container_pid, sig);
+	errno = saved;
+}
+
+/*
+ * Docker's sig-proxy: what we receive, the container's PID 1 receives.
+ * Without --init that is CMD itself, and the kernel drops any signal that
+ * PID 1 has no handler for, SIGKILL and SIGSTOP excepted.
+ */
+static int forward_signals(pid_t pid)
+{
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+
+	container_pid = pid;
+	for (size_t i = 0; i < N_FORWARDED; i++) {
+		if (sigaction(forwarded_signals[i], &sa, NULL) < 0) {
+			fprintf(stderr, "%s: sigaction: %m\n", PROG);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int release_child(int sync_fd)
+{
+	if (write(sync_fd, "g", 1) != 1) {
+		fprintf(stderr, "%s: release child: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After the go-ahead the child either execs (end-of-file here) or reports
+ * a failure. Returns the exit code for a failure, 0 when the command runs.
+ */
+static int read_report(int sync_fd)
+{
+	struct report r;
+	ssize_t n;
+
+	do
+		n = read(sync_fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(r))
+		return 0;
+	if (!r.exec_failed)
+		return EXIT_TOOL;
+	return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
+/* The command's own exit status, or 128+N if signal N killed it. */
+static int wait_for_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %m\n", PROG);
+			return EXIT_TOOL;
+		}
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {0};
+	int sv[2], failed, status = EXIT_TOOL;
+	pid_t child;
+
+	if (parse_args(argc, argv, &cfg) < 0)
+		return EXIT_TOOL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "%s: socketpair: %m\n", PROG);
+		return EXIT_TOOL;
+	}
+	child = start_child(&cfg, sv);
+	close(sv[1]);
+	if (child < 0)
+		goto close_sync;
+	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
+	    release_child(sv[0]) < 0)
+		goto kill_child;
+	failed = read_report(sv[0]);
+	status = wait_for_child(child);
+	report_cgroups(&cfg);
+	if (failed)
+		status = failed;
+	goto close_sync;
+
+kill_child:
+	kill(child, SIGKILL);
+	wait_for_child(child);
+close_sync:
+	close(sv[0]);
+	remove_cgroups();
+	return status;
+}
