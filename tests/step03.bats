@@ -111,8 +111,15 @@ shared_rootfs() {
 }
 
 @test "mnt: the container's root is the rootfs, and the old root is gone" {
-	run -0 ctr "$PROBE" info
-	[[ "$(value root_mount)" == "$ROOTFS "* ]]
+	fifos ready go
+	start_ctr sh -c "echo > $CT/ready; read x < $CT/go"
+	wait_fifo ready
+	local theirs
+	# the same directory: the host's view of the container's / is our rootfs copy
+	theirs=$(stat -Lc %d:%i "/proc/$(host_pid)/root/")
+	release go
+	finish_ctr
+	[ "$theirs" = "$(stat -c %d:%i "$ROOTFS")" ]
 	run -0 ctr sh -c 'grep -c "" /proc/self/mountinfo'
 	# only /, /proc, /sys, /dev, /dev/pts, /dev/shm: nothing of the host's
 	[ "$output" -le 6 ]
