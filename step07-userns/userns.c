@@ -10,44 +10,82 @@
  * CLONE_NEWNS gives it a copy of the mount table (mount_namespaces(7)),
  * which it makes private, then fills a root filesystem with /proc, /dev
  * and /sys and moves into it with pivot_root(2).
+ * Control groups (cgroups(7)) limit what it may use: memory, CPU time and
+ * the number of processes, in cgroup v1, v2 or a mix of both, as found at
+ * run time. It joins its cgroups before exec, and they go when it exits.
+ *
+ * With --layer, that root filesystem is an overlay (the kernel's
+ * Documentation/filesystems/overlayfs.rst): read-only image layers stacked
+ * under a writable layer of the run's own, kept in its state directory
+ * (/run/minidock/<id>/) and removed when the container exits. The child
+ * mounts it in its own mount namespace, so the host never sees it.
+ * --import turns a directory or a tarball into a layer, refusing any entry
+ * that would land outside it.
+ *
+ * CLONE_NEWNET gives it a network namespace (network_namespaces(7)): its
+ * own interfaces, addresses, routes and ports, with nothing in it but a
+ * loopback that is down. --network none brings lo up and stops there.
+ * --network bridge (the default) wires it to the host like docker0 does:
+ * a bridge on the host carries the gateway address, and a veth pair
+ * (veth(4)) is the cable, one end on the bridge, the other end in the
+ * container as eth0. All of it is rtnetlink(7) messages that we build
+ * ourselves, the ones ip(8) would send. Addresses come from a small
+ * allocator under /run/minidock/ipam, serialised with flock(2).
  *
  * The parent and the child talk over a socketpair: the child waits until
- * the parent has done its part (writing the pid file), and reports back
- * if its setup or execve(2) fails. The child's end is close-on-exec, so a
- * successful execve closes it and the parent reads end-of-file.
+ * the parent has done its part (wiring its network, writing the pid
+ * file), and reports back if its setup or execve(2) fails. The child's end
+ * is close-on-exec, so a successful execve closes it and the parent reads
+ * end-of-file.
  *
  * --userns remap adds CLONE_NEWUSER (user_namespaces(7)): the child gets a
  * user namespace of its own, created before the other namespaces of the same
  * clone(2) so that it owns them and may act in them. The parent writes its
  * uid_map and gid_map while the child waits: container ids 0-65535 become an
- * unprivileged host range, and the rootfs is mounted idmapped
- * (mount_setattr(2)) so that the container's root owns its image. Run by an
- * ordinary user (rootless), the tool maps the caller to root inside; what
- * needs host privilege is refused with its reason.
+ * unprivileged host range, and the rootfs, or each --layer, is mounted
+ * idmapped (mount_setattr(2)) so that the container's root owns its image.
+ * Run by an ordinary user (rootless), the tool maps the caller to root
+ * inside; what needs host privilege is refused with its reason.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <linux/netlink.h>
+#include <linux/openat2.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
+#include <tar.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <unistd.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <pwd.h>
-#include <stdint.h>
 
 #define PROG "userns"
 
@@ -65,6 +103,21 @@ enum {
 
 /* Docker's default PATH for a container. */
 #define CONTAINER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Where each run's writable layer goes, unless --state says otherwise. */
+#define DEFAULT_STATE "/run/minidock"
+
+/* --layer may be given this often; overlayfs itself stops at 500 lowers. */
+#define MAX_LAYERS 128
+
+/* mount(2) passes at most one page of options to the filesystem. */
+#define MOUNT_DATA_MAX 4096
+/* --network bridge: Docker's docker0, under our own names. */
+#define DEFAULT_BRIDGE "minidock0"
+#define DEFAULT_SUBNET "10.111.0.0/16"
+#define BRIDGE_PREFIX "minidock" /* we only ever create bridges named so */
+#define IPAM_DIR "/run/minidock/ipam"
+#define IPAM_PATH_MAX 64 /* IPAM_DIR/BRIDGE/ADDRESS, with room to spare */
 
 /* One line of a uid_map or gid_map: COUNT ids from INSIDE are OUTSIDE.. on the host. */
 struct id_map {
@@ -114,11 +167,29 @@ struct id_maps {
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#endif
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 1
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 1
+#endif
+#ifndef FSCONFIG_SET_STRING
+#define FSCONFIG_SET_STRING 1
+#endif
+#ifndef FSCONFIG_CMD_CREATE
+#define FSCONFIG_CMD_CREATE 6
 #endif
 
 /* mount_setattr(2)'s argument, version 0 (its first 32 bytes). */
@@ -134,13 +205,40 @@ struct config {
 	char rootfs[PATH_MAX]; /* -r: the container's root, an absolute path */
 	int use_chroot;       /* --chroot: the lesson's weak version of pivot_root */
 	int skip_rprivate;    /* --skip-rprivate: the lesson's bug, left in on purpose */
+	long long memory;     /* --memory: bytes, 0 for no limit */
+	long long cpu_quota;  /* --cpus: microseconds per CPU_PERIOD_US, 0 for none */
+	long long pids_limit; /* --pids-limit: most processes at once, 0 for none */
+	long long cpu_shares; /* --cpu-shares: relative weight, 0 for the default */
+	const char *cgroup_parent; /* --cgroup-parent: where container cgroups go */
+	const char *layers[MAX_LAYERS]; /* --layer: the image's layers, bottom first */
+	int n_layers;
+	char lowerdir[MOUNT_DATA_MAX]; /* the layers' absolute paths, top first, ':' between */
+	const char *state;       /* --state: where run directories go */
+	int keep;                /* --keep: leave the writable layer behind after the run */
+	char run_dir[PATH_MAX - 16]; /* this run's directory: upper/, work/, merged/ */
+	char overlay_data[MOUNT_DATA_MAX]; /* the overlay's mount options */
+	const char *import_src;  /* --import: a directory or tarball to make a layer of */
+	const char *import_into; /* --into: the new layer's directory */
+	int network;          /* --network: NETWORK_BRIDGE (the default) or NETWORK_NONE */
+	const char *bridge;   /* --bridge: the host bridge's name */
+	uint32_t subnet;      /* --subnet: its network address (host byte order) */
+	int prefix;           /* and prefix length; 0 until set */
+	uint32_t ip;          /* --ip, or 0 until the allocator picks one */
+	int leased;           /* we wrote the lease file for ip, so we remove it */
+	int network_given;    /* --network was on the command line */
 	int userns;           /* --userns remap: a user namespace of its own (0: host) */
 	int userns_given;     /* --userns was on the command line */
 	int rootless;         /* started by an ordinary user: the caller becomes root */
-	int idmap_rootfs;     /* mount the rootfs idmapped (the parent makes the mount) */
 	struct id_maps uids;  /* --uidmap, or the default range */
 	struct id_maps gids;  /* --gidmap, or the default range */
+	int root_tree;        /* the parent makes the root mount and sends it to the child */
+	const char *views[MAX_LAYERS]; /* its parts: the rootfs, or each layer (top first) */
+	char idmapped[MAX_LAYERS];     /* 1: views[i] is mounted idmapped */
+	int n_views;
+	char view_paths[MOUNT_DATA_MAX]; /* the layers' paths, which views point into */
 };
+
+enum { NETWORK_BRIDGE, NETWORK_NONE };
 
 /* What the child needs: the configuration and its end of the socketpair. */
 struct child {
@@ -185,7 +283,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: %s [OPTIONS] [--] CMD [ARG...]\n"
-		"Run CMD in new UTS, PID, mount (and user) namespaces, inside a root filesystem.\n"
+		"Run CMD in new UTS, PID, mount, network (and user) namespaces, inside a root\n"
+		"filesystem made of image layers with --layer.\n"
 		"\n"
 		"  -h, --hostname NAME   the container's hostname\n"
 		"      --pid-file FILE   write the container's host PID to FILE\n"
@@ -193,13 +292,30 @@ static void usage(FILE *out)
 		"  -r, --rootfs DIR      the container's root filesystem (default %s)\n"
 		"      --chroot          lesson only: chroot(2) instead of pivot_root(2)\n"
 		"      --skip-rprivate   lesson only: leave mount propagation as the host has it\n"
+		"      --memory SIZE     memory limit, no swap (b, k, m, g suffixes)\n"
+		"      --cpus N.N        CPU time limit, in CPUs (period 100 ms)\n"
+		"      --pids-limit N    at most N processes at once\n"
+		"      --cpu-shares N    relative CPU weight (v1 shares, 2-262144)\n"
+		"      --cgroup-parent PATH  create the container's cgroups under PATH\n"
+		"      --layer DIR       an image layer (repeat, bottom first): the root is\n"
+		"                        their overlay plus a writable layer; replaces -r\n"
+		"      --state DIR       where the run's writable layer goes (default %s)\n"
+		"      --keep            keep the writable layer after the run, to look at\n"
+		"      --import SRC      make a layer of SRC: a directory, a .tar or a .tar.gz\n"
+		"      --into DIR        with --import: the new layer's directory (no CMD)\n"
+		"      --network MODE    none (only lo) or bridge (the default); alias --net\n"
+		"                        without root, none is the default (no bridge)\n"
+		"      --bridge NAME     the host bridge (default " DEFAULT_BRIDGE ")\n"
+		"      --subnet CIDR     the bridge's subnet, gateway = first address\n"
+		"                        (default " DEFAULT_SUBNET ")\n"
+		"      --ip ADDR         the container's address (default: the next free one)\n"
 		"      --userns MODE     remap: a user namespace (the default when not root);\n"
 		"                        host: none (the default for root, as Docker)\n"
 		"      --uidmap C:H:N    N container uids from C are host uids from H; repeatable\n"
 		"      --gidmap C:H:N    the same for group ids\n"
 		"  -D, --debug           narrate every kernel operation\n"
 		"      --help            show this help\n",
-		PROG, DEFAULT_ROOTFS);
+		PROG, DEFAULT_ROOTFS, DEFAULT_STATE);
 }
 
 /* The rootfs must be a directory with something in it; keep its absolute path. */
@@ -223,6 +339,1047 @@ static int check_rootfs(const char *dir, char abs[PATH_MAX])
 	closedir(dp);
 	if (empty) {
 		fprintf(stderr, "%s: rootfs %s is empty (try 'make rootfs')\n", PROG, abs);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- cgroups: limits on what the container may use ---- */
+
+/*
+ * The controllers this chapter uses. cpuacct exists only in cgroup v1,
+ * where it keeps the CPU time the chapter reads (cpu.stat does it on v2).
+ */
+enum { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, N_CONTROLLERS };
+static const char *const controller_names[N_CONTROLLERS] = {"cpu", "cpuacct", "memory", "pids"};
+
+#define CPU_PERIOD_US 100000 /* Docker's CFS period: --cpus 0.2 = 20000 us of it */
+#define CGROUP_WAIT_MS 5000  /* the most we wait for a cgroup to empty */
+
+/* One mounted hierarchy, and where the container goes in it. */
+struct hierarchy {
+	int v2;               /* 1: the unified cgroup2 hierarchy */
+	unsigned controllers; /* bit i: controller_names[i] lives here */
+	char mount[PATH_MAX]; /* its mount point */
+	char root[PATH_MAX];  /* the cgroup mounted there (mountinfo's root) */
+	char base[PATH_MAX];  /* where our containers go */
+	char dir[PATH_MAX];   /* this container's cgroup */
+	int own_base;         /* base is the default minidock/: ours to tidy */
+	int made_dir;         /* we created dir */
+};
+
+/* The parent fills this in; the child gets a copy (clone without CLONE_VM). */
+static struct {
+	struct hierarchy h[N_CONTROLLERS];
+	int n;            /* hierarchies in use; 0: no cgroup option given */
+	int of[N_CONTROLLERS]; /* index in h of each controller, -1: not here */
+	char name[64];    /* mdk-<our pid>-<our start time> */
+	int v2_fd;        /* the v2 container cgroup, for CLONE_INTO_CGROUP */
+	int in_cgroup;    /* clone3 put the child in it already */
+} cg = {.v2_fd = -1};
+
+static int has_controller(const char *list, const char *name)
+{
+	char copy[1024], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *w = strtok_r(copy, ", \n", &save); w; w = strtok_r(NULL, ", \n", &save))
+		if (!strcmp(w, name))
+			return 1;
+	return 0;
+}
+
+/* A size as Docker takes it: a number with an optional b, k, m or g. */
+static int parse_size(const char *s, long long *out)
+{
+	static const char units[] = "bkmg";
+	const char *u;
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
+	if (end == s || errno || n <= 0 || !u || (*end && end[1])) {
+		fprintf(stderr,
+			"%s: --memory '%s': want a size above 0, like 32m (suffixes b, k, m, g)\n",
+			PROG, s);
+		return -1;
+	}
+	for (int shift = (int)(u - units) * 10; shift > 0; shift -= 10) {
+		if (n > LLONG_MAX >> 10) {
+			fprintf(stderr, "%s: --memory '%s': too large\n", PROG, s);
+			return -1;
+		}
+		n <<= 10;
+	}
+	*out = n;
+	return 0;
+}
+
+/* --cpus N.N: the CFS quota in microseconds per CPU_PERIOD_US. */
+static int parse_cpus(const char *s, long long *quota)
+{
+	char *end;
+	double cpus;
+
+	errno = 0;
+	cpus = strtod(s, &end);
+	/* The kernel takes no quota under 1 ms (sched-bwc docs). */
+	if (end == s || *end || errno || !(cpus >= 0.01 && cpus <= 1e6)) {
+		fprintf(stderr, "%s: --cpus '%s': want a number of CPUs from 0.01, like 0.5\n",
+			PROG, s);
+		return -1;
+	}
+	*quota = (long long)(cpus * CPU_PERIOD_US + 0.5);
+	return 0;
+}
+
+/* A whole number from min to max, for --pids-limit and --cpu-shares. */
+static int parse_count(const char *opt, const char *s, long long min, long long max,
+		       long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (end == s || *end || errno || *out < min || *out > max) {
+		fprintf(stderr, "%s: %s '%s': want a whole number from %lld to %lld\n", PROG, opt,
+			s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+/* --cgroup-parent is a path below each hierarchy's root: ".." would climb out. */
+static int check_cgroup_parent(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (!len || strstr(path, "/../") || !strncmp(path, "../", 3) ||
+	    (len >= 2 && !strcmp(path + len - 2, "..")) || len > PATH_MAX / 2) {
+		fprintf(stderr, "%s: --cgroup-parent '%s': want a path below the cgroup root, "
+				"without '..'\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* 33554432 -> "32M": how the OOM report names the limit. */
+static void format_size(long long n, char *buf, size_t len)
+{
+	static const char units[] = "KMG";
+	int i = -1;
+
+	while (i < 2 && n % 1024 == 0) {
+		n /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%lldB", n);
+	else
+		snprintf(buf, len, "%lld%c", n, units[i]);
+}
+
+/* v2's cpu.weight (1..10000) from v1 shares (2..262144), as runc and crun map it. */
+static long long shares_to_weight(long long shares)
+{
+	return 1 + (shares - 2) * 9999 / 262142;
+}
+
+static int wants_cgroup(const struct config *cfg)
+{
+	return cfg->memory || cfg->cpu_quota || cfg->pids_limit || cfg->cpu_shares ||
+	       cfg->cgroup_parent;
+}
+
+/* The controllers an option needs: a missing one is an error, not a shrug. */
+static unsigned required_controllers(const struct config *cfg)
+{
+	return (cfg->memory ? 1u << CG_MEMORY : 0) | (cfg->pids_limit ? 1u << CG_PIDS : 0) |
+	       (cfg->cpu_quota || cfg->cpu_shares ? 1u << CG_CPU : 0);
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+/* One write(2) into a cgroup file: how every cgroup setting is made. */
+static int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, strlen(value));
+	if (n < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	narrate("write(\"%s\", \"%s\") = %zd [cgroups(7)]", path, value, n);
+	return close(fd);
+}
+
+static int set_file(const struct hierarchy *h, const char *file, const char *value)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
+	if (write_file(path, value) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, value, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value of "KEY N" in a flat-keyed cgroup file (memory.events, ...), or -1. */
+static long long read_key(const struct hierarchy *h, const char *file, const char *key)
+{
+	char path[PATH_MAX + 64], buf[4096], *line, *save = NULL;
+	size_t len = strlen(key);
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			return atoll(line + len + 1);
+	return -1;
+}
+
+/* Field 22 of /proc/PID/stat: when PID started, which tells a reused PID apart. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+		return 0;
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			  "%*d %*d %llu", &t) != 1)
+		return 0;
+	return t;
+}
+
+/*
+ * Where the hierarchies are: statfs(2) on /sys/fs/cgroup tells a pure v2
+ * machine (CGROUP2_SUPER_MAGIC) from v1 or hybrid ones; then each cgroup
+ * mount in /proc/self/mountinfo names its controllers in its options
+ * (cgroups(7)). A controller goes to cgroup2 only when no v1 hierarchy has
+ * it and the v2 root lists it in cgroup.controllers.
+ */
+static int find_hierarchies(void)
+{
+	char line[4096], mnt[PATH_MAX], root[PATH_MAX], type[64], opts[1024];
+	char v2mount[PATH_MAX] = "", v2root[PATH_MAX] = "", path[PATH_MAX + 32], list[1024];
+	struct statfs sfs;
+	int pure_v2;
+	FILE *f;
+
+	if (statfs("/sys/fs/cgroup", &sfs) < 0) {
+		fprintf(stderr, "%s: statfs /sys/fs/cgroup: %m\n", PROG);
+		return -1;
+	}
+	pure_v2 = sfs.f_type == CGROUP2_SUPER_MAGIC;
+	narrate("statfs(\"/sys/fs/cgroup\") = 0, f_type %#lx: %s [statfs(2)]",
+		(unsigned long)sfs.f_type, pure_v2 ? "cgroup v2 only" : "cgroup v1 or hybrid");
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f) {
+		fprintf(stderr, "%s: open /proc/self/mountinfo: %m\n", PROG);
+		return -1;
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++)
+		cg.of[i] = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+		    sscanf(sep, " - %63s %*s %1023s", type, opts) != 2)
+			continue;
+		if (!strcmp(type, "cgroup2") && (!pure_v2 || !strcmp(mnt, "/sys/fs/cgroup"))) {
+			snprintf(v2mount, sizeof(v2mount), "%s", mnt);
+			snprintf(v2root, sizeof(v2root), "%s", root);
+		}
+		if (pure_v2 || strcmp(type, "cgroup"))
+			continue;
+		for (int i = 0; i < N_CONTROLLERS; i++) {
+			if (cg.of[i] >= 0 || !has_controller(opts, controller_names[i]))
+				continue;
+			struct hierarchy *h = &cg.h[cg.n];
+			/* cpu and cpuacct often share one mount: one hierarchy, then */
+			for (int j = 0; j < cg.n; j++)
+				if (!strcmp(cg.h[j].mount, mnt))
+					h = &cg.h[j];
+			if (h == &cg.h[cg.n]) {
+				snprintf(h->mount, sizeof(h->mount), "%s", mnt);
+				snprintf(h->root, sizeof(h->root), "%s", root);
+				cg.n++;
+			}
+			h->controllers |= 1u << i;
+			cg.of[i] = (int)(h - cg.h);
+		}
+	}
+	fclose(f);
+	if (!v2mount[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", v2mount);
+	if (read_file(path, list, sizeof(list)) < 0)
+		return 0;
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if (cg.of[i] >= 0 || !has_controller(list, controller_names[i]))
+			continue;
+		struct hierarchy *h = &cg.h[cg.n];
+		for (int j = 0; j < cg.n; j++)
+			if (cg.h[j].v2)
+				h = &cg.h[j];
+		if (h == &cg.h[cg.n]) {
+			h->v2 = 1;
+			snprintf(h->mount, sizeof(h->mount), "%s", v2mount);
+			snprintf(h->root, sizeof(h->root), "%s", v2root);
+			cg.n++;
+		}
+		h->controllers |= 1u << i;
+		cg.of[i] = (int)(h - cg.h);
+	}
+	return 0;
+}
+
+/* Our own cgroup in h, from /proc/self/cgroup: "ID:CONTROLLERS:PATH" lines. */
+static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
+{
+	char line[PATH_MAX + 256], *path, *ctrls;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	if (!f) {
+		fprintf(stderr, "%s: open /proc/self/cgroup: %m\n", PROG);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		ctrls = strchr(line, ':');
+		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = 0;
+		ctrls++;
+		for (int i = 0; !found && i < N_CONTROLLERS; i++)
+			found = h->v2 ? !strcmp(line, "0") && !*ctrls
+				      : (h->controllers & 1u << i) &&
+						has_controller(ctrls, controller_names[i]);
+		/* A mount of a sub-cgroup (in a container) shows it as its "/". */
+		if (found && strcmp(h->root, "/") && !strncmp(path, h->root, strlen(h->root)))
+			path += strlen(h->root);
+		if (found)
+			snprintf(out, len, "%s%s", h->mount, !strcmp(path, "/") ? "" : path);
+	}
+	fclose(f);
+	if (!found) {
+		fprintf(stderr, "%s: our cgroup in %s is not in /proc/self/cgroup\n", PROG,
+			h->mount);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The base: --cgroup-parent (relative to each hierarchy's root) when
+ * given, else a minidock/ child of our own cgroup. Only checks, so a
+ * refusal leaves nothing behind.
+ */
+static int choose_bases(const struct config *cfg)
+{
+	char own[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (cfg->cgroup_parent) {
+			const char *p = cfg->cgroup_parent;
+			size_t len;
+			snprintf(h->base, sizeof(h->base), "%s/%s", h->mount, p + strspn(p, "/"));
+			/* "/" and "x/" name the root and x: no trailing slash, so the
+			 * root is recognised as the root */
+			len = strlen(h->base);
+			while (len > strlen(h->mount) && h->base[len - 1] == '/')
+				h->base[--len] = 0;
+			if (stat(h->base, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "%s: --cgroup-parent %s: no such cgroup (%s)\n",
+					PROG, p, h->base);
+				return -1;
+			}
+			continue;
+		}
+		if (own_cgroup(h, own, sizeof(own)) < 0)
+			return -1;
+		if (snprintf(h->base, sizeof(h->base), "%s/minidock", own) >=
+		    (int)sizeof(h->base)) {
+			fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, own);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_controllers(const struct config *cfg)
+{
+	unsigned need = required_controllers(cfg);
+
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if ((need & 1u << i) && cg.of[i] < 0) {
+			fprintf(stderr,
+				"%s: the %s controller is not available on this machine (neither "
+				"a cgroup v1 mount nor in cgroup v2's cgroup.controllers)\n",
+				PROG, controller_names[i]);
+			return -1;
+		}
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++)
+		if (cg.of[i] >= 0)
+			narrate("%s controller: cgroup v%d, mounted at %s [cgroups(7)]",
+				controller_names[i], cg.h[cg.of[i]].v2 ? 2 : 1,
+				cg.h[cg.of[i]].mount);
+	return 0;
+}
+
+/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
+static int owner_is_dead(const char *name)
+{
+	unsigned long long t;
+	int pid, n = 0;
+
+	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
+		return 0;
+	return start_time(pid) != t;
+}
+
+/*
+ * A tool killed by SIGKILL could not remove its container's cgroup: the
+ * next run does, when the owner is dead and the cgroup empty (rmdir(2)
+ * refuses a cgroup that still has processes or children: EBUSY).
+ */
+static void remove_stale_cgroups(const struct hierarchy *h)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *d;
+	DIR *dp = opendir(h->base);
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (d->d_type != DT_DIR || !owner_is_dead(d->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", h->base, d->d_name);
+		if (rmdir(path) == 0)
+			narrate("rmdir(\"%s\") = 0: its owner is dead [rmdir(2)]", path);
+	}
+	closedir(dp);
+}
+
+static int make_cgroup_dir(const char *path)
+{
+	if (mkdir(path, 0755) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("mkdir(\"%s\") = 0 [mkdir(2)]", path);
+	return 0;
+}
+
+/*
+ * cgroup v2 hands a controller to a cgroup's children only through the
+ * parent's cgroup.subtree_control, and only if the parent holds no
+ * processes itself ("no internal processes", cgroups(7)). We never write
+ * the root cgroup's files: there it must already be enabled.
+ */
+static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
+{
+	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64] = "";
+	int is_root = !strcmp(h->base, h->mount);
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", h->base);
+	if (read_file(path, have, sizeof(have)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	if (read_file(path, on, sizeof(on)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if (!(h->controllers & 1u << i) || has_controller(on, controller_names[i]))
+			continue;
+		if (has_controller(have, controller_names[i]) && !is_root) {
+			snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops), "%s+%s",
+				 ops[0] ? " " : "", controller_names[i]);
+		} else if (need & 1u << i) {
+			fprintf(stderr,
+				"%s: cgroup v2: %s cannot give the %s controller to its "
+				"children: its parent does not delegate it, and a cgroup that "
+				"holds processes cannot delegate (no internal processes); start "
+				"from a delegated cgroup (systemd-run --scope -p Delegate=yes) "
+				"or pass --cgroup-parent\n",
+				PROG, h->base, controller_names[i]);
+			return -1;
+		}
+	}
+	if (!ops[0])
+		return 0;
+	/* Check first: a cgroup with processes would take cpu and pids (threaded
+	 * controllers) and then refuse memory, half changed. */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
+	if (read_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
+		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
+				"controllers for children (no internal processes); pass a "
+				"--cgroup-parent that holds none\n",
+			PROG, h->base);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	if (write_file(path, ops) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The limits, in the files each version names them (cgroups(7)). */
+static int set_limits(const struct config *cfg)
+{
+	char v[64];
+	int m = cg.of[CG_MEMORY], c = cg.of[CG_CPU], p = cg.of[CG_PIDS];
+
+	if (cfg->memory) {
+		const struct hierarchy *h = &cg.h[m];
+		const char *swap = h->v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+		char path[PATH_MAX + 32];
+		snprintf(v, sizeof(v), "%lld", cfg->memory);
+		if (set_file(h, h->v2 ? "memory.max" : "memory.limit_in_bytes", v) < 0)
+			return -1;
+		/* No swap either. v1's memsw counts memory+swap and must stay >= the
+		 * limit, so it goes second when raising from "unlimited". */
+		snprintf(path, sizeof(path), "%s/%s", h->dir, swap);
+		if (access(path, F_OK) < 0)
+			narrate("no %s: no swap accounting in this kernel", swap);
+		else if (set_file(h, swap, h->v2 ? "0" : v) < 0)
+			return -1;
+	}
+	if (cfg->cpu_quota) {
+		const struct hierarchy *h = &cg.h[c];
+		if (h->v2) {
+			snprintf(v, sizeof(v), "%lld %d", cfg->cpu_quota, CPU_PERIOD_US);
+			if (set_file(h, "cpu.max", v) < 0)
+				return -1;
+		} else {
+			snprintf(v, sizeof(v), "%d", CPU_PERIOD_US);
+			if (set_file(h, "cpu.cfs_period_us", v) < 0)
+				return -1;
+			snprintf(v, sizeof(v), "%lld", cfg->cpu_quota);
+			if (set_file(h, "cpu.cfs_quota_us", v) < 0)
+				return -1;
+		}
+	}
+	if (cfg->cpu_shares) {
+		const struct hierarchy *h = &cg.h[c];
+		snprintf(v, sizeof(v), "%lld",
+			 h->v2 ? shares_to_weight(cfg->cpu_shares) : cfg->cpu_shares);
+		if (set_file(h, h->v2 ? "cpu.weight" : "cpu.shares", v) < 0)
+			return -1;
+	}
+	if (cfg->pids_limit) {
+		snprintf(v, sizeof(v), "%lld", cfg->pids_limit);
+		if (set_file(&cg.h[p], "pids.max", v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Another run may remove an empty minidock/ between our mkdir of it and
+ * of our child in it (ENOENT): then we make it again, a bounded number of times.
+ */
+static int make_container_dir(struct hierarchy *h, unsigned need)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		if (h->own_base && make_cgroup_dir(h->base) < 0)
+			return -1;
+		if (tries == 0)
+			remove_stale_cgroups(h);
+		if (h->v2 && enable_v2_controllers(h, need) < 0)
+			return -1;
+		if (mkdir(h->dir, 0755) == 0) {
+			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
+			h->made_dir = 1;
+			return 0;
+		}
+		if (errno != ENOENT || !h->own_base)
+			break;
+	}
+	fprintf(stderr, "%s: mkdir %s: %m\n", PROG, h->dir);
+	return -1;
+}
+
+/* The container's own cgroup in every hierarchy, named for its owner. */
+static int make_container_cgroups(const struct config *cfg)
+{
+	unsigned need = required_controllers(cfg);
+
+	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start_time(getpid()));
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		h->own_base = !cfg->cgroup_parent;
+		snprintf(h->dir, sizeof(h->dir), "%s/%s", h->base, cg.name);
+		if (make_container_dir(h, need) < 0)
+			return -1;
+		if (h->v2) {
+			cg.v2_fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (cg.v2_fd < 0) {
+				fprintf(stderr, "%s: open %s: %m\n", PROG, h->dir);
+				return -1;
+			}
+		}
+	}
+	return set_limits(cfg);
+}
+
+static int create_cgroups(const struct config *cfg)
+{
+	if (!wants_cgroup(cfg))
+		return 0;
+	/* A rootless run found them already, to check who owns the base. */
+	if ((!cg.n && find_hierarchies() < 0) || check_controllers(cfg) < 0 ||
+	    choose_bases(cfg) < 0)
+		return -1;
+	return make_container_cgroups(cfg);
+}
+
+/*
+ * v2: clone3(2) with CLONE_INTO_CGROUP creates the child inside its
+ * cgroup, so not one instruction runs outside. Returns the child's PID,
+ * -1 on error, or 0 when this kernel lacks it (ENOSYS before 5.3, E2BIG
+ * before 5.7): then clone(2) runs and the child joins by itself.
+ */
+static pid_t clone_into_cgroup(int (*fn)(void *), void *arg, int flags)
+{
+	struct clone_args args = {
+		.flags = ((unsigned long long)flags & ~CSIGNAL) | CLONE_INTO_CGROUP,
+		.exit_signal = flags & CSIGNAL,
+		.cgroup = (unsigned long long)cg.v2_fd,
+	};
+	long pid;
+
+	if (cg.v2_fd < 0)
+		return 0;
+	cg.in_cgroup = 1; /* set before, so the child's copy knows it too */
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		_exit(fn(arg)); /* the child, on a copy of our stack, as after fork(2) */
+	if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+		narrate("clone3(CLONE_INTO_CGROUP) = -1 (%m): the child joins by itself");
+		cg.in_cgroup = 0;
+		return 0;
+	}
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone3 into the container's cgroup: %m\n", PROG);
+		return -1;
+	}
+	narrate("clone3({flags=%#llx: namespaces|CLONE_INTO_CGROUP, exit_signal=%d, "
+		"cgroup=%d}) = %ld [clone(2)]",
+		(unsigned long long)args.flags, flags & CSIGNAL, cg.v2_fd, pid);
+	return (pid_t)pid;
+}
+
+/*
+ * In the child, before exec and before any user or cgroup namespace:
+ * writing "0" moves the writer itself. A single-threaded process joining
+ * through the v1 tasks file is cheap; see the chapter for why the parent
+ * does not write our PID instead.
+ */
+static int join_cgroups(void)
+{
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; i < cg.n; i++) {
+		const struct hierarchy *h = &cg.h[i];
+		if (h->v2 && cg.in_cgroup)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", h->dir, h->v2 ? "cgroup.procs" : "tasks");
+		if (write_file(path, "0") < 0) {
+			fprintf(stderr, "%s: join cgroup %s: %m\n", PROG, h->dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the cgroup saw: an OOM kill (always reported), the pids limit (-D). */
+static void report_cgroups(const struct config *cfg)
+{
+	char size[32];
+	long long kills = -1, refused;
+
+	if (cg.of[CG_MEMORY] >= 0 && cfg->memory) {
+		const struct hierarchy *h = &cg.h[cg.of[CG_MEMORY]];
+		kills = read_key(h, h->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
+		narrate("read(\"%s/%s\"): oom_kill %lld [cgroups(7)]", h->dir,
+			h->v2 ? "memory.events" : "memory.oom_control", kills);
+	}
+	if (kills > 0) {
+		format_size(cfg->memory, size, sizeof(size));
+		fprintf(stderr, "%s: killed by the kernel OOM killer: memory limit %s reached\n",
+			PROG, size);
+	}
+	if (cg.of[CG_PIDS] >= 0 && cfg->pids_limit) {
+		refused = read_key(&cg.h[cg.of[CG_PIDS]], "pids.events", "max");
+		narrate("read(\"%s/pids.events\"): max %lld: fork refused %lld time(s) at "
+			"pids.max %lld [cgroups(7)]", cg.h[cg.of[CG_PIDS]].dir, refused, refused,
+			cfg->pids_limit);
+	}
+	if (cg.of[CG_CPU] >= 0 && cfg->cpu_quota)
+		narrate("read(\"%s/cpu.stat\"): nr_throttled %lld [cgroups(7)]",
+			cg.h[cg.of[CG_CPU]].dir,
+			read_key(&cg.h[cg.of[CG_CPU]], "cpu.stat", "nr_throttled"));
+}
+
+/* Is h's container cgroup empty? */
+static int cgroup_is_empty(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[64];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
+	return read_file(path, buf, sizeof(buf)) < 0 || !buf[0];
+}
+
+/* Kill every process still listed in cgroup.procs, by PID: all were ours. */
+static void kill_listed(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[4096], *save = NULL;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+		narrate("kill(%s, SIGKILL): left in %s [kill(2)]", w, h->dir);
+		kill(atoi(w), SIGKILL);
+	}
+}
+
+/*
+ * v2 says when a cgroup empties: "populated 0" in cgroup.events, which
+ * wakes poll(2) with POLLPRI on each change (cgroups(7)).
+ */
+static int wait_v2_empty(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[256];
+	struct pollfd pfd = {.events = POLLPRI};
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", h->dir);
+	pfd.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pfd.fd < 0)
+		return -1;
+	for (;;) {
+		n = pread(pfd.fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			break;
+		buf[n] = 0;
+		if (strstr(buf, "populated 0"))
+			break;
+		if (poll(&pfd, 1, CGROUP_WAIT_MS) <= 0) {
+			n = -1;
+			break;
+		}
+	}
+	close(pfd.fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* v1 has no such event: retry, briefly and with a bound, off the normal path. */
+static int wait_v1_empty(const struct hierarchy *h)
+{
+	const struct timespec ms = {0, 1000000};
+
+	for (int i = 0; i < CGROUP_WAIT_MS; i++) {
+		if (cgroup_is_empty(h))
+			return 0;
+		kill_listed(h);
+		nanosleep(&ms, NULL);
+	}
+	return -1;
+}
+
+/* After the container: nothing of it may stay running, then its cgroup goes. */
+static void empty_cgroup(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	if (cgroup_is_empty(h))
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.kill", h->dir);
+	/* cgroup.kill (v2, Linux 5.14) kills the whole cgroup in one write. */
+	if (!h->v2 || stat(path, &st) < 0 || write_file(path, "1") < 0)
+		kill_listed(h);
+	if ((h->v2 ? wait_v2_empty(h) : wait_v1_empty(h)) < 0)
+		fprintf(stderr, "%s: cgroup %s did not empty\n", PROG, h->dir);
+}
+
+static void remove_cgroups(void)
+{
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (h->made_dir) {
+			empty_cgroup(h);
+			if (rmdir(h->dir) < 0)
+				fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h->dir);
+			else
+				narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->dir);
+		}
+		/* The shared minidock/ goes too once empty; EBUSY: other containers. */
+		if (h->own_base && rmdir(h->base) == 0)
+			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->base);
+	}
+	if (cg.v2_fd >= 0)
+		close(cg.v2_fd);
+}
+
+/* ---- image layers: checking the options ---- */
+
+/*
+ * The overlay's options are one string: ':' separates the lower layers and
+ * ',' the options, so a path holding either (or the '\' that escapes them)
+ * would be misread. Refuse it rather than escape it.
+ */
+static int check_option_safe(const char *what, const char *path)
+{
+	if (strpbrk(path, ":,\\")) {
+		fprintf(stderr, "%s: %s %s: ':', ',' and '\\' cannot appear in overlay options\n",
+			PROG, what, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* --layer DIR: an existing directory, stacked on the layers before it. */
+static int add_layer(struct config *cfg, const char *dir)
+{
+	if (cfg->n_layers == MAX_LAYERS) {
+		fprintf(stderr, "%s: more than %d layers\n", PROG, MAX_LAYERS);
+		return -1;
+	}
+	cfg->layers[cfg->n_layers++] = dir;
+	return 0;
+}
+
+/* The real path of DIR, which must be a directory. */
+static int check_dir(const char *what, const char *dir, char abs[PATH_MAX])
+{
+	struct stat st;
+
+	if (!realpath(dir, abs) || stat(abs, &st) < 0) {
+		fprintf(stderr, "%s: %s %s: %m\n", PROG, what, dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: %s %s: Not a directory\n", PROG, what, dir);
+		return -1;
+	}
+	return check_option_safe(what, abs);
+}
+
+/*
+ * Build lowerdir: overlayfs lists the lower layers top first, --layer
+ * gives them bottom first (as docker image history does, oldest first).
+ */
+static int check_layers(struct config *cfg, int rootfs_given)
+{
+	char abs[PATH_MAX];
+	size_t len = 0;
+
+	if (!cfg->n_layers) {
+		fprintf(stderr, "%s: --keep and --state need --layer\n", PROG);
+		return -1;
+	}
+	if (rootfs_given) {
+		fprintf(stderr, "%s: --rootfs and --layer exclude each other: %s\n", PROG,
+			"the layers make the root");
+		return -1;
+	}
+	if (cfg->state && check_dir("state directory", cfg->state, abs) < 0)
+		return -1;
+	for (int i = cfg->n_layers - 1; i >= 0; i--) {
+		if (check_dir("layer", cfg->layers[i], abs) < 0)
+			return -1;
+		len += snprintf(cfg->lowerdir + len, sizeof(cfg->lowerdir) - len, "%s%s",
+				len ? ":" : "", abs);
+		if (len >= sizeof(cfg->lowerdir)) {
+			fprintf(stderr, "%s: too many layers for one page of mount options\n",
+				PROG);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --import SRC --into DIR: both, and no command. */
+static int check_import(const struct config *cfg, int n_args)
+{
+	if (!cfg->import_src || !cfg->import_into) {
+		fprintf(stderr, "%s: --import SRC and --into DIR go together\n", PROG);
+		return -1;
+	}
+	if (n_args) {
+		fprintf(stderr, "%s: --import runs no command\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- network options ---- */
+
+/* The netmask of a prefix length, in host byte order. */
+static uint32_t prefix_mask(int prefix)
+{
+	return prefix ? ~0u << (32 - prefix) : 0;
+}
+
+static int parse_network_mode(const char *mode, struct config *cfg)
+{
+	if (!strcmp(mode, "bridge")) {
+		cfg->network = NETWORK_BRIDGE;
+	} else if (!strcmp(mode, "none")) {
+		cfg->network = NETWORK_NONE;
+	} else {
+		fprintf(stderr, "%s: unknown network mode '%s' (none or bridge)\n", PROG, mode);
+		return -1;
+	}
+	return 0;
+}
+
+/* A dotted IPv4 address, kept in host byte order so we can count with it. */
+static int parse_ipv4(const char *text, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, text, &a) != 1)
+		return -1;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+/* For messages: ip in dotted form, in buf. */
+static const char *ip_str(uint32_t ip, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* "ADDR/LEN", the address on a network boundary: its host bits all zero. */
+static int parse_subnet(const char *arg, struct config *cfg)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(arg, '/');
+	char *end;
+	long prefix;
+
+	if (!slash || slash - arg >= (long)sizeof(addr) || !slash[1]) {
+		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
+			DEFAULT_SUBNET);
+		return -1;
+	}
+	memcpy(addr, arg, slash - arg);
+	addr[slash - arg] = 0;
+	prefix = strtol(slash + 1, &end, 10);
+	if (*end || parse_ipv4(addr, &cfg->subnet) < 0) {
+		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
+			DEFAULT_SUBNET);
+		return -1;
+	}
+	/* /31 and /32 leave no room for a gateway and a container. */
+	if (prefix < 8 || prefix > 30) {
+		fprintf(stderr, "%s: subnet '%s': the prefix length must be 8 to 30\n", PROG, arg);
+		return -1;
+	}
+	if (cfg->subnet & ~prefix_mask(prefix)) {
+		fprintf(stderr, "%s: subnet '%s' has host bits set (the network address ends in 0s)\n",
+			PROG, arg);
+		return -1;
+	}
+	cfg->prefix = prefix;
+	return 0;
+}
+
+static int parse_ip(const char *arg, struct config *cfg)
+{
+	if (parse_ipv4(arg, &cfg->ip) < 0 || !cfg->ip) {
+		fprintf(stderr, "%s: --ip '%s' is not an IPv4 address\n", PROG, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Interface names are at most IFNAMSIZ - 1 bytes; we allow a safe alphabet only. */
+static int check_bridge_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(name, BRIDGE_PREFIX, strlen(BRIDGE_PREFIX)) || len >= IFNAMSIZ ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
+		fprintf(stderr,
+			"%s: bridge name '%s' must start with '%s' and be at most %d letters, "
+			"digits, '-' or '_'\n",
+			PROG, name, BRIDGE_PREFIX, IFNAMSIZ - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* The defaults, then what only makes sense together: --ip inside --subnet. */
+static int check_network(struct config *cfg)
+{
+	uint32_t mask, broadcast;
+
+	if (!cfg->bridge)
+		cfg->bridge = DEFAULT_BRIDGE;
+	if (!cfg->prefix && parse_subnet(DEFAULT_SUBNET, cfg) < 0)
+		return -1;
+	if (cfg->network == NETWORK_NONE) {
+		if (cfg->ip) {
+			fprintf(stderr, "%s: --ip needs --network bridge\n", PROG);
+			return -1;
+		}
+		return 0;
+	}
+	if (check_bridge_name(cfg->bridge) < 0)
+		return -1;
+	mask = prefix_mask(cfg->prefix);
+	broadcast = cfg->subnet | ~mask;
+	/* Not the network address, not the gateway (the first), not the broadcast. */
+	if (cfg->ip && ((cfg->ip & mask) != cfg->subnet || cfg->ip <= cfg->subnet + 1 ||
+			cfg->ip == broadcast)) {
+		char ip[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN];
+
+		fprintf(stderr, "%s: --ip %s is not a container address in %s/%d\n", PROG,
+			ip_str(cfg->ip, ip), ip_str(cfg->subnet, sub), cfg->prefix);
 		return -1;
 	}
 	return 0;
@@ -442,10 +1599,75 @@ static int default_maps(struct config *cfg)
 	return 0;
 }
 
+/* The option that asks for a cgroup, for the refusal. */
+static const char *cgroup_option(const struct config *cfg)
+{
+	if (cfg->memory)
+		return "--memory";
+	if (cfg->cpu_quota)
+		return "--cpus";
+	if (cfg->pids_limit)
+		return "--pids-limit";
+	return cfg->cpu_shares ? "--cpu-shares" : "--cgroup-parent";
+}
+
+/*
+ * Rootless: the container's cgroup in h is made beneath the base cgroup
+ * (or, for the default base not made yet, beneath our own cgroup), so that
+ * directory must be ours to write. On a stock machine it belongs to root:
+ * only a cgroup delegated to the user will do (cgroups(7), "Delegation").
+ */
+static int refuse_undelegated(const struct config *cfg, const struct hierarchy *h)
+{
+	const struct passwd *pw;
+	char dir[PATH_MAX], owner[64];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", h->base);
+	if (stat(dir, &st) < 0 && !cfg->cgroup_parent) {
+		*strrchr(dir, '/') = '\0';
+		if (stat(dir, &st) < 0) {
+			fprintf(stderr, "%s: cgroup %s: %m\n", PROG, dir);
+			return -1;
+		}
+	}
+	if (access(dir, W_OK) == 0)
+		return 0;
+	pw = getpwuid(st.st_uid);
+	if (pw)
+		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
+	else
+		snprintf(owner, sizeof(owner), "uid %u", (unsigned int)st.st_uid);
+	fprintf(stderr, "%s: %s needs a cgroup delegated to you: %s belongs to %s (start from a "
+		"delegated cgroup, e.g. systemd-run --user --scope -p Delegate=yes, or pass "
+		"--cgroup-parent)\n", PROG, cgroup_option(cfg), dir, owner);
+	return -1;
+}
+
+/* Every hierarchy gets a container cgroup: those of the options' controllers first. */
+static int refuse_undelegated_cgroups(const struct config *cfg)
+{
+	unsigned need = required_controllers(cfg);
+
+	if (!wants_cgroup(cfg))
+		return 0;
+	if (find_hierarchies() < 0 || choose_bases(cfg) < 0)
+		return -1;
+	for (int i = 0; i < cg.n; i++)
+		if ((cg.h[i].controllers & need) && refuse_undelegated(cfg, &cg.h[i]) < 0)
+			return -1;
+	for (int i = 0; i < cg.n; i++)
+		if (!(cg.h[i].controllers & need) && refuse_undelegated(cfg, &cg.h[i]) < 0)
+			return -1;
+	return 0;
+}
+
 /*
  * What an ordinary user cannot have is refused here, with the reason,
- * before anything is created. (Cgroup limits without a delegated cgroup and
- * the bridge network join this list when those chapters merge in.)
+ * before anything is created: namespaces without a user namespace, cgroup
+ * limits without a delegated cgroup, the bridge (its veth and the bridge
+ * itself live in the host's network namespace) and the default state
+ * directory, which is root's.
  */
 static int refuse_without_privilege(const struct config *cfg)
 {
@@ -457,32 +1679,87 @@ static int refuse_without_privilege(const struct config *cfg)
 			"of its own\n", PROG);
 		return -1;
 	}
+	if (cfg->network == NETWORK_BRIDGE && (cfg->network_given || cfg->ip)) {
+		fprintf(stderr, "%s: --network bridge needs root: the bridge and veth live in the "
+			"host's network namespace, where an ordinary user has no CAP_NET_ADMIN "
+			"(use --network none)\n", PROG);
+		return -1;
+	}
+	if (cfg->n_layers && !cfg->state) {
+		fprintf(stderr, "%s: --layer without --state needs root: the default state "
+			"directory %s belongs to root (pass --state DIR of your own)\n", PROG,
+			DEFAULT_STATE);
+		return -1;
+	}
+	return refuse_undelegated_cgroups(cfg);
+}
+
+/*
+ * Rootless, the bridge cannot be had, and refusing every plain run for it
+ * would be unkind: without --network, an ordinary user gets none (only lo),
+ * as rootless podman picks a network of its own instead of the bridge.
+ */
+static void default_rootless_network(struct config *cfg)
+{
+	if (!cfg->rootless || cfg->network_given)
+		return;
+	cfg->network = NETWORK_NONE;
+	narrate("rootless: --network none, the default without root (a bridge needs root)");
+}
+
+/* The host id that id 0 of the container is (check_map_lines made sure there is one). */
+static uint32_t mapped_root(const struct id_maps *m)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->map[i].inside == 0)
+			return m->map[i].outside;
+	return 0;
+}
+
+/* One part of the image: idmapped, unless the mapped root owns it already. */
+static int add_view(struct config *cfg, const char *what, const char *path, uint32_t root)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "%s: %s %s: %m\n", PROG, what, path);
+		return -1;
+	}
+	cfg->idmapped[cfg->n_views] = st.st_uid != root;
+	cfg->views[cfg->n_views++] = path;
 	return 0;
 }
 
 /*
- * The container's root must own its image. A rootfs already owned by the
- * mapped root (a chowned copy, as Docker's userns-remap keeps) is used as
- * it is; otherwise the parent mounts it idmapped for the child. Rootless
- * needs neither: the caller's own files are root's inside.
+ * The container's root must own its image. A rootfs or a layer already
+ * owned by the mapped root (a chowned copy, as Docker's userns-remap keeps)
+ * is used as it is; any other the parent mounts idmapped. With --layer the
+ * parent also makes the overlay, so the child gets one finished root mount.
+ * Rootless needs none of it: the caller's own files are root's inside.
  */
-static int choose_rootfs_view(struct config *cfg)
+static int choose_image_view(struct config *cfg)
 {
-	struct stat st;
-	uint32_t root = 0;
+	uint32_t root = mapped_root(&cfg->uids);
+	char *save = NULL;
 
-	for (int i = 0; i < cfg->uids.n; i++)
-		if (cfg->uids.map[i].inside == 0)
-			root = cfg->uids.map[i].outside;
-	if (stat(cfg->rootfs, &st) < 0) {
-		fprintf(stderr, "%s: rootfs %s: %m\n", PROG, cfg->rootfs);
-		return -1;
+	if (cfg->rootless)
+		return 0;
+	if (!cfg->n_layers) {
+		if (add_view(cfg, "rootfs", cfg->rootfs, root) < 0)
+			return -1;
+		cfg->root_tree = cfg->idmapped[0];
+		return 0;
 	}
-	cfg->idmap_rootfs = !cfg->rootless && st.st_uid != root;
+	/* lowerdir holds the layers' real paths, ':' between (none has one in it) */
+	snprintf(cfg->view_paths, sizeof(cfg->view_paths), "%s", cfg->lowerdir);
+	for (char *p = strtok_r(cfg->view_paths, ":", &save); p; p = strtok_r(NULL, ":", &save))
+		if (add_view(cfg, "layer", p, root) < 0)
+			return -1;
+	cfg->root_tree = 1;
 	return 0;
 }
 
-/* Decide about the user namespace: which mode, which maps, which rootfs view. */
+/* Decide about the user namespace: which mode, which maps, which image view. */
 static int plan_user_namespace(struct config *cfg)
 {
 	cfg->rootless = geteuid() != 0;
@@ -497,18 +1774,24 @@ static int plan_user_namespace(struct config *cfg)
 			"host\n", PROG);
 		return -1;
 	}
+	default_rootless_network(cfg);
 	if (default_maps(cfg) < 0 || check_map_lines("--uidmap", &cfg->uids) < 0 ||
 	    check_map_lines("--gidmap", &cfg->gids) < 0)
 		return -1;
 	if (cfg->rootless && (check_rootless_map("--uidmap", &cfg->uids, geteuid()) < 0 ||
 			      check_rootless_map("--gidmap", &cfg->gids, getegid()) < 0))
 		return -1;
-	return choose_rootfs_view(cfg);
+	return choose_image_view(cfg);
 }
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP };
+	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP,
+	       OPT_MEMORY, OPT_CPUS, OPT_PIDS_LIMIT, OPT_CPU_SHARES, OPT_CGROUP_PARENT };
+	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP, OPT_IMPORT, OPT_INTO };
+	/* Chapter 6's options, numbered clear of the ones above. */
+	enum { OPT_NETWORK = 320, OPT_BRIDGE, OPT_SUBNET, OPT_IP };
+	/* Chapter 7's. */
 	enum { OPT_USERNS = 300, OPT_UIDMAP, OPT_GIDMAP };
 	static const struct option options[] = {
 		{"hostname", required_argument, NULL, 'h'},
@@ -519,13 +1802,28 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"skip-rprivate", no_argument, NULL, OPT_SKIP_RPRIVATE},
 		{"debug", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+		{"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
+		{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+		{"layer", required_argument, NULL, OPT_LAYER},
+		{"state", required_argument, NULL, OPT_STATE},
+		{"keep", no_argument, NULL, OPT_KEEP},
+		{"import", required_argument, NULL, OPT_IMPORT},
+		{"into", required_argument, NULL, OPT_INTO},
+		{"network", required_argument, NULL, OPT_NETWORK},
+		{"net", required_argument, NULL, OPT_NETWORK},
+		{"bridge", required_argument, NULL, OPT_BRIDGE},
+		{"subnet", required_argument, NULL, OPT_SUBNET},
+		{"ip", required_argument, NULL, OPT_IP},
 		{"userns", required_argument, NULL, OPT_USERNS},
 		{"uidmap", required_argument, NULL, OPT_UIDMAP},
 		{"gidmap", required_argument, NULL, OPT_GIDMAP},
 		{0},
 	};
 	const char *rootfs = DEFAULT_ROOTFS;
-	int opt;
+	int opt, rootfs_given = 0;
 
 	/* '+': stop at the first non-option, so CMD's own options reach CMD. */
 	opterr = 0;
@@ -542,6 +1840,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case 'r':
 			rootfs = optarg;
+			rootfs_given = 1;
 			break;
 		case OPT_CHROOT:
 			cfg->use_chroot = 1;
@@ -555,6 +1854,59 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
+		case OPT_MEMORY:
+			if (parse_size(optarg, &cfg->memory) < 0)
+				return -1;
+			break;
+		case OPT_CPUS:
+			if (parse_cpus(optarg, &cfg->cpu_quota) < 0)
+				return -1;
+			break;
+		case OPT_PIDS_LIMIT:
+			if (parse_count("--pids-limit", optarg, 1, INT_MAX, &cfg->pids_limit) < 0)
+				return -1;
+			break;
+		case OPT_CPU_SHARES:
+			if (parse_count("--cpu-shares", optarg, 2, 262144, &cfg->cpu_shares) < 0)
+				return -1;
+			break;
+		case OPT_CGROUP_PARENT:
+			if (check_cgroup_parent(optarg) < 0)
+				return -1;
+			cfg->cgroup_parent = optarg;
+			break;
+		case OPT_LAYER:
+			if (add_layer(cfg, optarg) < 0)
+				return -1;
+			break;
+		case OPT_STATE:
+			cfg->state = optarg;
+			break;
+		case OPT_KEEP:
+			cfg->keep = 1;
+			break;
+		case OPT_IMPORT:
+			cfg->import_src = optarg;
+			break;
+		case OPT_INTO:
+			cfg->import_into = optarg;
+			break;
+		case OPT_NETWORK:
+			if (parse_network_mode(optarg, cfg) < 0)
+				return -1;
+			cfg->network_given = 1;
+			break;
+		case OPT_BRIDGE:
+			cfg->bridge = optarg;
+			break;
+		case OPT_SUBNET:
+			if (parse_subnet(optarg, cfg) < 0)
+				return -1;
+			break;
+		case OPT_IP:
+			if (parse_ip(optarg, cfg) < 0)
+				return -1;
+			break;
 		case OPT_USERNS:
 			if (parse_userns_mode(optarg, cfg) < 0)
 				return -1;
@@ -577,6 +1929,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			return -1;
 		}
 	}
+	if (cfg->import_src || cfg->import_into)
+		return check_import(cfg, argc - optind);
 	if (optind == argc) {
 		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
 		return -1;
@@ -587,6 +1941,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return -1;
 	}
 	cfg->argv = &argv[optind];
+	if (check_network(cfg) < 0)
+		return -1;
+	if (cfg->n_layers || cfg->keep || cfg->state)
+		return check_layers(cfg, rootfs_given);
 	return check_rootfs(rootfs, cfg->rootfs);
 }
 
@@ -729,50 +2087,19 @@ static int bind_device(const char *path)
 }
 
 /*
- * Only a user namespace that owns the network namespace may mount sysfs
- * (it shows that namespace's devices); ours has none of its own, so bind
- * the host's /sys and make every mount in it read-only (mount_setattr(2),
- * AT_RECURSIVE). Before Linux 5.12 only the top mount can be made read-only,
- * repeating the flags the host set on it: they are locked.
+ * The parent's root mount (the idmapped rootfs, or the overlay it made of
+ * idmapped layers) goes where the rootfs is: move_mount(2) attaches the
+ * detached tree there, in our mount namespace only.
  */
-static int bind_host_sys(void)
-{
-	struct mount_attr_v0 attr = {.attr_set = MOUNT_ATTR_RDONLY};
-
-	if (mount_fs("/sys", "sys", NULL, MS_BIND | MS_REC, "MS_BIND|MS_REC", NULL) < 0)
-		return -1;
-	if (syscall(SYS_mount_setattr, AT_FDCWD, "sys", AT_RECURSIVE, &attr, sizeof(attr)) == 0) {
-		narrate("mount_setattr(AT_FDCWD, \"sys\", AT_RECURSIVE, MOUNT_ATTR_RDONLY) = 0 "
-			"[mount_setattr(2)]");
-		return 0;
-	}
-	if (errno != ENOSYS) {
-		fprintf(stderr, "%s: mount_setattr sys read-only: %m\n", PROG);
-		return -1;
-	}
-	return mount_fs(NULL, "sys", NULL,
-			MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			"MS_BIND|MS_REMOUNT|MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL);
-}
-
-/*
- * The parent's idmapped copy of the rootfs goes where the plain bind would:
- * move_mount(2) attaches the detached tree at the rootfs path, which makes
- * that path the mount point pivot_root(2) needs.
- */
-static int attach_idmapped_rootfs(const char *rootfs, int tree)
+static int attach_root_tree(const char *rootfs, int tree)
 {
 	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-		fprintf(stderr, "%s: move_mount idmapped rootfs to %s: %m\n", PROG, rootfs);
+		fprintf(stderr, "%s: move_mount the parent's root mount to %s: %m\n", PROG, rootfs);
 		return -1;
 	}
 	narrate("move_mount(%d, \"\", AT_FDCWD, \"%s\", MOVE_MOUNT_F_EMPTY_PATH) = 0 "
 		"[move_mount(2)]", tree, rootfs);
 	close(tree);
-	if (chdir(rootfs) < 0) {
-		fprintf(stderr, "%s: chdir %s: %m\n", PROG, rootfs);
-		return -1;
-	}
 	return 0;
 }
 
@@ -822,15 +2149,16 @@ static int mount_dev(const struct config *cfg)
 /*
  * /proc for our PID namespace (so ps sees only our processes), and /sys
  * read-only: the host's devices are described there, not ours to change.
+ * In a user namespace, only one that owns the network namespace may mount
+ * sysfs (it shows that namespace's interfaces); ours owns the network
+ * namespace made by the same clone(2), so the fresh mount works there too.
  */
-static int mount_proc_and_sys(const struct config *cfg)
+static int mount_proc_and_sys(void)
 {
 	if (make_dir("proc", 0555) < 0 ||
 	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
 		return -1;
-	if (cfg->userns)
-		return make_dir("sys", 0555) < 0 ? -1 : bind_host_sys();
 	if (make_dir("sys", 0555) < 0 ||
 	    mount_fs("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
@@ -907,7 +2235,7 @@ static int die_with_parent_again(int sync_fd)
  * The maps are written (the parent did it before the go-ahead): become
  * uid and gid 0 of the namespace, which are the mapped host ids. Until now
  * we still carried the parent's host ids, so anything that must be done
- * with them (reaching the rootfs, joining cgroups) happens before this.
+ * with them (joining cgroups, reaching the rootfs) happens before this.
  * Rootful, first drop the supplementary groups inherited from the host's
  * root; rootless, the kernel forbids setgroups(2) (the parent wrote
  * "deny"), so they stay.
@@ -932,8 +2260,8 @@ static int become_container_root(const struct config *cfg, int sync_fd)
 	return die_with_parent_again(sync_fd);
 }
 
-/* The idmapped rootfs arrives as a file descriptor over the socketpair (unix(7)). */
-static int receive_rootfs_tree(int sync_fd)
+/* The parent's root mount arrives as a file descriptor over the socketpair (unix(7)). */
+static int receive_root_tree(const struct config *cfg, int sync_fd, int *tree)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -944,20 +2272,60 @@ static int receive_rootfs_tree(int sync_fd)
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
-	int fd;
 
+	if (!cfg->root_tree)
+		return 0;
 	if (recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC) != 1) {
-		fprintf(stderr, "%s: receive the idmapped rootfs from the parent: %m\n", PROG);
+		fprintf(stderr, "%s: receive the root mount from the parent: %m\n", PROG);
 		return -1;
 	}
 	cm = CMSG_FIRSTHDR(&msg);
 	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int))) {
-		fprintf(stderr, "%s: the parent sent no idmapped rootfs\n", PROG);
+		fprintf(stderr, "%s: the parent sent no root mount\n", PROG);
 		return -1;
 	}
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-	narrate("recvmsg(SCM_RIGHTS) = mount fd %d [unix(7)]", fd);
-	return fd;
+	memcpy(tree, CMSG_DATA(cm), sizeof(*tree));
+	narrate("recvmsg(SCM_RIGHTS) = mount fd %d [unix(7)]", *tree);
+	return 0;
+}
+
+/* Chapter 6's rtnetlink helpers, with the network code further down. */
+static int open_rtnetlink(void);
+static int set_link_up(int fd, const char *name);
+
+/*
+ * Rootless, the parent cannot reach our network namespace: setns(2) into
+ * it needs CAP_SYS_ADMIN in the caller's own user namespace as well, which
+ * an ordinary user lacks. We can: our user namespace owns the network
+ * namespace, so we bring lo up ourselves (the only link --network none has).
+ */
+static int bring_up_loopback(const struct config *cfg)
+{
+	int fd, r;
+
+	if (!cfg->rootless)
+		return 0;
+	fd = open_rtnetlink();
+	if (fd < 0)
+		return -1;
+	r = set_link_up(fd, "lo");
+	close(fd);
+	return r;
+}
+
+/*
+ * --layer: the root is an overlay of the image's layers. Reads find a
+ * name in the topmost layer that has it; writes go to the run's upper
+ * directory, copying a lower file up first; a deletion leaves a whiteout
+ * there. It is mounted here, after our mounts went private, so it exists
+ * only in our mount namespace and vanishes with it: nothing to clean up
+ * on the host's side (overlayfs docs, mount_namespaces(7)).
+ */
+static int mount_layers(const struct config *cfg)
+{
+	if (!cfg->n_layers)
+		return 0;
+	return mount_fs("overlay", cfg->rootfs, "overlay", 0, "0", cfg->overlay_data);
 }
 
 /*
@@ -968,9 +2336,9 @@ static int receive_rootfs_tree(int sync_fd)
 static int enter_rootfs(const struct config *cfg, int tree, int sync_fd)
 {
 	if (make_mounts_private(cfg) < 0 ||
-	    (tree >= 0 ? attach_idmapped_rootfs(cfg->rootfs, tree)
-		       : bind_rootfs(cfg->rootfs)) < 0 ||
-	    become_container_root(cfg, sync_fd) < 0 || mount_proc_and_sys(cfg) < 0 ||
+	    (tree >= 0 ? attach_root_tree(cfg->rootfs, tree) : mount_layers(cfg)) < 0 ||
+	    bind_rootfs(cfg->rootfs) < 0 ||
+	    become_container_root(cfg, sync_fd) < 0 || mount_proc_and_sys() < 0 ||
 	    mount_dev(cfg) < 0)
 		return -1;
 	return cfg->use_chroot ? enter_with_chroot() : enter_with_pivot_root();
@@ -1080,14 +2448,19 @@ static int child_main(void *arg)
 	const struct child *c = arg;
 	const struct config *cfg = c->cfg;
 	int sync_fd = c->sync_fd;
-	int tree = -1; /* the idmapped rootfs, when the parent sends one */
+	int tree = -1; /* the parent's root mount, when it sends one */
 
 	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
 		return EXIT_TOOL;
-	if (cfg->idmap_rootfs && (tree = receive_rootfs_tree(sync_fd)) < 0)
-		return fail(sync_fd, 0);
-	if (set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg, tree, sync_fd) < 0 ||
-	    set_environment() < 0)
+	/*
+	 * join_cgroups comes first, while we still have the host ids we were
+	 * cloned with: the cgroup files belong to the host's root, and once
+	 * enter_rootfs has made us the user namespace's root
+	 * (become_container_root), they are out of our reach.
+	 */
+	if (join_cgroups() < 0 || receive_root_tree(cfg, sync_fd, &tree) < 0 ||
+	    bring_up_loopback(cfg) < 0 || set_hostname(cfg->hostname) < 0 ||
+	    enter_rootfs(cfg, tree, sync_fd) < 0 || set_environment() < 0)
 		return fail(sync_fd, 0);
 	if (cfg->init)
 		return run_init(cfg, sync_fd);
@@ -1099,7 +2472,7 @@ static int child_main(void *arg)
 static pid_t start_child(const struct config *cfg, const int sv[2])
 {
 	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0]};
-	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD;
 	pid_t pid;
 
 	/*
@@ -1108,6 +2481,11 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	 */
 	if (cfg->userns)
 		flags |= CLONE_NEWUSER;
+	if (create_cgroups(cfg) < 0)
+		return -1;
+	pid = clone_into_cgroup(child_main, &c, flags);
+	if (pid != 0)
+		return pid;
 	/* Without CLONE_VM the child gets a copy of our memory, c included. */
 	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &c);
 	if (pid < 0) {
@@ -1115,8 +2493,8 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 			cfg->userns ? " (are user namespaces allowed? see 'make doctor')" : "");
 		return -1;
 	}
-	narrate("clone(%sCLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|SIGCHLD) = %d [clone(2)]",
-		cfg->userns ? "CLONE_NEWUSER|" : "", pid);
+	narrate("clone(%sCLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWNET|SIGCHLD) = %d "
+		"[clone(2)]", cfg->userns ? "CLONE_NEWUSER|" : "", pid);
 	return pid;
 }
 
@@ -1149,6 +2527,219 @@ static int write_pid_file(const char *path, pid_t pid)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- image layers: the run's writable layer, in the parent ---- */
+
+/*
+ * The start time of process PID, field 22 of /proc/PID/stat (proc_pid_stat(5)),
+ * in clock ticks since boot. The command name (field 2) may hold spaces and
+ * ')', so count from the last ')'.
+ */
+static int read_start_time(pid_t pid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, "%llu", start) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	/* ENOENT: another run cleaning the same stale directory got there first */
+	if (remove(path) < 0 && errno != ENOENT) {
+		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
+		return 1; /* stops nftw, which returns it */
+	}
+	return 0;
+}
+
+/*
+ * rm -rf, children first (nftw(3) FTW_DEPTH), never following a symlink
+ * (FTW_PHYS) nor crossing into another filesystem (FTW_MOUNT): should a
+ * layer ever be mounted beneath DIR, it is not ours to delete.
+ */
+static int remove_tree(const char *dir)
+{
+	int r = nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+
+	if (r < 0 && errno == ENOENT)
+		return 0; /* already gone */
+	if (r < 0)
+		fprintf(stderr, "%s: remove %s: %m\n", PROG, dir);
+	if (r != 0)
+		return -1;
+	narrate("unlinkat/rmdir everything beneath \"%s\" = 0 [nftw(3), unlinkat(2)]", dir);
+	return 0;
+}
+
+/*
+ * Is NAME, in the state directory BASE, the run directory of a tool that
+ * died without removing it (SIGKILL)? Its name must be exactly
+ * mdk-<pid>-<start time> with no process of that PID and start time alive,
+ * and it must hold nothing but upper/, work/ and merged/: a --keep run
+ * adds a "keep" file, and anything else is not ours to delete.
+ */
+static int is_stale_run_dir(int base, const char *name)
+{
+	unsigned long long start, now;
+	char expect[64];
+	struct dirent *d;
+	int pid, fd, ours = 1;
+	DIR *dp;
+
+	if (sscanf(name, "mdk-%d-%llu", &pid, &start) != 2 || pid <= 0)
+		return 0;
+	snprintf(expect, sizeof(expect), "mdk-%d-%llu", pid, start);
+	if (strcmp(name, expect) || (read_start_time(pid, &now) == 0 && now == start))
+		return 0;
+	fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dp = fd < 0 ? NULL : fdopendir(fd);
+	if (!dp) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (ours && (d = readdir(dp)))
+		ours = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
+		       !strcmp(d->d_name, "upper") || !strcmp(d->d_name, "work") ||
+		       !strcmp(d->d_name, "merged");
+	closedir(dp);
+	return ours;
+}
+
+/*
+ * A tool killed by SIGKILL takes its container with it (PR_SET_PDEATHSIG),
+ * and the overlay goes with the container's mount namespace, but the run
+ * directory stays: the next run removes it. One readdir(3) of BASE.
+ */
+static void remove_stale_run_dirs(const char *base)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dp = opendir(base);
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (!is_stale_run_dir(dirfd(dp), d->d_name))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", base, d->d_name) < (int)sizeof(path))
+			remove_tree(path);
+	}
+	closedir(dp);
+}
+
+/* --keep: a mark that the directory is to stay, even if this run is killed. */
+static int mark_kept(const char *run_dir)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/keep", run_dir);
+	f = fopen(path, "wex");
+	if (!f || fputs("--keep: remove this directory yourself\n", f) < 0 || fclose(f)) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The run's directory, named mdk-<our pid>-<our start time>: unique, and
+ * it names its owner, since PIDs are reused but not with the same start
+ * time. It holds upper/ (the writable layer), work/ (overlayfs' scratch
+ * space, which must be on the same filesystem) and merged/ (the mount point).
+ */
+static int make_run_dir(struct config *cfg)
+{
+	static const char *const parts[] = {"upper", "work", "merged"};
+	const char *state = cfg->state ? cfg->state : DEFAULT_STATE;
+	char base[PATH_MAX], path[PATH_MAX];
+	unsigned long long start;
+	int n;
+
+	if (!cfg->n_layers)
+		return 0;
+	if (!cfg->state && make_dir(DEFAULT_STATE, 0700) < 0)
+		return -1;
+	if (!realpath(state, base)) {
+		fprintf(stderr, "%s: state directory %s: %m\n", PROG, state);
+		return -1;
+	}
+	remove_stale_run_dirs(base);
+	if (read_start_time(getpid(), &start) < 0) {
+		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
+		return -1;
+	}
+	n = snprintf(path, sizeof(path), "%s/mdk-%d-%llu", base, getpid(), start);
+	if (n >= (int)sizeof(cfg->run_dir)) {
+		fprintf(stderr, "%s: state directory %s: name too long\n", PROG, base);
+		return -1;
+	}
+	if (mkdir(path, 0700) < 0) {
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("mkdir(\"%s\", 0700) = 0 [mkdir(2)]", path);
+	strcpy(cfg->run_dir, path);
+	if (cfg->keep && mark_kept(cfg->run_dir) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%.6s", cfg->run_dir, parts[i]);
+		/* upper/ is the merged root's own directory: 0755, whatever our umask. */
+		if (make_dir(path, 0755) < 0)
+			return -1;
+		if (chmod(path, 0755) < 0) {
+			fprintf(stderr, "%s: chmod %s: %m\n", PROG, path);
+			return -1;
+		}
+		narrate("mkdir(\"%s\", 0755) = 0 [mkdir(2)]", path);
+	}
+	snprintf(cfg->rootfs, sizeof(cfg->rootfs), "%s/merged", cfg->run_dir);
+	/*
+	 * Mounted by a rootless child, overlayfs may not use trusted.* xattrs
+	 * for its marks (they need CAP_SYS_ADMIN on the host): userxattr makes
+	 * it use user.overlay.* instead, which the upper filesystem must support.
+	 */
+	n = snprintf(cfg->overlay_data, sizeof(cfg->overlay_data),
+		     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s", cfg->lowerdir,
+		     cfg->run_dir, cfg->run_dir, cfg->rootless ? ",userxattr" : "");
+	if (n >= (int)sizeof(cfg->overlay_data)) {
+		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/* The overlay went with the container's mount namespace; its files go now. */
+static void remove_run_dir(const struct config *cfg)
+{
+	if (!cfg->run_dir[0])
+		return;
+	if (cfg->keep) {
+		fprintf(stderr, "%s: kept the writable layer: %s/upper\n", PROG, cfg->run_dir);
+		return;
+	}
+	remove_tree(cfg->run_dir);
 }
 
 static void forward_signal(int sig)
@@ -1221,6 +2812,1645 @@ static int wait_for_child(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* ---- image import: a directory or a tarball becomes a layer ---- */
+
+/*
+ * One entry of the tree being imported, from a tarball or a directory.
+ * Its type is tar's own letter (tar.h): REGTYPE, LNKTYPE, SYMTYPE, DIRTYPE
+ * or FIFOTYPE; device nodes never get this far.
+ */
+struct entry {
+	char type;
+	char path[PATH_MAX]; /* cleaned: relative to the layer, no "." or ".." */
+	char link[PATH_MAX]; /* SYMTYPE: the target as stored; LNKTYPE: a cleaned path */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	time_t mtime;
+	long long size; /* REGTYPE: this many bytes of content follow on data_fd */
+	int data_fd;
+};
+
+static int have_openat2 = 1; /* cleared when the kernel says ENOSYS */
+
+/*
+ * Make NAME relative to the layer: drop empty and "." parts. A name that
+ * could land outside the layer (absolute, or with a ".." part) gets the
+ * reason it is refused; the layer's root itself cleans to "".
+ */
+static const char *clean_path(const char *name, char out[PATH_MAX])
+{
+	size_t len = 0, n;
+
+	if (name[0] == '/')
+		return "an absolute path";
+	out[0] = 0;
+	while (*name) {
+		n = strcspn(name, "/");
+		if (n == 2 && !strncmp(name, "..", 2))
+			return "\"..\" leads out of the layer";
+		if (n && !(n == 1 && name[0] == '.')) {
+			if (len + n + 2 > PATH_MAX)
+				return "name too long";
+			if (len)
+				out[len++] = '/';
+			memcpy(out + len, name, n);
+			len += n;
+			out[len] = 0;
+		}
+		name += n;
+		name += strspn(name, "/");
+	}
+	return NULL;
+}
+
+/*
+ * The portable way: one name at a time, each opened relative to the one
+ * before with O_NOFOLLOW (open(2)), so a symlink stops the walk. Missing
+ * directories are created on the way, as tar does.
+ */
+static int walk_beneath(int root, const char *dir)
+{
+	char part[NAME_MAX + 1];
+	int fd = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), next;
+	size_t n;
+
+	while (fd >= 0 && *dir) {
+		n = strcspn(dir, "/");
+		if (n > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(part, dir, n);
+		part[n] = 0;
+		dir += n + (dir[n] == '/');
+		if (mkdirat(fd, part, 0755) < 0 && errno != EEXIST) {
+			close(fd);
+			return -1;
+		}
+		next = openat(fd, part, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+/*
+ * Open directory DIR beneath ROOT without following any symlink: an
+ * archive could otherwise plant "lib -> /etc" and then write "lib/passwd".
+ * openat2(2) with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS has the kernel check
+ * every step in one call; without it (Linux < 5.6), or when a directory on
+ * the way is missing, walk_beneath does the same by hand.
+ */
+static int open_beneath(int root, const char *dir)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = -1;
+
+	if (have_openat2) {
+		fd = syscall(SYS_openat2, root, dir[0] ? dir : ".", &how, sizeof(how));
+		if (fd < 0 && errno == ENOSYS)
+			have_openat2 = 0;
+	}
+	if (fd < 0 && (errno == ENOSYS || errno == ENOENT))
+		fd = walk_beneath(root, dir);
+	return fd;
+}
+
+/* The directory that will hold E's path, and the last name in that path. */
+static int open_parent(int root, const char *path, const char **name)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	*name = slash ? slash + 1 : path;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
+	fd = open_beneath(root, dir);
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		fprintf(stderr, "%s: import: refusing \"%s\": \"%s\" is %s\n", PROG, path, dir,
+			"a symlink or not a directory");
+	else if (fd < 0)
+		fprintf(stderr, "%s: import: open \"%s\" in the new layer: %m\n", PROG, dir);
+	return fd;
+}
+
+/* Owner, then mode (chown(2) clears set-user-ID bits), then times. */
+static int set_attributes(int fd, const struct entry *e)
+{
+	struct timespec times[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
+
+	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode & 07777) < 0 ||
+	    futimens(fd, times) < 0) {
+		fprintf(stderr, "%s: import: set owner, mode, time of \"%s\": %m\n", PROG,
+			e->path[0] ? e->path : ".");
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy exactly SIZE bytes from IN to OUT. */
+static int copy_data(int in, int out, long long size, const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while (size > 0) {
+		n = read(in, buf, size < (long long)sizeof(buf) ? (size_t)size : sizeof(buf));
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			fprintf(stderr, "%s: import: read the content of \"%s\": %s\n", PROG, path,
+				n == 0 ? "unexpected end of data" : strerror(errno));
+			return -1;
+		}
+		if (write(out, buf, n) != n) {
+			fprintf(stderr, "%s: import: write \"%s\": %m\n", PROG, path);
+			return -1;
+		}
+		size -= n;
+	}
+	return 0;
+}
+
+/*
+ * Create NAME in PARENT as E says, never following a symlink at NAME:
+ * O_CREAT|O_EXCL|O_NOFOLLOW, mkdirat(2), mkfifoat(3), symlinkat(2) and
+ * linkat(2) without AT_SYMLINK_FOLLOW all act on the name itself.
+ * A later entry replaces an earlier one of the same name, as in tar.
+ * Returns an fd to set attributes on, -2 when there is none, -1 on error.
+ */
+static int create_at(int root, int parent, const char *name, const struct entry *e)
+{
+	const char *tname;
+	int fd = -2, tparent;
+
+	switch (e->type) {
+	case DIRTYPE:
+		if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+			return -1;
+		return openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	case REGTYPE:
+		fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 && copy_data(e->data_fd, fd, e->size, e->path) < 0) {
+			close(fd);
+			errno = 0; /* copy_data said what failed */
+			return -1;
+		}
+		return fd;
+	case FIFOTYPE:
+		if (mkfifoat(parent, name, 0600) < 0)
+			return -1;
+		return openat(parent, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	case SYMTYPE:
+		if (symlinkat(e->link, parent, name) < 0 ||
+		    fchownat(parent, name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return -1;
+		return -2;
+	default: /* LNKTYPE: its target is an earlier entry, beneath the layer too */
+		tparent = open_parent(root, e->link, &tname);
+		if (tparent < 0) {
+			errno = 0;
+			return -1;
+		}
+		if (linkat(tparent, tname, parent, name, 0) < 0)
+			fd = -1;
+		close(tparent);
+		return fd;
+	}
+}
+
+/* The call that creates each type, and its man page, for the narration. */
+static const char *create_call(char type, const char **manpage)
+{
+	switch (type) {
+	case DIRTYPE:
+		*manpage = "mkdirat(2)";
+		return "mkdirat";
+	case REGTYPE:
+		*manpage = "open(2)";
+		return "openat(O_CREAT|O_EXCL|O_NOFOLLOW)";
+	case FIFOTYPE:
+		*manpage = "mkfifoat(3)";
+		return "mkfifoat";
+	case SYMTYPE:
+		*manpage = "symlinkat(2)";
+		return "symlinkat";
+	default:
+		*manpage = "linkat(2)";
+		return "linkat";
+	}
+}
+
+/* Put entry E into the layer whose root directory is ROOT. */
+static int extract_entry(int root, const struct entry *e)
+{
+	const char *name, *call, *manpage;
+	int parent, fd;
+
+	call = create_call(e->type, &manpage);
+	if (!e->path[0]) /* the layer's root: only its attributes */
+		return e->type == DIRTYPE ? set_attributes(root, e) : 0;
+	parent = open_parent(root, e->path, &name);
+	if (parent < 0)
+		return -1;
+	fd = create_at(root, parent, name, e);
+	if (fd == -1 && errno == EEXIST && e->type != DIRTYPE) {
+		if (unlinkat(parent, name, 0) == 0)
+			fd = create_at(root, parent, name, e);
+	}
+	close(parent);
+	if (fd == -1) {
+		if (errno)
+			fprintf(stderr, "%s: import: %s \"%s\": %m\n", PROG, call, e->path);
+		return -1;
+	}
+	narrate("%s(\"%s\") = 0 [%s]", call, e->path, manpage);
+	if (fd < 0)
+		return 0;
+	if (set_attributes(fd, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Refuse what a layer must not hold, saying why. */
+static int refuse(const char *path, const char *why)
+{
+	fprintf(stderr, "%s: import: refusing \"%s\": %s\n", PROG, path, why);
+	return -1;
+}
+
+/* Fill E's names from an entry's NAME and LINK, refusing escapes. */
+static int set_entry_names(struct entry *e, const char *name, const char *link)
+{
+	const char *why = clean_path(name, e->path);
+
+	if (why)
+		return refuse(name, why);
+	if (e->type == LNKTYPE) {
+		why = clean_path(link, e->link);
+		if (why) {
+			fprintf(stderr, "%s: import: refusing hard link \"%s\" -> \"%s\": %s\n",
+				PROG, name, link, why);
+			return -1;
+		}
+		if (!e->link[0])
+			return refuse(name, "a hard link to the layer's root");
+	} else if (e->type == SYMTYPE) {
+		/* stored as is, absolute ones too: it is resolved in the container */
+		snprintf(e->link, sizeof(e->link), "%s", link);
+	}
+	if (!e->path[0] && e->type != DIRTYPE)
+		return refuse(name, "the layer's root must be a directory");
+	return 0;
+}
+
+/* -- the tar format (POSIX ustar, pax extended headers, GNU long names) -- */
+
+#define TAR_BLOCK 512
+#define PAX_MAX (64 * 1024)
+
+/* Extension entries: each describes the entry that follows it. */
+enum { GNU_LONGNAME = 'L', GNU_LONGLINK = 'K', PAX_NEXT = 'x', PAX_GLOBAL = 'g' };
+
+/* What extension entries said about the next entry. */
+struct tar_ext {
+	char path[PATH_MAX];
+	char link[PATH_MAX];
+	long long size; /* -1: not given */
+};
+
+/* Read N bytes, fewer only at end of file. */
+static ssize_t read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += r;
+	}
+	return got;
+}
+
+/* Read and drop N bytes: the input may be a pipe, which cannot seek. */
+static int skip_data(int fd, long long n)
+{
+	char buf[TAR_BLOCK * 16];
+	ssize_t r;
+
+	while (n > 0) {
+		r = read_full(fd, buf, n < (long long)sizeof(buf) ? (size_t)n : sizeof(buf));
+		if (r <= 0) {
+			fprintf(stderr, "%s: import: truncated archive\n", PROG);
+			return -1;
+		}
+		n -= r;
+	}
+	return 0;
+}
+
+/* Content is padded with zeros to whole blocks. */
+static long long tar_padding(long long size)
+{
+	return (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
+}
+
+/*
+ * A numeric field: octal digits, ended by a space or NUL; or, when the
+ * first byte is 0x80, a big-endian binary number in the remaining bytes
+ * (GNU's base-256, for values octal cannot hold). 0xff would be negative.
+ */
+static int tar_number(const unsigned char *field, size_t len, long long *value)
+{
+	size_t i = 0;
+
+	*value = 0;
+	if (field[0] & 0x80) {
+		if (field[0] != 0x80)
+			return -1;
+		for (i = 1; i < len; i++) {
+			if (*value > LLONG_MAX / 256)
+				return -1;
+			*value = *value * 256 + field[i];
+		}
+		return 0;
+	}
+	while (i < len && field[i] == ' ')
+		i++;
+	for (; i < len && field[i] >= '0' && field[i] <= '7'; i++)
+		*value = *value * 8 + (field[i] - '0');
+	return i < len && field[i] != ' ' && field[i] != 0 ? -1 : 0;
+}
+
+/* The checksum counts the header's bytes with its own field as spaces. */
+static int tar_checksum_ok(const unsigned char *h)
+{
+	long long stored, sum = 0;
+
+	for (int i = 0; i < TAR_BLOCK; i++)
+		sum += i >= 148 && i < 156 ? ' ' : h[i];
+	return tar_number(h + 148, 8, &stored) == 0 && stored == sum;
+}
+
+/* A fixed-size text field, which need not end with a NUL. */
+static void tar_string(char *out, const unsigned char *field, size_t len)
+{
+	size_t n = strnlen((const char *)field, len);
+
+	memcpy(out, field, n);
+	out[n] = 0;
+}
+
+/* The content of an extension entry: SIZE bytes and padding, as a string. */
+static int tar_read_text(int in, long long size, char *buf, size_t bufsize)
+{
+	if (size < 0 || size >= (long long)bufsize) {
+		fprintf(stderr, "%s: import: extension entry too long (%lld bytes)\n", PROG, size);
+		return -1;
+	}
+	if (read_full(in, buf, size) != size || skip_data(in, tar_padding(size)) < 0) {
+		fprintf(stderr, "%s: import: truncated archive\n", PROG);
+		return -1;
+	}
+	buf[size] = 0;
+	return 0;
+}
+
+/* Copy a pax value, which is counted and so could hold a NUL. */
+static int pax_value(char *out, const char *value, size_t len)
+{
+	if (len >= PATH_MAX || memchr(value, 0, len)) {
+		fprintf(stderr, "%s: import: bad pax path value\n", PROG);
+		return -1;
+	}
+	memcpy(out, value, len);
+	out[len] = 0;
+	return 0;
+}
+
+/*
+ * pax records are "LENGTH KEY=VALUE\n", LENGTH counting the whole record.
+ * We use path, linkpath and size; the rest (times, owners' names) can go.
+ */
+static int parse_pax(const char *buf, size_t len, struct tar_ext *ext)
+{
+	const char *p = buf, *end = buf + len, *key, *eq;
+	char *after;
+	long rec;
+
+	while (p < end) {
+		rec = strtol(p, &after, 10);
+		if (after == p || *after != ' ' || rec <= after - p || rec > end - p ||
+		    p[rec - 1] != '\n' || !(eq = memchr(after, '=', p + rec - after))) {
+			fprintf(stderr, "%s: import: bad pax extended header\n", PROG);
+			return -1;
+		}
+		key = after + 1;
+		if (eq - key == 4 && !strncmp(key, "path", 4) &&
+		    pax_value(ext->path, eq + 1, p + rec - 1 - (eq + 1)) < 0)
+			return -1;
+		if (eq - key == 8 && !strncmp(key, "linkpath", 8) &&
+		    pax_value(ext->link, eq + 1, p + rec - 1 - (eq + 1)) < 0)
+			return -1;
+		if (eq - key == 4 && !strncmp(key, "size", 4))
+			ext->size = strtoll(eq + 1, NULL, 10);
+		p += rec;
+	}
+	return 0;
+}
+
+/* The entry a ustar header describes, names and size from EXT if given. */
+static int tar_entry(const unsigned char *h, const struct tar_ext *ext, struct entry *e)
+{
+	char name[PATH_MAX], link[PATH_MAX], prefix[156];
+	long long mode, uid, gid, mtime;
+	char type = h[156];
+
+	tar_string(name, h, 100);
+	tar_string(link, h + 157, 100);
+	/* POSIX ustar (magic "ustar\0", version "00") splits long names in two. */
+	if (!memcmp(h + 257, TMAGIC, TMAGLEN) && !memcmp(h + 263, TVERSION, TVERSLEN) &&
+	    h[345]) {
+		tar_string(prefix, h + 345, 155);
+		snprintf(name, sizeof(name), "%s/%.100s", prefix, (const char *)h);
+	}
+	if (ext->path[0])
+		strcpy(name, ext->path);
+	if (ext->link[0])
+		strcpy(link, ext->link);
+	if (tar_number(h + 100, 8, &mode) < 0 || tar_number(h + 108, 8, &uid) < 0 ||
+	    tar_number(h + 116, 8, &gid) < 0 || tar_number(h + 136, 12, &mtime) < 0)
+		return refuse(name, "a bad number in its header");
+	*e = (struct entry){.mode = mode, .uid = uid, .gid = gid, .mtime = mtime};
+	switch (type) {
+	case REGTYPE:
+	case AREGTYPE:
+	case CONTTYPE:
+		e->type = REGTYPE;
+		break;
+	case LNKTYPE:
+	case SYMTYPE:
+	case DIRTYPE:
+	case FIFOTYPE:
+		e->type = type;
+		break;
+	case CHRTYPE:
+		return refuse(name, "a device node (character device)");
+	case BLKTYPE:
+		return refuse(name, "a device node (block device)");
+	default:
+		fprintf(stderr, "%s: import: refusing \"%s\": unsupported entry type '%c'\n", PROG,
+			name, type);
+		return -1;
+	}
+	return set_entry_names(e, name, link);
+}
+
+/* Read a header block: 1 for an entry, 0 at the end-of-archive marker. */
+static int tar_header(int in, unsigned char h[TAR_BLOCK], long long *size)
+{
+	static const unsigned char zeros[TAR_BLOCK];
+	ssize_t n = read_full(in, h, TAR_BLOCK);
+
+	if (n < 0) {
+		fprintf(stderr, "%s: import: read: %m\n", PROG);
+		return -1;
+	}
+	if (n < TAR_BLOCK) {
+		fprintf(stderr, "%s: import: truncated archive (no end-of-archive marker)\n", PROG);
+		return -1;
+	}
+	if (!memcmp(h, zeros, TAR_BLOCK))
+		return 0;
+	if (!tar_checksum_ok(h) || tar_number(h + 124, 12, size) < 0) {
+		fprintf(stderr, "%s: import: not a tar archive (bad header)\n", PROG);
+		return -1;
+	}
+	return 1;
+}
+
+/* Every entry of the tar stream IN into the layer ROOT. */
+static int import_tar(int in, int root)
+{
+	static char pax[PAX_MAX];
+	unsigned char h[TAR_BLOCK];
+	struct tar_ext ext = {.size = -1};
+	struct entry e;
+	long long size, used;
+	int r;
+
+	while ((r = tar_header(in, h, &size)) > 0) {
+		if (h[156] == GNU_LONGNAME || h[156] == GNU_LONGLINK) {
+			if (tar_read_text(in, size, h[156] == GNU_LONGNAME ? ext.path : ext.link,
+					  PATH_MAX) < 0)
+				return -1;
+			continue;
+		}
+		if (h[156] == PAX_NEXT || h[156] == PAX_GLOBAL) {
+			if (tar_read_text(in, size, pax, sizeof(pax)) < 0 ||
+			    (h[156] == PAX_NEXT && parse_pax(pax, size, &ext) < 0))
+				return -1;
+			continue;
+		}
+		if (ext.size >= 0)
+			size = ext.size;
+		if (tar_entry(h, &ext, &e) < 0)
+			return -1;
+		e.size = size;
+		e.data_fd = in;
+		if (extract_entry(root, &e) < 0)
+			return -1;
+		used = e.type == REGTYPE ? size : 0;
+		if (skip_data(in, size - used + tar_padding(size)) < 0)
+			return -1;
+		ext = (struct tar_ext){.size = -1};
+	}
+	return r;
+}
+
+/* -- a directory -- */
+
+/* The entry for NAME in the directory SRC, by lstat: links are not followed. */
+static int dir_entry(int src, const char *name, const char *rel, struct entry *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "", name);
+	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		fprintf(stderr, "%s: import: stat %s: %m\n", PROG, path);
+		return -1;
+	}
+	*e = (struct entry){.mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid,
+			    .mtime = st.st_mtime, .size = st.st_size, .data_fd = -1};
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	if (S_ISDIR(st.st_mode))
+		e->type = DIRTYPE;
+	else if (S_ISREG(st.st_mode))
+		e->type = REGTYPE;
+	else if (S_ISFIFO(st.st_mode))
+		e->type = FIFOTYPE;
+	else if (S_ISLNK(st.st_mode))
+		e->type = SYMTYPE;
+	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return refuse(path, "a device node");
+	else
+		return refuse(path, "a socket");
+	if (e->type == SYMTYPE) {
+		n = readlinkat(src, name, e->link, sizeof(e->link) - 1);
+		if (n < 0) {
+			fprintf(stderr, "%s: import: readlink %s: %m\n", PROG, path);
+			return -1;
+		}
+		e->link[n] = 0;
+	}
+	return 0;
+}
+
+static int import_dir(int src, const char *rel, int root);
+
+/* One name of a directory being imported; directories recurse. */
+static int import_dir_entry(int src, const char *name, const char *rel, int root)
+{
+	struct entry e;
+	int fd = -1, r;
+
+	if (dir_entry(src, name, rel, &e) < 0)
+		return -1;
+	if (e.type == REGTYPE || e.type == DIRTYPE) {
+		fd = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "%s: import: open %s: %m\n", PROG, e.path);
+			return -1;
+		}
+	}
+	e.data_fd = fd;
+	r = extract_entry(root, &e);
+	if (r == 0 && e.type == DIRTYPE)
+		r = import_dir(fd, e.path, root);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Everything beneath the open directory SRC, which is REL in the layer. */
+static int import_dir(int src, const char *rel, int root)
+{
+	struct dirent *d;
+	int fd = dup(src), r = 0;
+	DIR *dp;
+
+	dp = fd < 0 ? NULL : fdopendir(fd);
+	if (!dp) {
+		fprintf(stderr, "%s: import: open directory %s: %m\n", PROG, rel[0] ? rel : ".");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (r == 0 && (d = readdir(dp)))
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+			r = import_dir_entry(src, d->d_name, rel, root);
+	closedir(dp);
+	return r;
+}
+
+/* -- putting it together -- */
+
+/*
+ * Inflating is a job for the host's own gzip -dc (see the chapter for why
+ * we do not write inflate ourselves); we read the tar stream from a pipe.
+ */
+static pid_t start_gunzip(int src, int *out)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: import: pipe: %m\n", PROG);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: import: fork: %m\n", PROG);
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(src, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
+			_exit(EXIT_TOOL);
+		execlp("gzip", "gzip", "-dc", (char *)NULL);
+		fprintf(stderr, "%s: import: exec gzip: %m\n", PROG);
+		_exit(EXIT_NOT_FOUND);
+	}
+	close(p[1]);
+	narrate("fork() = %d, execvp(\"gzip\", [\"gzip\", \"-dc\"]) [fork(2), execve(2)]", pid);
+	*out = p[0];
+	return pid;
+}
+
+/*
+ * A gzip that failed (bad data, bad checksum at the end) fails the import.
+ * Tar pads its archives past the end marker: read that too, or gzip would
+ * die of SIGPIPE before checking its checksum.
+ */
+static int finish_gunzip(pid_t pid, int fd, int ok)
+{
+	char buf[TAR_BLOCK * 16];
+	ssize_t n;
+	int status;
+
+	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "%s: import: read from gzip: %m\n", PROG);
+			ok = 0;
+		}
+	}
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: import: waitpid gzip: %m\n", PROG);
+			return -1;
+		}
+	}
+	if (ok && WIFSIGNALED(status)) {
+		fprintf(stderr, "%s: import: gzip -dc killed by signal %d\n", PROG,
+			WTERMSIG(status));
+		return -1;
+	}
+	if (ok && WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "%s: import: gzip -dc failed (exit %d)\n", PROG,
+			WEXITSTATUS(status));
+		return -1;
+	}
+	return ok ? 0 : -1;
+}
+
+/* A directory, a tar file, or a gzip-compressed tar file (magic 1f 8b). */
+static int import_source(const char *src, int root)
+{
+	unsigned char magic[2] = {0, 0};
+	struct stat st;
+	int fd, in, r;
+	pid_t gz;
+
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "%s: import: %s: %m\n", PROG, src);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct entry e = {.type = DIRTYPE, .mode = st.st_mode, .uid = st.st_uid,
+				  .gid = st.st_gid, .mtime = st.st_mtime};
+		r = import_dir(fd, "", root) < 0 ? -1 : set_attributes(root, &e);
+	} else if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: import: %s is neither a directory nor a file\n", PROG, src);
+		r = -1;
+	} else if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		gz = start_gunzip(fd, &in);
+		r = gz < 0 ? -1 : finish_gunzip(gz, in, import_tar(in, root) == 0);
+	} else {
+		r = import_tar(fd, root);
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * DIR may be missing or an empty directory, which rename(2) replaces; and
+ * not inside a directory SRC, which would then copy itself forever.
+ */
+static int check_into(const char *src, const char *into)
+{
+	char src_abs[PATH_MAX], parent[PATH_MAX], parent_abs[PATH_MAX];
+	const char *slash = strrchr(into, '/');
+	struct stat st;
+	size_t len;
+	DIR *dp;
+	int entries = 0;
+
+	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - into) + 1 : 1,
+		 slash ? into : ".");
+	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode) && realpath(src, src_abs) &&
+	    realpath(parent, parent_abs)) {
+		len = strlen(src_abs);
+		if (!strncmp(parent_abs, src_abs, len) &&
+		    (parent_abs[len] == '/' || !parent_abs[len] || len == 1)) {
+			fprintf(stderr, "%s: import: %s is inside %s\n", PROG, into, src);
+			return -1;
+		}
+	}
+	if (stat(into, &st) < 0)
+		return errno == ENOENT ? 0 : refuse(into, strerror(errno));
+	dp = S_ISDIR(st.st_mode) ? opendir(into) : NULL;
+	while (dp && readdir(dp))
+		entries++;
+	if (dp)
+		closedir(dp);
+	if (!dp || entries > 2) {
+		fprintf(stderr, "%s: import: %s exists and is not an empty directory\n", PROG,
+			into);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --import SRC --into DIR: extract into a new temporary directory beside
+ * DIR and rename(2) it into place only once every entry went in, so a
+ * refused or broken source leaves nothing behind and a layer is never
+ * half there.
+ */
+static int import_layer(const struct config *cfg)
+{
+	char into[PATH_MAX], tmp[PATH_MAX];
+	size_t len;
+	int root, r;
+
+	len = snprintf(into, sizeof(into), "%s", cfg->import_into);
+	while (len > 1 && into[len - 1] == '/')
+		into[--len] = 0;
+	if (check_into(cfg->import_src, into) < 0)
+		return -1;
+	if (snprintf(tmp, sizeof(tmp), "%s.mdk-import-XXXXXX", into) >= (int)sizeof(tmp) ||
+	    !mkdtemp(tmp)) {
+		fprintf(stderr, "%s: import: make a directory beside %s: %m\n", PROG, into);
+		return -1;
+	}
+	narrate("mkdtemp(\"%s\") = 0 [mkdtemp(3)]", tmp);
+	root = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 || fchmod(root, 0755) < 0) {
+		fprintf(stderr, "%s: import: open %s: %m\n", PROG, tmp);
+		r = -1;
+	} else {
+		narrate("openat2(layer, ..., RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) for each entry's "
+			"directory [openat2(2)]");
+		r = import_source(cfg->import_src, root);
+	}
+	if (root >= 0)
+		close(root);
+	if (r == 0 && rename(tmp, into) < 0) {
+		fprintf(stderr, "%s: import: rename %s to %s: %m\n", PROG, tmp, into);
+		r = -1;
+	}
+	if (r < 0) {
+		remove_tree(tmp);
+		return -1;
+	}
+	narrate("rename(\"%s\", \"%s\") = 0 [rename(2)]", tmp, into);
+	return 0;
+}
+
+/* ---- the network, from the parent: rtnetlink(7) messages we build ourselves ---- */
+
+/*
+ * One request: the netlink header, the family's header (ifinfomsg,
+ * ifaddrmsg, rtmsg) and the attributes after it. Our largest message,
+ * the veth pair, needs about 150 bytes.
+ */
+struct nl_request {
+	union {
+		struct nlmsghdr hdr;
+		char buf[1024];
+	};
+	int overflow; /* an attribute did not fit: the request is not sent */
+};
+
+/* What a RTM_GETLINK reply tells us about an interface. */
+struct link_info {
+	int index;
+	char kind[16]; /* "bridge", "veth", ... or "" */
+};
+
+/* What the address and route dumps look for. */
+struct search {
+	uint32_t net; /* a subnet (host byte order) */
+	int prefix;
+	int index;         /* the interface whose address we want, or 0 */
+	char found[96];    /* what matched, for the message; "" if nothing */
+	uint32_t addr;     /* the matching address, when index was given */
+	int addr_prefix;
+};
+
+typedef void (*nl_each)(const struct nlmsghdr *h, void *arg);
+
+static unsigned int nl_seq;
+
+/* Start a request of the given type; returns where the family header goes. */
+static void *nl_start(struct nl_request *req, unsigned short type, unsigned short flags,
+		      size_t family_len)
+{
+	memset(req, 0, sizeof(*req));
+	req->hdr.nlmsg_len = NLMSG_LENGTH(family_len);
+	req->hdr.nlmsg_type = type;
+	req->hdr.nlmsg_flags = NLM_F_REQUEST | flags;
+	req->hdr.nlmsg_seq = ++nl_seq;
+	return NLMSG_DATA(&req->hdr);
+}
+
+/* Append an attribute (type, length, value); a nest is one whose value follows. */
+static struct rtattr *nl_add(struct nl_request *req, unsigned short type, const void *data,
+			     size_t len)
+{
+	size_t at = NLMSG_ALIGN(req->hdr.nlmsg_len);
+	struct rtattr *rta = (struct rtattr *)(req->buf + at);
+
+	if (at + RTA_SPACE(len) > sizeof(req->buf)) {
+		req->overflow = 1;
+		return NULL;
+	}
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	req->hdr.nlmsg_len = at + RTA_SPACE(len);
+	return rta;
+}
+
+static void nl_add_string(struct nl_request *req, unsigned short type, const char *s)
+{
+	nl_add(req, type, s, strlen(s) + 1);
+}
+
+static void nl_add_u32(struct nl_request *req, unsigned short type, uint32_t v)
+{
+	nl_add(req, type, &v, sizeof(v));
+}
+
+/* Addresses go on the wire in network byte order. */
+static void nl_add_ipv4(struct nl_request *req, unsigned short type, uint32_t ip)
+{
+	nl_add_u32(req, type, htonl(ip));
+}
+
+/* A nest's length covers everything appended since it was opened. */
+static void nl_end_nest(struct nl_request *req, struct rtattr *nest)
+{
+	if (nest)
+		nest->rta_len = req->buf + req->hdr.nlmsg_len - (char *)nest;
+}
+
+/*
+ * NLMSG_ERROR (the answer to a request) and NLMSG_DONE (the end of a dump)
+ * both start with an int: 0, or a negative errno.
+ */
+static int nl_error(const struct nlmsghdr *h)
+{
+	const int *err = NLMSG_DATA(h);
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)) || !*err)
+		return 0;
+	errno = -*err;
+	return -1;
+}
+
+/*
+ * Send the request and read the replies to it: an acknowledgement, a
+ * single answer, or a dump (NLM_F_MULTI parts until NLMSG_DONE). Each
+ * answer goes to each(). Returns -1 with errno set by the kernel.
+ */
+static int nl_exchange(int fd, struct nl_request *req, nl_each each, void *arg)
+{
+	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct nlmsghdr *h;
+	ssize_t n;
+
+	if (req->overflow) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (sendto(fd, req->buf, req->hdr.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
+		return -1;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != req->hdr.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE)
+				return nl_error(h);
+			if (each)
+				each(h, arg);
+			if (!(h->nlmsg_flags & NLM_F_MULTI))
+				return 0;
+		}
+	}
+}
+
+/* nl_exchange, narrated as one line, or one error line naming what failed. */
+static int nl_talk(int fd, struct nl_request *req, const char *what, nl_each each, void *arg)
+{
+	if (nl_exchange(fd, req, each, arg) < 0) {
+		fprintf(stderr, "%s: rtnetlink %s: %m\n", PROG, what);
+		return -1;
+	}
+	narrate("sendmsg(%s) = 0 [rtnetlink(7)]", what);
+	return 0;
+}
+
+static int open_rtnetlink(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: socket NETLINK_ROUTE: %m\n", PROG);
+		return -1;
+	}
+	narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = %d [netlink(7)]", fd);
+	return fd;
+}
+
+/* A locally administered MAC (02:...) that spells the IPv4 address: 02:6d:a:b:c:d. */
+static void mac_for(uint32_t ip, unsigned char mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x6d;
+	for (int i = 0; i < 4; i++)
+		mac[2 + i] = ip >> (24 - 8 * i);
+}
+
+static const char *mac_str(const unsigned char mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return buf;
+}
+
+/* The host end of a container's veth is named for its address: mdk0a6f0002. */
+static void veth_name(uint32_t ip, char name[IFNAMSIZ])
+{
+	snprintf(name, IFNAMSIZ, "mdk%08x", ip);
+}
+
+static void parse_link(const struct nlmsghdr *h, void *arg)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct link_info *link = arg;
+	const struct rtattr *rta, *sub;
+	int len = IFLA_PAYLOAD(h), sublen;
+
+	link->index = ifi->ifi_index;
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type != IFLA_LINKINFO)
+			continue;
+		sublen = RTA_PAYLOAD(rta);
+		for (sub = RTA_DATA(rta); RTA_OK(sub, sublen); sub = RTA_NEXT(sub, sublen))
+			if (sub->rta_type == IFLA_INFO_KIND)
+				snprintf(link->kind, sizeof(link->kind), "%.*s",
+					 (int)RTA_PAYLOAD(sub), (const char *)RTA_DATA(sub));
+	}
+}
+
+/* RTM_GETLINK by name (ip link show NAME): 1 if it exists, 0 if not, -1 on error. */
+static int find_link(int fd, const char *name, struct link_info *link)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi = nl_start(&req, RTM_GETLINK, 0, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	nl_add_string(&req, IFLA_IFNAME, name);
+	memset(link, 0, sizeof(*link));
+	if (nl_exchange(fd, &req, parse_link, link) < 0) {
+		if (errno == ENODEV) {
+			narrate("sendmsg(RTM_GETLINK name=%s) = ENODEV [rtnetlink(7)]", name);
+			return 0;
+		}
+		fprintf(stderr, "%s: rtnetlink RTM_GETLINK %s: %m\n", PROG, name);
+		return -1;
+	}
+	narrate("sendmsg(RTM_GETLINK name=%s) = index %d [rtnetlink(7)]", name, link->index);
+	return 1;
+}
+
+/* RTM_NEWLINK on an existing interface, by name: ip link set NAME up. */
+static int set_link_up(int fd, const char *name)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi = nl_start(&req, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
+	char what[64];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	nl_add_string(&req, IFLA_IFNAME, name);
+	snprintf(what, sizeof(what), "RTM_NEWLINK name=%s up", name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* RTM_DELLINK: ip link del NAME. Only for a bridge we could not finish. */
+static int delete_link(int fd, int index, const char *name)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi = nl_start(&req, RTM_DELLINK, NLM_F_ACK, sizeof(*ifi));
+	char what[64];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	snprintf(what, sizeof(what), "RTM_DELLINK name=%s", name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* RTM_NEWADDR: ip addr add IP/PREFIX broadcast + dev NAME. */
+static int add_address(int fd, int index, const char *name, uint32_t ip, int prefix)
+{
+	struct nl_request req;
+	struct ifaddrmsg *ifa =
+		nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifa));
+	char what[96], a[INET_ADDRSTRLEN];
+
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = index;
+	nl_add_ipv4(&req, IFA_LOCAL, ip);
+	nl_add_ipv4(&req, IFA_ADDRESS, ip);
+	nl_add_ipv4(&req, IFA_BROADCAST, ip | ~prefix_mask(prefix));
+	snprintf(what, sizeof(what), "RTM_NEWADDR %s/%d dev %s", ip_str(ip, a), prefix, name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* RTM_NEWROUTE: ip route add default via GATEWAY dev NAME. */
+static int add_default_route(int fd, int index, const char *name, uint32_t gateway)
+{
+	struct nl_request req;
+	struct rtmsg *rt =
+		nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*rt));
+	char what[96], a[INET_ADDRSTRLEN];
+
+	rt->rtm_family = AF_INET;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	rt->rtm_dst_len = 0; /* 0.0.0.0/0: every destination */
+	nl_add_ipv4(&req, RTA_GATEWAY, gateway);
+	nl_add_u32(&req, RTA_OIF, index);
+	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s dev %s", ip_str(gateway, a),
+		 name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* Do two networks share any address? Compare them under the shorter prefix. */
+static int overlaps(uint32_t a, int a_prefix, uint32_t b, int b_prefix)
+{
+	int p = a_prefix < b_prefix ? a_prefix : b_prefix;
+
+	return ((a ^ b) & prefix_mask(p)) == 0;
+}
+
+/* One address of a RTM_GETADDR dump: is it on s->index, or in s->net? */
+static void each_address(const struct nlmsghdr *h, void *arg)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	struct search *s = arg;
+	int len = IFA_PAYLOAD(h);
+	uint32_t addr = 0;
+	char a[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
+
+	if (ifa->ifa_family != AF_INET || s->found[0])
+		return;
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFA_LOCAL ||
+		    (rta->rta_type == IFA_ADDRESS && !addr))
+			addr = ntohl(*(const uint32_t *)RTA_DATA(rta));
+	if (s->index ? (int)ifa->ifa_index != s->index
+		     : !overlaps(addr, ifa->ifa_prefixlen, s->net, s->prefix))
+		return;
+	s->addr = addr;
+	s->addr_prefix = ifa->ifa_prefixlen;
+	if_indextoname(ifa->ifa_index, dev);
+	snprintf(s->found, sizeof(s->found), "address %s/%d on %s", ip_str(addr, a),
+		 ifa->ifa_prefixlen, dev);
+}
+
+/* One route of a RTM_GETROUTE dump, any table: does it cover part of s->net? */
+static void each_route(const struct nlmsghdr *h, void *arg)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	struct search *s = arg;
+	int len = RTM_PAYLOAD(h);
+	uint32_t dst = 0, table = rt->rtm_table;
+	char a[INET_ADDRSTRLEN];
+
+	/* The default route covers everything; it is not another network. */
+	if (rt->rtm_family != AF_INET || !rt->rtm_dst_len || s->found[0])
+		return;
+	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == RTA_DST)
+			dst = ntohl(*(const uint32_t *)RTA_DATA(rta));
+		if (rta->rta_type == RTA_TABLE)
+			table = *(const uint32_t *)RTA_DATA(rta);
+	}
+	if (overlaps(dst, rt->rtm_dst_len, s->net, s->prefix))
+		snprintf(s->found, sizeof(s->found), "route %s/%d in table %u", ip_str(dst, a),
+			 rt->rtm_dst_len, table);
+}
+
+/* A RTM_GETADDR or RTM_GETROUTE dump of IPv4 (ip -4 addr / ip -4 route show table all). */
+static int dump(int fd, unsigned short type, nl_each each, struct search *s)
+{
+	struct nl_request req;
+	/* ifaddrmsg and rtmsg both start with the family byte. */
+	struct rtgenmsg *g = nl_start(&req, type, NLM_F_DUMP,
+				      type == RTM_GETADDR ? sizeof(struct ifaddrmsg)
+							  : sizeof(struct rtmsg));
+
+	g->rtgen_family = AF_INET;
+	return nl_talk(fd, &req, type == RTM_GETADDR ? "RTM_GETADDR dump" : "RTM_GETROUTE dump",
+		       each, s);
+}
+
+/*
+ * Another tool's network may live here already (podman's 10.88.0.0/16,
+ * Docker's 172.17.0.0/16, a VPN): a bridge on top of it would steal its
+ * traffic. Refuse a subnet that shares any address with an address or a
+ * route the host has.
+ */
+static int refuse_overlap(int fd, const struct config *cfg)
+{
+	struct search s = {.net = cfg->subnet, .prefix = cfg->prefix};
+	char sub[INET_ADDRSTRLEN];
+
+	if (dump(fd, RTM_GETADDR, each_address, &s) < 0 ||
+	    (!s.found[0] && dump(fd, RTM_GETROUTE, each_route, &s) < 0))
+		return -1;
+	if (s.found[0]) {
+		fprintf(stderr,
+			"%s: subnet %s/%d overlaps %s already on the host (pick another --subnet)\n",
+			PROG, ip_str(cfg->subnet, sub), cfg->prefix, s.found);
+		return -1;
+	}
+	return 0;
+}
+
+/* An existing bridge is ours to use only if it carries our gateway address. */
+static int check_bridge(int fd, const struct config *cfg, const struct link_info *link)
+{
+	struct search s = {.index = link->index};
+	char gw[INET_ADDRSTRLEN];
+
+	if (strcmp(link->kind, "bridge")) {
+		fprintf(stderr, "%s: %s exists and is not a bridge\n", PROG, cfg->bridge);
+		return -1;
+	}
+	if (dump(fd, RTM_GETADDR, each_address, &s) < 0)
+		return -1;
+	if (s.addr != cfg->subnet + 1 || s.addr_prefix != cfg->prefix) {
+		fprintf(stderr,
+			"%s: bridge %s has %s, not %s/%d (use another --bridge, or 'make clean-net')\n",
+			PROG, cfg->bridge, s.found[0] ? s.found : "no IPv4 address",
+			ip_str(cfg->subnet + 1, gw), cfg->prefix);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * RTM_NEWLINK kind bridge: ip link add NAME address MAC up type bridge.
+ * Set at creation, the MAC stays: otherwise a bridge takes the lowest MAC
+ * of its ports, and the gateway's MAC would change as containers come
+ * and go, leaving stale neighbour entries in every container.
+ */
+static int create_bridge(int fd, const struct config *cfg)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi =
+		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
+	unsigned char mac[6];
+	struct rtattr *info;
+	char what[128], m[18];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mac_for(cfg->subnet + 1, mac);
+	nl_add_string(&req, IFLA_IFNAME, cfg->bridge);
+	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
+	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
+	nl_add_string(&req, IFLA_INFO_KIND, "bridge");
+	nl_end_nest(&req, info);
+	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", cfg->bridge,
+		 mac_str(mac, m));
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* The bridge, created on first use with the gateway address; its index. */
+static int ensure_bridge(int fd, const struct config *cfg)
+{
+	struct link_info link;
+	int found = find_link(fd, cfg->bridge, &link);
+
+	if (found < 0)
+		return -1;
+	if (found)
+		return check_bridge(fd, cfg, &link) < 0 ? -1 : link.index;
+	if (refuse_overlap(fd, cfg) < 0 || create_bridge(fd, cfg) < 0 ||
+	    find_link(fd, cfg->bridge, &link) <= 0)
+		return -1;
+	if (add_address(fd, link.index, cfg->bridge, cfg->subnet + 1, cfg->prefix) < 0) {
+		/* Nothing half-made: a bridge without its gateway is of no use. */
+		delete_link(fd, link.index, cfg->bridge);
+		return -1;
+	}
+	return link.index;
+}
+
+/* IPAM_DIR/BRIDGE/LEAF: a lease (LEAF is the address) or the cursor ("last"). */
+static void ipam_path(const char *bridge, const char *leaf, char path[IPAM_PATH_MAX])
+{
+	snprintf(path, IPAM_PATH_MAX, "%s/%.*s/%s", IPAM_DIR, IFNAMSIZ - 1, bridge, leaf);
+}
+
+static void lease_path(const char *bridge, uint32_t ip, char path[IPAM_PATH_MAX])
+{
+	char a[INET_ADDRSTRLEN];
+
+	ipam_path(bridge, ip_str(ip, a), path);
+}
+
+/*
+ * One lock for every bridge: concurrent starts take turns to create a
+ * bridge, pick an address and plug in their veth. flock(2) is released
+ * by the kernel if we die, so a killed run never leaves it held.
+ */
+static int lock_ipam(void)
+{
+	int fd;
+
+	if (make_dir("/run/minidock", 0755) < 0 || make_dir(IPAM_DIR, 0755) < 0)
+		return -1;
+	fd = open(IPAM_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "%s: open %s/lock: %m\n", PROG, IPAM_DIR);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		fprintf(stderr, "%s: flock %s/lock: %m\n", PROG, IPAM_DIR);
+		close(fd);
+		return -1;
+	}
+	narrate("flock(\"%s/lock\", LOCK_EX) = 0 [flock(2)]", IPAM_DIR);
+	return fd;
+}
+
+/*
+ * An address is taken while a veth bears its name: the kernel removes a
+ * dead container's veth some time after it exits, and until then the
+ * address is not free. A lease file without its veth is left over from a
+ * killed run: it goes.
+ */
+static int address_taken(int fd, const char *bridge, uint32_t ip)
+{
+	char name[IFNAMSIZ], path[IPAM_PATH_MAX];
+	struct link_info link;
+	int found;
+
+	veth_name(ip, name);
+	found = find_link(fd, name, &link);
+	if (found)
+		return found;
+	lease_path(bridge, ip, path);
+	if (unlink(path) == 0) {
+		narrate("unlink(\"%s\") = 0: a stale lease [unlink(2)]", path);
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A run killed with SIGKILL has no exit path and leaves its lease file;
+ * its veth goes with its namespace all the same. Every allocation sweeps
+ * the bridge's leases, so such a file does not outlive its veth for long.
+ */
+static int sweep_stale_leases(int fd, const char *bridge)
+{
+	char dir[IPAM_PATH_MAX];
+	struct dirent *d;
+	uint32_t ip;
+	int ok = 1;
+	DIR *dp;
+
+	ipam_path(bridge, "", dir);
+	dp = opendir(dir);
+	if (!dp) {
+		fprintf(stderr, "%s: opendir %s: %m\n", PROG, dir);
+		return -1;
+	}
+	while (ok && (d = readdir(dp)))
+		if (parse_ipv4(d->d_name, &ip) == 0)
+			ok = address_taken(fd, bridge, ip) >= 0;
+	closedir(dp);
+	return ok ? 0 : -1;
+}
+
+/* The address handed out last on this bridge, or 0. */
+static uint32_t read_cursor(const char *bridge)
+{
+	char path[IPAM_PATH_MAX], text[INET_ADDRSTRLEN + 1] = "";
+	uint32_t ip = 0;
+	FILE *f;
+
+	ipam_path(bridge, "last", path);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(text, sizeof(text), f))
+		text[strcspn(text, "\n")] = 0;
+	fclose(f);
+	return parse_ipv4(text, &ip) < 0 ? 0 : ip;
+}
+
+/* Write a small file whole: into PATH.tmp, then rename(2) over PATH. */
+static int write_atomically(const char *path, const char *text)
+{
+	char tmp[IPAM_PATH_MAX + 4];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
+		return -1;
+	}
+	fputs(text, f);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Round-robin, not lowest-free: start after the address handed out last,
+ * so an address just freed is the last to be reused, long after the
+ * kernel has torn down the namespace that had it.
+ */
+static int pick_free_address(int fd, struct config *cfg)
+{
+	uint32_t first = cfg->subnet + 2, last = (cfg->subnet | ~prefix_mask(cfg->prefix)) - 1;
+	uint32_t ip = read_cursor(cfg->bridge), count = last - first + 1;
+	char sub[INET_ADDRSTRLEN];
+	int taken;
+
+	for (uint32_t i = 0; i < count; i++) {
+		ip = ip >= first && ip < last ? ip + 1 : first;
+		taken = address_taken(fd, cfg->bridge, ip);
+		if (taken < 0)
+			return -1;
+		if (!taken) {
+			cfg->ip = ip;
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: no free address left in %s/%d\n", PROG, ip_str(cfg->subnet, sub),
+		cfg->prefix);
+	return -1;
+}
+
+/* --ip or the next free address; the lease file records who holds it. */
+static int take_lease(int fd, struct config *cfg, pid_t child)
+{
+	char path[IPAM_PATH_MAX], text[64], name[IFNAMSIZ], a[INET_ADDRSTRLEN];
+	int taken;
+
+	ipam_path(cfg->bridge, "", path);
+	if (make_dir(path, 0755) < 0 || sweep_stale_leases(fd, cfg->bridge) < 0)
+		return -1;
+	if (cfg->ip) {
+		taken = address_taken(fd, cfg->bridge, cfg->ip);
+		if (taken) {
+			if (taken > 0)
+				fprintf(stderr, "%s: address %s is in use on bridge %s\n", PROG,
+					ip_str(cfg->ip, a), cfg->bridge);
+			return -1;
+		}
+	} else if (pick_free_address(fd, cfg) < 0) {
+		return -1;
+	}
+	veth_name(cfg->ip, name);
+	lease_path(cfg->bridge, cfg->ip, path);
+	snprintf(text, sizeof(text), "pid=%d\nveth=%s\n", child, name);
+	if (write_atomically(path, text) < 0)
+		return -1;
+	cfg->leased = 1;
+	narrate("rename(\"%s.tmp\", \"%s\") = 0: %s leased to PID %d [rename(2)]", path, path,
+		ip_str(cfg->ip, a), child);
+	ipam_path(cfg->bridge, "last", path);
+	snprintf(text, sizeof(text), "%s\n", a);
+	return write_atomically(path, text);
+}
+
+/*
+ * RTM_NEWLINK kind veth: ip link add mdkXXXXXXXX master BRIDGE up type veth
+ * peer name eth0 address MAC netns PID. One message makes both ends: the
+ * host end plugged into the bridge, the peer created straight inside the
+ * child's namespace (IFLA_NET_NS_PID), already named eth0, with a MAC
+ * that spells its address.
+ */
+static int create_veth(int fd, const struct config *cfg, int bridge_index, pid_t child)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi =
+		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
+	/* Not up yet: the peer cannot open before its other half exists (ENOTCONN). */
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	struct rtattr *info, *data, *peer;
+	char name[IFNAMSIZ], what[192], m[18];
+	unsigned char mac[6];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	veth_name(cfg->ip, name);
+	mac_for(cfg->ip, mac);
+	nl_add_string(&req, IFLA_IFNAME, name);
+	nl_add_u32(&req, IFLA_MASTER, bridge_index);
+	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
+	nl_add_string(&req, IFLA_INFO_KIND, "veth");
+	data = nl_add(&req, IFLA_INFO_DATA, NULL, 0);
+	peer = nl_add(&req, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	nl_add_string(&req, IFLA_IFNAME, "eth0");
+	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
+	nl_add_u32(&req, IFLA_NET_NS_PID, child);
+	nl_end_nest(&req, peer);
+	nl_end_nest(&req, data);
+	nl_end_nest(&req, info);
+	snprintf(what, sizeof(what),
+		 "RTM_NEWLINK kind=veth name=%s master=%s up, peer name=eth0 address=%s "
+		 "netns_pid=%d",
+		 name, cfg->bridge, mac_str(mac, m), child);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/*
+ * A netlink socket talks to the namespace it was created in. To reach
+ * the container's, we step into it with setns(2), open the socket, and
+ * step back; the socket stays bound to the container's namespace.
+ */
+static int open_rtnetlink_in(pid_t child)
+{
+	char path[64];
+	int mine, theirs, fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", child);
+	mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	theirs = open(path, O_RDONLY | O_CLOEXEC);
+	if (mine < 0 || theirs < 0) {
+		fprintf(stderr, "%s: open network namespace: %m\n", PROG);
+	} else if (setns(theirs, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "%s: setns %s: %m\n", PROG, path);
+	} else {
+		narrate("setns(\"%s\", CLONE_NEWNET) = 0 [setns(2)]", path);
+		fd = open_rtnetlink();
+		if (setns(mine, CLONE_NEWNET) < 0) {
+			fprintf(stderr, "%s: setns back to our network namespace: %m\n", PROG);
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+		} else {
+			narrate("setns(\"/proc/self/ns/net\" as opened before, CLONE_NEWNET) = 0 "
+				"[setns(2)]");
+		}
+	}
+	if (mine >= 0)
+		close(mine);
+	if (theirs >= 0)
+		close(theirs);
+	return fd;
+}
+
+/* Inside: lo up; with a bridge, eth0's address, eth0 up, the default route. */
+static int configure_inside(const struct config *cfg, pid_t child)
+{
+	struct link_info eth0;
+	int fd = open_rtnetlink_in(child), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = set_link_up(fd, "lo") == 0;
+	if (ok && cfg->network == NETWORK_BRIDGE)
+		ok = find_link(fd, "eth0", &eth0) > 0 &&
+		     add_address(fd, eth0.index, "eth0", cfg->ip, cfg->prefix) == 0 &&
+		     set_link_up(fd, "eth0") == 0 &&
+		     add_default_route(fd, eth0.index, "eth0", cfg->subnet + 1) == 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* On the host, under the lock: the bridge, an address, the veth pair. */
+static int plug_into_bridge(struct config *cfg, pid_t child)
+{
+	int fd, lock, bridge, ok;
+
+	fd = open_rtnetlink();
+	if (fd < 0)
+		return -1;
+	lock = lock_ipam();
+	ok = lock >= 0 && (bridge = ensure_bridge(fd, cfg)) >= 0 &&
+	     take_lease(fd, cfg, child) == 0 && create_veth(fd, cfg, bridge, child) == 0;
+	if (lock >= 0)
+		close(lock);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Everything the container's network needs, done while the child waits
+ * on the socketpair. If the child dies from here on, its namespace takes
+ * the veth with it: we never delete one ourselves (deleting is slow).
+ */
+static int setup_network(struct config *cfg, pid_t child)
+{
+	if (cfg->network == NETWORK_BRIDGE && plug_into_bridge(cfg, child) < 0)
+		return -1;
+	return configure_inside(cfg, child);
+}
+
+/*
+ * At exit the lease file goes; the address itself stays taken until the
+ * kernel has removed the veth named for it (see address_taken).
+ */
+static void release_lease(const struct config *cfg)
+{
+	char path[IPAM_PATH_MAX];
+
+	if (!cfg->leased)
+		return;
+	lease_path(cfg->bridge, cfg->ip, path);
+	if (unlink(path) < 0)
+		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
+	else
+		narrate("unlink(\"%s\") = 0 [unlink(2)]", path);
 }
 
 /* ---- user namespace: in the parent ---- */
@@ -1296,17 +4526,138 @@ static int write_id_maps(const struct config *cfg, pid_t child)
 }
 
 /*
- * An idmapped copy of the rootfs mount (mount_setattr(2), MOUNT_ATTR_IDMAP):
- * seen through it, the image's uid 0 is the container's root, and what the
- * container writes is stored under the image's own ids. Creating one needs
- * CAP_SYS_ADMIN where the filesystem was mounted, so the parent makes it,
- * detached (open_tree(2)), with the child's user namespace as the mapping.
+ * The merged root is the upper directory's own: give it to the container's
+ * root, or "/" would be an unmapped id's (nobody's) inside, closed to it.
+ * What the container writes goes beneath it, under the mapped ids too.
  */
-static int open_idmapped_rootfs(const struct config *cfg, pid_t child)
+static int give_upper_to_container_root(const struct config *cfg)
 {
-	struct mount_attr_v0 attr = {.attr_set = MOUNT_ATTR_IDMAP};
+	uid_t uid = mapped_root(&cfg->uids);
+	gid_t gid = mapped_root(&cfg->gids);
+	char path[PATH_MAX];
+
+	if (!cfg->userns || cfg->rootless || !cfg->n_layers)
+		return 0;
+	snprintf(path, sizeof(path), "%s/upper", cfg->run_dir);
+	if (chown(path, uid, gid) < 0) {
+		fprintf(stderr, "%s: chown %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("chown(\"%s\", %u, %u) = 0 [chown(2)]", path, (unsigned int)uid,
+		(unsigned int)gid);
+	return 0;
+}
+
+/*
+ * An idmapped copy of the mount at PATH (mount_setattr(2), MOUNT_ATTR_IDMAP):
+ * seen through it, the image's uid 0 is the container's root, and what the
+ * container writes there is stored under the image's own ids. Creating one
+ * needs CAP_SYS_ADMIN where the filesystem was mounted, so the parent makes
+ * it, detached (open_tree(2)), with the child's user namespace as the mapping.
+ */
+static int idmap_tree(const struct config *cfg, const char *path, int userns, pid_t child)
+{
+	struct mount_attr_v0 attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns};
+	int tree;
+
+	tree = syscall(SYS_open_tree, AT_FDCWD, path,
+		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0) {
+		fprintf(stderr, "%s: open_tree %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("open_tree(\"%s\", OPEN_TREE_CLONE|AT_RECURSIVE) = %d [open_tree(2)]", path,
+		tree);
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+		    sizeof(attr)) < 0) {
+		fprintf(stderr, "%s: idmapped mount of %s: %m (needs Linux 5.12 and a filesystem "
+			"that supports it; or use a copy owned by %u:%u)\n", PROG, path,
+			mapped_root(&cfg->uids), mapped_root(&cfg->gids));
+		close(tree);
+		return -1;
+	}
+	narrate("mount_setattr(%d, \"\", AT_EMPTY_PATH|AT_RECURSIVE, MOUNT_ATTR_IDMAP, userns "
+		"of %d) = 0 [mount_setattr(2)]", tree, child);
+	return tree;
+}
+
+/* fsconfig(2) FSCONFIG_SET_STRING, narrated. */
+static int set_fs_option(int fs, const char *key, const char *value)
+{
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0) < 0) {
+		fprintf(stderr, "%s: overlay option %s=%s: %m\n", PROG, key, value);
+		return -1;
+	}
+	narrate("fsconfig(%d, FSCONFIG_SET_STRING, \"%s\", \"%s\") = 0 [fsconfig(2)]", fs, key,
+		value);
+	return 0;
+}
+
+/*
+ * The overlay, made here and not in the child: overlayfs works in the
+ * upper layer with its mounter's credentials. The child's, before it
+ * changes ids, are host uid 0, which its user namespace does not map, so
+ * no capability lets it into the mode-000 workdir overlayfs creates; after
+ * it, the state directory (root's, 0700) is closed to it. Mounted by us,
+ * it needs no userxattr either. fsopen(2) and fsmount(2) make it detached,
+ * so the host never sees it; the idmapped lowers are named by /proc/self/fd.
+ */
+static int make_overlay_tree(const struct config *cfg, const int lowers[])
+{
+	char lowerdir[MOUNT_DATA_MAX], path[PATH_MAX];
+	size_t len = 0;
+	int fs, tree = -1;
+
+	for (int i = 0; i < cfg->n_views && len < sizeof(lowerdir); i++) {
+		if (lowers[i] >= 0)
+			len += snprintf(lowerdir + len, sizeof(lowerdir) - len, "%s/proc/self/fd/%d",
+					i ? ":" : "", lowers[i]);
+		else
+			len += snprintf(lowerdir + len, sizeof(lowerdir) - len, "%s%s",
+					i ? ":" : "", cfg->views[i]);
+	}
+	if (len >= sizeof(lowerdir)) {
+		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
+		return -1;
+	}
+	fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		fprintf(stderr, "%s: fsopen overlay: %m\n", PROG);
+		return -1;
+	}
+	narrate("fsopen(\"overlay\", FSOPEN_CLOEXEC) = %d [fsopen(2)]", fs);
+	if (set_fs_option(fs, "lowerdir", lowerdir) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/upper", cfg->run_dir);
+	if (set_fs_option(fs, "upperdir", path) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/work", cfg->run_dir);
+	if (set_fs_option(fs, "workdir", path) < 0)
+		goto out;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		fprintf(stderr, "%s: create the overlay: %m (idmapped lower layers need Linux "
+			"5.19)\n", PROG);
+		goto out;
+	}
+	narrate("fsconfig(%d, FSCONFIG_CMD_CREATE) = 0 [fsconfig(2)]", fs);
+	tree = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+	if (tree < 0)
+		fprintf(stderr, "%s: fsmount overlay: %m\n", PROG);
+	else
+		narrate("fsmount(%d, FSMOUNT_CLOEXEC, 0) = %d [fsmount(2)]", fs, tree);
+out:
+	close(fs);
+	return tree;
+}
+
+/*
+ * The child's root mount: the rootfs idmapped, or the overlay of the
+ * layers, each idmapped unless the mapped root owns it.
+ */
+static int open_root_tree(const struct config *cfg, pid_t child)
+{
+	int lowers[MAX_LAYERS], userns, tree = -1, n = 0;
 	char path[64];
-	int userns, tree;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", child);
 	userns = open(path, O_RDONLY | O_CLOEXEC);
@@ -1314,28 +4665,23 @@ static int open_idmapped_rootfs(const struct config *cfg, pid_t child)
 		fprintf(stderr, "%s: open %s: %m\n", PROG, path);
 		return -1;
 	}
-	tree = syscall(SYS_open_tree, AT_FDCWD, cfg->rootfs,
-		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (tree < 0) {
-		fprintf(stderr, "%s: open_tree %s: %m\n", PROG, cfg->rootfs);
+	if (!cfg->n_layers) {
+		tree = idmap_tree(cfg, cfg->rootfs, userns, child);
 		close(userns);
-		return -1;
+		return tree;
 	}
-	narrate("open_tree(\"%s\", OPEN_TREE_CLONE|AT_RECURSIVE) = %d [open_tree(2)]",
-		cfg->rootfs, tree);
-	attr.userns_fd = userns;
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-		    sizeof(attr)) < 0) {
-		fprintf(stderr, "%s: idmapped mount of %s: %m (needs Linux 5.12 and a filesystem "
-			"that supports it; or use a copy owned by %u:%u)\n", PROG, cfg->rootfs,
-			cfg->uids.map[0].outside, cfg->gids.map[0].outside);
-		close(tree);
-		close(userns);
-		return -1;
+	for (; n < cfg->n_views; n++) {
+		lowers[n] = cfg->idmapped[n] ? idmap_tree(cfg, cfg->views[n], userns, child) : -1;
+		if (cfg->idmapped[n] && lowers[n] < 0)
+			break;
 	}
-	narrate("mount_setattr(%d, \"\", AT_EMPTY_PATH|AT_RECURSIVE, MOUNT_ATTR_IDMAP, userns "
-		"of %d) = 0 [mount_setattr(2)]", tree, child);
 	close(userns);
+	if (n == cfg->n_views)
+		tree = make_overlay_tree(cfg, lowers);
+	/* the overlay keeps its own copies of its layers' mounts */
+	for (int i = 0; i < n; i++)
+		if (lowers[i] >= 0)
+			close(lowers[i]);
 	return tree;
 }
 
@@ -1343,7 +4689,7 @@ static int open_idmapped_rootfs(const struct config *cfg, pid_t child)
  * Hand the mount to the child over the socketpair (SCM_RIGHTS, unix(7)).
  * If the child is already gone (EPIPE), it has reported why itself.
  */
-static int send_rootfs_tree(int sync_fd, int tree)
+static int send_root_tree(int sync_fd, int tree)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -1364,7 +4710,7 @@ static int send_rootfs_tree(int sync_fd, int tree)
 	if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) != 1) {
 		if (errno == EPIPE)
 			return 0;
-		fprintf(stderr, "%s: send the idmapped rootfs to the child: %m\n", PROG);
+		fprintf(stderr, "%s: send the root mount to the child: %m\n", PROG);
 		return -1;
 	}
 	narrate("sendmsg(SCM_RIGHTS: mount fd %d) = 1 [unix(7)]", tree);
@@ -1375,32 +4721,40 @@ int main(int argc, char **argv)
 {
 	struct config cfg = {0};
 	int sv[2], failed, status = EXIT_TOOL;
+	int tree = -1; /* the child's root mount, when we make it */
 	pid_t child;
-	int tree = -1; /* the idmapped rootfs, for the child */
 
 	if (parse_args(argc, argv, &cfg) < 0)
 		return EXIT_TOOL;
+	if (cfg.import_src)
+		return import_layer(&cfg) < 0 ? EXIT_TOOL : 0;
 	if (plan_user_namespace(&cfg) < 0)
 		return EXIT_TOOL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		return EXIT_TOOL;
 	}
+	if (make_run_dir(&cfg) < 0 || give_upper_to_container_root(&cfg) < 0)
+		goto close_sync;
 	child = start_child(&cfg, sv);
 	close(sv[1]);
 	if (child < 0)
 		goto close_sync;
 	if (cfg.userns && write_id_maps(&cfg, child) < 0)
 		goto kill_child;
-	if (cfg.idmap_rootfs && (tree = open_idmapped_rootfs(&cfg, child)) < 0)
+	if (cfg.root_tree && (tree = open_root_tree(&cfg, child)) < 0)
+		goto kill_child;
+	/* Rootless, the child brings its own lo up (bring_up_loopback). */
+	if (!cfg.rootless && setup_network(&cfg, child) < 0)
 		goto kill_child;
 	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
 	    release_child(sv[0]) < 0)
 		goto kill_child;
-	if (tree >= 0 && send_rootfs_tree(sv[0], tree) < 0)
+	if (tree >= 0 && send_root_tree(sv[0], tree) < 0)
 		goto kill_child;
 	failed = read_report(sv[0]);
 	status = wait_for_child(child);
+	report_cgroups(&cfg);
 	if (failed)
 		status = failed;
 	goto close_sync;
@@ -1411,6 +4765,9 @@ kill_child:
 close_sync:
 	if (tree >= 0)
 		close(tree);
+	release_lease(&cfg);
 	close(sv[0]);
+	remove_cgroups();
+	remove_run_dir(&cfg);
 	return status;
 }

@@ -26,7 +26,17 @@ setup_file() {
 	RL_DIR=$(mktemp -d /tmp/mdk-rootless.XXXXXX)
 	cp "$STEP_BIN" "$RL_DIR/bin"
 	cp -a "$ROOTFS_SRC" "$RL_DIR/rootfs"
+	mkdir "$RL_DIR/state"
 	chown -R -h "$RL_USER:" "$RL_DIR"
+}
+
+# A test that delegates cgroups to the rootless user lists them in DELEG.
+eval "shared_$(declare -f teardown)"
+teardown() {
+	local d
+	for d in ${DELEG:-}; do rmdir "$d" 2>/dev/null; done
+	DELEG=
+	shared_teardown
 }
 
 teardown_file() {
@@ -168,6 +178,49 @@ refused() {
 	rm "$ROOTFS/etc/made"
 }
 
+@test "userns: with --layer, the image is the container root's and writes land in the upper layer under the mapped ids" {
+	need_userns
+	has_opt --layer || skip "$(basename "$STEP_BIN") has no --layer (chapter 5+)"
+	local uid gid state net=()
+	uid=$(default_start uid) gid=$(default_start gid)
+	state="$BATS_FILE_TMPDIR/state$BATS_TEST_NUMBER"
+	mkdir "$state"
+	! has_opt --network || net=(--network none)
+	run -0 --separate-stderr "$STEP_BIN" -D "${net[@]}" --userns remap --layer "$ROOTFS" \
+		--state "$state" --keep sh -c 'stat -c %u / /etc/passwd; echo new > /made; echo x >> /etc/passwd'
+	# inside: the image's root files are the container's root's
+	[ "$output" = "$(printf '0\n0')" ]
+	[[ "$stderr" == *"MOUNT_ATTR_IDMAP"*"fsmount("* ]]
+	# on the host: the new file and the copied-up one belong to the mapped ids,
+	# the lower layer is untouched and still root's
+	local upper
+	upper=$(echo "$state"/mdk-*/upper)
+	[ "$(stat -c %u:%g "$upper" "$upper/made" "$upper/etc/passwd")" = \
+		"$(printf '%s\n%s\n%s' "$uid:$gid" "$uid:$gid" "$uid:$gid")" ]
+	[ "$(tail -n 1 "$upper/etc/passwd")" = x ]
+	[ "$(tail -n 1 "$ROOTFS/etc/passwd")" != x ]
+	[ "$(stat -c %u "$ROOTFS/etc/passwd")" = 0 ]
+	rm -rf "$state"
+}
+
+@test "userns: the container joins its cgroups before its ids change (remap with --pids-limit)" {
+	need_userns
+	has_opt --pids-limit || skip "$(basename "$STEP_BIN") has no --pids-limit (chapter 4+)"
+	fifos ready go
+	start_ctr --userns remap --pids-limit 7 sh -c "echo > $CT/ready; read x < $CT/go"
+	wait_fifo ready
+	local pid groups uid
+	pid=$(host_pid)
+	groups=$(cat "/proc/$pid/cgroup")
+	uid=$(status_ids "$pid" Uid)
+	release go
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	# seen from the host: in the container's own cgroup, with the mapped uid
+	[[ "$groups" == *"/mdk-"* ]]
+	[ "$uid" = "$(default_start uid) $(default_start uid) $(default_start uid) $(default_start uid)" ]
+}
+
 @test "userns: a 0600 file of the host's root is unreadable to the container's root (EACCES)" {
 	need_userns
 	shifted_rootfs
@@ -281,7 +334,7 @@ refused() {
 	[[ "$output" == *"root_mount=$RL_DIR/rootfs "* ]]
 	run -0 rl sh -c 'echo hi > /dev/null && head -c 4 /dev/urandom | wc -c'
 	[ "$output" = 4 ]
-	# sysfs is the host's, read-only; device nodes still cannot be made
+	# sysfs is a fresh one, read-only; device nodes still cannot be made
 	run rl sh -c 'touch /sys/kernel/x'
 	[[ "$output" == *"Read-only file system"* ]]
 	run rl sh -c 'mknod /tmp/blk b 8 0'
@@ -296,15 +349,87 @@ refused() {
 	run -125 --separate-stderr rl --uidmap 0:0:1 true
 	assert_one_line_error
 	[[ "$stderr" == *"only your own id"* ]]
+	local opt
 	if has_opt --memory; then
-		run -125 --separate-stderr rl --memory 32m true
-		assert_one_line_error
-		[[ "$stderr" == *"cgroup"* ]]
+		for opt in "--memory 32m" "--cpus 0.5" "--pids-limit 10" "--cpu-shares 512"; do
+			# shellcheck disable=SC2086
+			run -125 --separate-stderr rl $opt true
+			assert_one_line_error
+			[[ "$stderr" == *"${opt% *} needs a cgroup delegated to you: "*" belongs to "* ]]
+		done
 	fi
 	if has_opt --network; then
 		run -125 --separate-stderr rl --network bridge true
 		assert_one_line_error
-		[[ "$stderr" == *"bridge"* ]]
-		run -0 rl --network none true
+		[[ "$stderr" == *"--network bridge needs root"*"CAP_NET_ADMIN"* ]]
+		# --ip asks for the bridge as well
+		run -125 --separate-stderr rl --ip 10.111.0.9 true
+		[[ "$stderr" == *"--network bridge needs root"* ]]
 	fi
+	if has_opt --layer; then
+		run -125 --separate-stderr runuser -u "$RL_USER" -- "$RL_DIR/bin" --layer "$RL_DIR/rootfs" true
+		assert_one_line_error
+		[[ "$stderr" == *"--state"* ]]
+	fi
+	# nothing was left behind: no run directory, no container process
+	[ -z "$(ls -A "$RL_DIR/state")" ]
+	[ -z "$(pgrep -u "$RL_USER")" ]
+}
+
+@test "rootless: with cgroups delegated to the user (--cgroup-parent), the limits apply" {
+	need_rootless
+	has_opt --pids-limit || skip "$(basename "$STEP_BIN") has no --pids-limit (chapter 4+)"
+	# cgroup v1 moves a process for anyone who may write the tasks file; v2
+	# also wants the cgroup it leaves writable, which a real delegation
+	# (systemd-run --user -p Delegate=yes) sets up and this test cannot
+	local c name=mdk-deleg$$ out
+	for c in cpu cpuacct memory pids; do
+		[ -d "/sys/fs/cgroup/$c" ] && grep -q " /sys/fs/cgroup/$c .* - cgroup " /proc/self/mountinfo ||
+			skip "no cgroup v1 $c hierarchy here (delegation on v2 needs systemd)"
+	done
+	for c in cpu cpuacct memory pids; do
+		mkdir "/sys/fs/cgroup/$c/$name"
+		DELEG="$DELEG /sys/fs/cgroup/$c/$name"
+		chown -R "$RL_USER" "/sys/fs/cgroup/$c/$name"
+	done
+	run -0 rl --cgroup-parent "$name" --pids-limit 5 sh -c 'cat /proc/self/cgroup'
+	out=$output
+	[[ "$out" == *"pids:/$name/mdk-"* ]]
+	# the limit holds: a sixth process cannot be made
+	run rl --cgroup-parent "$name" --pids-limit 5 sh -c 'for i in 1 2 3 4 5 6; do sleep 1 & done; wait'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"fork"* ]]
+	# and the container cgroups are gone again
+	[ -z "$(find "/sys/fs/cgroup/pids/$name" -mindepth 1 -type d)" ]
+}
+
+@test "rootless: --network none (the default without root) is a network namespace with only lo, up" {
+	need_rootless
+	has_opt --network || skip "$(basename "$STEP_BIN") has no --network (chapter 6+)"
+	local host_ns
+	host_ns=$(readlink /proc/self/ns/net)
+	run -0 rl --network none sh -c 'ls /sys/class/net; cat /sys/class/net/lo/flags; readlink /proc/self/ns/net'
+	# IFF_UP|IFF_LOOPBACK: lo is up, and it is the only interface
+	[ "$(printf '%s\n' "$output" | head -n 2)" = "$(printf 'lo\n0x9')" ]
+	[ "$(printf '%s\n' "$output" | tail -n 1)" != "$host_ns" ]
+	# without --network, an ordinary user gets the same, and -D says why
+	run -0 --separate-stderr rl -D sh -c 'ls /sys/class/net'
+	[ "$output" = lo ]
+	[[ "$stderr" == *"rootless: --network none, the default without root"* ]]
+}
+
+@test "rootless: --layer with a state directory of its own, writes in the upper layer owned by the user" {
+	need_rootless
+	has_opt --layer || skip "$(basename "$STEP_BIN") has no --layer (chapter 5+)"
+	local uid upper
+	uid=$(id -u "$RL_USER")
+	run -0 --separate-stderr runuser -u "$RL_USER" -- "$RL_DIR/bin" -D --layer "$RL_DIR/rootfs" \
+		--state "$RL_DIR/state" --keep sh -c 'id -u; stat -c %u /etc/passwd; echo new > /made; rm /etc/hostname 2>/dev/null; echo x >> /etc/passwd'
+	[ "$output" = "$(printf '0\n0')" ]
+	[[ "$stderr" == *'overlay, 0, "lowerdir='*',userxattr")'* ]]
+	upper=$(echo "$RL_DIR"/state/mdk-*/upper)
+	[ "$(stat -c %u "$upper/made" "$upper/etc/passwd")" = "$(printf '%s\n%s' "$uid" "$uid")" ]
+	[ "$(tail -n 1 "$upper/etc/passwd")" = x ]
+	[ "$(tail -n 1 "$RL_DIR/rootfs/etc/passwd")" != x ]
+	rm -rf "$RL_DIR"/state/mdk-*
 }
