@@ -1254,6 +1254,7 @@ static int wait_for_parent(int sync_fd, int parent_fd)
 		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
 		return -1;
 	}
+	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0 [prctl(2)]");
 	if (read(sync_fd, &go, 1) != 1) {
 		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
 		return -1;
@@ -1631,6 +1632,7 @@ static int write_pid_file(const char *path, pid_t pid)
 		unlink(tmp);
 		return -1;
 	}
+	narrate("rename(\"%s\", \"%s\") = 0: pid file written [rename(2)]", tmp, path);
 	return 0;
 }
 
@@ -1909,8 +1911,12 @@ static int wait_for_child(pid_t pid)
 			return EXIT_TOOL;
 		}
 	}
-	if (WIFSIGNALED(status))
+	if (WIFSIGNALED(status)) {
+		narrate("waitpid(%d) = %d: killed by signal %d [waitpid(2)]", pid, pid,
+			WTERMSIG(status));
 		return 128 + WTERMSIG(status);
+	}
+	narrate("waitpid(%d) = %d: exited with %d [waitpid(2)]", pid, pid, WEXITSTATUS(status));
 	return WEXITSTATUS(status);
 }
 
@@ -2775,6 +2781,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		return EXIT_TOOL;
 	}
+	narrate("socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC) = [%d, %d] [socketpair(2)]",
+		sv[0], sv[1]);
 	if (make_run_dir(&cfg) < 0)
 		goto close_sync;
 	child = start_child(&cfg, sv);
