@@ -268,15 +268,16 @@ static char child_stack[1024 * 1024];
 /* -D narration: one line per kernel operation, naming its man page. */
 static void narrate(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 
 	if (!debug)
 		return;
 	va_start(ap, fmt);
-	fputs("=> ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* One write(2) per line, so lines of parent, init and CMD never mix. */
+	fprintf(stderr, "=> %s\n", line);
 }
 
 static void usage(FILE *out)
