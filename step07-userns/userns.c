@@ -49,7 +49,6 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -75,8 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tar.h>
-#include <time.h>
-#include <unistd.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -86,6 +84,8 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define PROG "userns"
 
@@ -268,7 +268,7 @@ static char child_stack[1024 * 1024];
 /* -D narration: one line per kernel operation, naming its man page. */
 static void narrate(const char *fmt, ...)
 {
-	char line[1024];
+	char line[8192]; /* room for the longest mount options */
 	va_list ap;
 
 	if (!debug)
