@@ -74,7 +74,7 @@ static char child_stack[1024 * 1024];
 /* -D narration: one line per kernel operation, naming its man page. */
 static void narrate(const char *fmt, ...)
 {
-	char line[8192]; /* room for the longest mount options */
+	char line[8192]; /* long enough for any line we narrate */
 	va_list ap;
 
 	if (!debug)
