@@ -14,7 +14,7 @@ STEPS := $(foreach s,$(ALL_STEPS),$(if $(wildcard $(s).c),$(s)))
 MINIDOCK_SRC := $(wildcard step08-full/*.c)
 MINIDOCK := $(if $(MINIDOCK_SRC),step08-full/minidock)
 
-.PHONY: all rootfs probe image bench test test-v2 doctor diff clean clean-net
+.PHONY: all rootfs probe image bench demo test test-v2 doctor diff clean clean-net
 
 all: $(STEPS) $(MINIDOCK) build/probe
 
@@ -47,6 +47,10 @@ test-step%: all rootfs
 # Chapter 4's tests inside a throwaway cgroup-v2-only VM.
 test-v2:
 	@bash tests/vm/run.sh
+
+# A narrated tour of minidock: each fact shown from inside and from the host.
+demo: all rootfs
+	@sh step08-full/demo.sh
 
 # Start-to-exit latency of every chapter against a floor and other runtimes.
 bench: all rootfs

@@ -1,0 +1,883 @@
+/*
+ * cgroups.c: chapter 4's control groups (cgroups(7)): memory, CPU time,
+ * processes and devices, on cgroup v1, v2 or a hybrid of both, found at
+ * run time. Every container gets a cgroup of its own in every hierarchy
+ * (as Docker does), named mdk-<our pid>-<our start time> beneath a
+ * minidock/ child of our own cgroup (or --cgroup-parent), so a later run
+ * can tell a dead owner's leftovers from live ones. The child joins its
+ * cgroups before anything else (v1: "0" into tasks; v2: clone3 with
+ * CLONE_INTO_CGROUP creates it inside); the parent removes them after it.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "minidock.h"
+
+enum { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, CG_DEVICES, N_CONTROLLERS };
+static const char *const controller_names[N_CONTROLLERS] = {"cpu", "cpuacct", "memory",
+							     "pids", "devices"};
+
+#define CGROUP_WAIT_MS 5000  /* the most we wait for a cgroup to empty */
+
+/* One mounted hierarchy, and where the container goes in it. */
+struct hierarchy {
+	int v2;               /* 1: the unified cgroup2 hierarchy */
+	unsigned controllers; /* bit i: controller_names[i] lives here */
+	char mount[PATH_MAX]; /* its mount point */
+	char root[PATH_MAX];  /* the cgroup mounted there (mountinfo's root) */
+	char base[PATH_MAX];  /* where our containers go */
+	char dir[PATH_MAX];   /* this container's cgroup */
+	int own_base;         /* base is the default minidock/: ours to tidy */
+	int made_dir;         /* we created dir */
+};
+
+/* The parent fills this in; the child gets a copy (clone without CLONE_VM). */
+static struct {
+	struct hierarchy h[N_CONTROLLERS];
+	int n;            /* hierarchies in use; 0: no cgroup option given */
+	int of[N_CONTROLLERS]; /* index in h of each controller, -1: not here */
+	char name[64];    /* mdk-<our pid>-<our start time> */
+	int v2_fd;        /* the v2 container cgroup, for CLONE_INTO_CGROUP */
+	int in_cgroup;    /* clone3 put the child in it already */
+} cg = {.v2_fd = -1};
+
+static int has_controller(const char *list, const char *name)
+{
+	char copy[1024], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *w = strtok_r(copy, ", \n", &save); w; w = strtok_r(NULL, ", \n", &save))
+		if (!strcmp(w, name))
+			return 1;
+	return 0;
+}
+
+/* A size as Docker takes it: a number with an optional b, k, m or g. */
+int parse_size(const char *s, long long *out)
+{
+	static const char units[] = "bkmg";
+	const char *u;
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
+	if (end == s || errno || n <= 0 || !u || (*end && end[1])) {
+		fprintf(stderr,
+			"%s: --memory '%s': want a size above 0, like 32m (suffixes b, k, m, g)\n",
+			PROG, s);
+		return -1;
+	}
+	for (int shift = (int)(u - units) * 10; shift > 0; shift -= 10) {
+		if (n > LLONG_MAX >> 10) {
+			fprintf(stderr, "%s: --memory '%s': too large\n", PROG, s);
+			return -1;
+		}
+		n <<= 10;
+	}
+	*out = n;
+	return 0;
+}
+
+/* --cpus N.N: the CFS quota in microseconds per CPU_PERIOD_US. */
+int parse_cpus(const char *s, long long *quota)
+{
+	char *end;
+	double cpus;
+
+	errno = 0;
+	cpus = strtod(s, &end);
+	/* The kernel takes no quota under 1 ms (sched-bwc docs). */
+	if (end == s || *end || errno || !(cpus >= 0.01 && cpus <= 1e6)) {
+		fprintf(stderr, "%s: --cpus '%s': want a number of CPUs from 0.01, like 0.5\n",
+			PROG, s);
+		return -1;
+	}
+	*quota = (long long)(cpus * CPU_PERIOD_US + 0.5);
+	return 0;
+}
+
+/* A whole number from min to max, for --pids-limit and --cpu-shares. */
+int parse_count(const char *opt, const char *s, long long min, long long max,
+		       long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (end == s || *end || errno || *out < min || *out > max) {
+		fprintf(stderr, "%s: %s '%s': want a whole number from %lld to %lld\n", PROG, opt,
+			s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+/* --cgroup-parent is a path below each hierarchy's root: ".." would climb out. */
+int check_cgroup_parent(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (!len || strstr(path, "/../") || !strncmp(path, "../", 3) ||
+	    (len >= 2 && !strcmp(path + len - 2, "..")) || len > PATH_MAX / 2) {
+		fprintf(stderr, "%s: --cgroup-parent '%s': want a path below the cgroup root, "
+				"without '..'\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* 33554432 -> "32M": how the OOM report names the limit. */
+static void format_size(long long n, char *buf, size_t len)
+{
+	static const char units[] = "KMG";
+	int i = -1;
+
+	while (i < 2 && n % 1024 == 0) {
+		n /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%lldB", n);
+	else
+		snprintf(buf, len, "%lld%c", n, units[i]);
+}
+
+/* v2's cpu.weight (1..10000) from v1 shares (2..262144), as runc and crun map it. */
+static long long shares_to_weight(long long shares)
+{
+	return 1 + (shares - 2) * 9999 / 262142;
+}
+
+/* The controllers an option needs: a missing one is an error, not a shrug. */
+static unsigned required_controllers(const struct config *cfg)
+{
+	return (cfg->linux.resources.memory ? 1u << CG_MEMORY : 0) | (cfg->linux.resources.pids_limit ? 1u << CG_PIDS : 0) |
+	       (cfg->linux.resources.cpu_quota || cfg->linux.resources.cpu_shares ? 1u << CG_CPU : 0);
+}
+
+static int cg_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+/* One write(2) into a cgroup file: how every cgroup setting is made. */
+static int cg_write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, strlen(value));
+	if (n < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	narrate("write(\"%s\", \"%s\") = %zd [cgroups(7)]", path, value, n);
+	return close(fd);
+}
+
+static int set_file(const struct hierarchy *h, const char *file, const char *value)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
+	if (cg_write_file(path, value) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, value, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value of "KEY N" in a flat-keyed cgroup file (memory.events, ...), or -1. */
+static long long read_key(const struct hierarchy *h, const char *file, const char *key)
+{
+	char path[PATH_MAX + 64], buf[4096], *line, *save = NULL;
+	size_t len = strlen(key);
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
+	if (cg_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			return atoll(line + len + 1);
+	return -1;
+}
+
+/*
+ * Where the hierarchies are: statfs(2) on /sys/fs/cgroup tells a pure v2
+ * machine (CGROUP2_SUPER_MAGIC) from v1 or hybrid ones; then each cgroup
+ * mount in /proc/self/mountinfo names its controllers in its options
+ * (cgroups(7)). A controller goes to cgroup2 only when no v1 hierarchy has
+ * it and the v2 root lists it in cgroup.controllers.
+ */
+static int find_hierarchies(void)
+{
+	static int found; /* run.c asks first (the device policy), then the run */
+	char line[4096], mnt[PATH_MAX], root[PATH_MAX], type[64], opts[1024];
+	char v2mount[PATH_MAX] = "", v2root[PATH_MAX] = "", path[PATH_MAX + 32], list[1024];
+	struct statfs sfs;
+	int pure_v2;
+	FILE *f;
+
+	if (found)
+		return 0;
+	found = 1;
+	if (statfs("/sys/fs/cgroup", &sfs) < 0) {
+		fprintf(stderr, "%s: statfs /sys/fs/cgroup: %m\n", PROG);
+		return -1;
+	}
+	pure_v2 = sfs.f_type == CGROUP2_SUPER_MAGIC;
+	narrate("statfs(\"/sys/fs/cgroup\") = 0, f_type %#lx: %s [statfs(2)]",
+		(unsigned long)sfs.f_type, pure_v2 ? "cgroup v2 only" : "cgroup v1 or hybrid");
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f) {
+		fprintf(stderr, "%s: open /proc/self/mountinfo: %m\n", PROG);
+		return -1;
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++)
+		cg.of[i] = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+		    sscanf(sep, " - %63s %*s %1023s", type, opts) != 2)
+			continue;
+		if (!strcmp(type, "cgroup2") && (!pure_v2 || !strcmp(mnt, "/sys/fs/cgroup"))) {
+			snprintf(v2mount, sizeof(v2mount), "%s", mnt);
+			snprintf(v2root, sizeof(v2root), "%s", root);
+		}
+		if (pure_v2 || strcmp(type, "cgroup"))
+			continue;
+		for (int i = 0; i < N_CONTROLLERS; i++) {
+			if (cg.of[i] >= 0 || !has_controller(opts, controller_names[i]))
+				continue;
+			struct hierarchy *h = &cg.h[cg.n];
+			/* cpu and cpuacct often share one mount: one hierarchy, then */
+			for (int j = 0; j < cg.n; j++)
+				if (!strcmp(cg.h[j].mount, mnt))
+					h = &cg.h[j];
+			if (h == &cg.h[cg.n]) {
+				snprintf(h->mount, sizeof(h->mount), "%s", mnt);
+				snprintf(h->root, sizeof(h->root), "%s", root);
+				cg.n++;
+			}
+			h->controllers |= 1u << i;
+			cg.of[i] = (int)(h - cg.h);
+		}
+	}
+	fclose(f);
+	if (!v2mount[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", v2mount);
+	if (cg_read_file(path, list, sizeof(list)) < 0)
+		return 0;
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if (cg.of[i] >= 0 || !has_controller(list, controller_names[i]))
+			continue;
+		struct hierarchy *h = &cg.h[cg.n];
+		for (int j = 0; j < cg.n; j++)
+			if (cg.h[j].v2)
+				h = &cg.h[j];
+		if (h == &cg.h[cg.n]) {
+			h->v2 = 1;
+			snprintf(h->mount, sizeof(h->mount), "%s", v2mount);
+			snprintf(h->root, sizeof(h->root), "%s", v2root);
+			cg.n++;
+		}
+		h->controllers |= 1u << i;
+		cg.of[i] = (int)(h - cg.h);
+	}
+	return 0;
+}
+
+/* Our own cgroup in h, from /proc/self/cgroup: "ID:CONTROLLERS:PATH" lines. */
+static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
+{
+	char line[PATH_MAX + 256], *path, *ctrls;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	if (!f) {
+		fprintf(stderr, "%s: open /proc/self/cgroup: %m\n", PROG);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		ctrls = strchr(line, ':');
+		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = 0;
+		ctrls++;
+		for (int i = 0; !found && i < N_CONTROLLERS; i++)
+			found = h->v2 ? !strcmp(line, "0") && !*ctrls
+				      : (h->controllers & 1u << i) &&
+						has_controller(ctrls, controller_names[i]);
+		/* A mount of a sub-cgroup (in a container) shows it as its "/". */
+		if (found && strcmp(h->root, "/") && !strncmp(path, h->root, strlen(h->root)))
+			path += strlen(h->root);
+		if (found)
+			snprintf(out, len, "%s%s", h->mount, !strcmp(path, "/") ? "" : path);
+	}
+	fclose(f);
+	if (!found) {
+		fprintf(stderr, "%s: our cgroup in %s is not in /proc/self/cgroup\n", PROG,
+			h->mount);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The base: --cgroup-parent (relative to each hierarchy's root) when
+ * given, else a minidock/ child of our own cgroup. Only checks, so a
+ * refusal leaves nothing behind.
+ */
+static int choose_bases(const struct config *cfg)
+{
+	char own[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (cfg->linux.cgroups_path) {
+			const char *p = cfg->linux.cgroups_path;
+			size_t len;
+			snprintf(h->base, sizeof(h->base), "%s/%s", h->mount, p + strspn(p, "/"));
+			/* "/" and "x/" name the root and x: no trailing slash, so the
+			 * root is recognised as the root */
+			len = strlen(h->base);
+			while (len > strlen(h->mount) && h->base[len - 1] == '/')
+				h->base[--len] = 0;
+			if (stat(h->base, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "%s: --cgroup-parent %s: no such cgroup (%s)\n",
+					PROG, p, h->base);
+				return -1;
+			}
+			continue;
+		}
+		if (own_cgroup(h, own, sizeof(own)) < 0)
+			return -1;
+		if (snprintf(h->base, sizeof(h->base), "%s/minidock", own) >=
+		    (int)sizeof(h->base)) {
+			fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, own);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_controllers(const struct config *cfg)
+{
+	unsigned need = required_controllers(cfg);
+
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if ((need & 1u << i) && cg.of[i] < 0) {
+			fprintf(stderr,
+				"%s: the %s controller is not available on this machine (neither "
+				"a cgroup v1 mount nor in cgroup v2's cgroup.controllers)\n",
+				PROG, controller_names[i]);
+			return -1;
+		}
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++)
+		if (cg.of[i] >= 0)
+			narrate("%s controller: cgroup v%d, mounted at %s [cgroups(7)]",
+				controller_names[i], cg.h[cg.of[i]].v2 ? 2 : 1,
+				cg.h[cg.of[i]].mount);
+	return 0;
+}
+
+/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
+static int owner_is_dead(const char *name)
+{
+	unsigned long long t;
+	int pid, n = 0;
+
+	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
+		return 0;
+	return process_start_time(pid) != t;
+}
+
+/*
+ * A tool killed by SIGKILL could not remove its container's cgroup: the
+ * next run does, when the owner is dead and the cgroup empty (rmdir(2)
+ * refuses a cgroup that still has processes or children: EBUSY).
+ */
+static void remove_stale_cgroups(const struct hierarchy *h)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *d;
+	DIR *dp = opendir(h->base);
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (d->d_type != DT_DIR || !owner_is_dead(d->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", h->base, d->d_name);
+		if (rmdir(path) == 0)
+			narrate("rmdir(\"%s\") = 0: its owner is dead [rmdir(2)]", path);
+	}
+	closedir(dp);
+}
+
+static int make_cgroup_dir(const char *path)
+{
+	if (mkdir(path, 0755) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("mkdir(\"%s\") = 0 [mkdir(2)]", path);
+	return 0;
+}
+
+/*
+ * cgroup v2 hands a controller to a cgroup's children only through the
+ * parent's cgroup.subtree_control, and only if the parent holds no
+ * processes itself ("no internal processes", cgroups(7)). We never write
+ * the root cgroup's files: there it must already be enabled.
+ */
+static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
+{
+	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64] = "";
+	int is_root = !strcmp(h->base, h->mount);
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", h->base);
+	if (cg_read_file(path, have, sizeof(have)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	if (cg_read_file(path, on, sizeof(on)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if (!(h->controllers & 1u << i) || has_controller(on, controller_names[i]))
+			continue;
+		if (has_controller(have, controller_names[i]) && !is_root) {
+			snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops), "%s+%s",
+				 ops[0] ? " " : "", controller_names[i]);
+		} else if (need & 1u << i) {
+			fprintf(stderr,
+				"%s: cgroup v2: %s cannot give the %s controller to its "
+				"children: its parent does not delegate it, and a cgroup that "
+				"holds processes cannot delegate (no internal processes); start "
+				"from a delegated cgroup (systemd-run --scope -p Delegate=yes) "
+				"or pass --cgroup-parent\n",
+				PROG, h->base, controller_names[i]);
+			return -1;
+		}
+	}
+	if (!ops[0])
+		return 0;
+	/* Check first: a cgroup with processes would take cpu and pids (threaded
+	 * controllers) and then refuse memory, half changed. */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
+	if (cg_read_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
+		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
+				"controllers for children (no internal processes); pass a "
+				"--cgroup-parent that holds none\n",
+			PROG, h->base);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	if (cg_write_file(path, ops) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The limits, in the files each version names them (cgroups(7)). */
+static int set_limits(const struct config *cfg)
+{
+	char v[64];
+	int m = cg.of[CG_MEMORY], c = cg.of[CG_CPU], p = cg.of[CG_PIDS];
+
+	if (cfg->linux.resources.memory) {
+		const struct hierarchy *h = &cg.h[m];
+		const char *swap = h->v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+		char path[PATH_MAX + 32];
+		snprintf(v, sizeof(v), "%lld", cfg->linux.resources.memory);
+		if (set_file(h, h->v2 ? "memory.max" : "memory.limit_in_bytes", v) < 0)
+			return -1;
+		/* No swap either. v1's memsw counts memory+swap and must stay >= the
+		 * limit, so it goes second when raising from "unlimited". */
+		snprintf(path, sizeof(path), "%s/%s", h->dir, swap);
+		if (access(path, F_OK) < 0)
+			narrate("no %s: no swap accounting in this kernel", swap);
+		else if (set_file(h, swap, h->v2 ? "0" : v) < 0)
+			return -1;
+	}
+	if (cfg->linux.resources.cpu_quota) {
+		const struct hierarchy *h = &cg.h[c];
+		if (h->v2) {
+			snprintf(v, sizeof(v), "%lld %lld", cfg->linux.resources.cpu_quota,
+				 cfg->linux.resources.cpu_period);
+			if (set_file(h, "cpu.max", v) < 0)
+				return -1;
+		} else {
+			snprintf(v, sizeof(v), "%lld", cfg->linux.resources.cpu_period);
+			if (set_file(h, "cpu.cfs_period_us", v) < 0)
+				return -1;
+			snprintf(v, sizeof(v), "%lld", cfg->linux.resources.cpu_quota);
+			if (set_file(h, "cpu.cfs_quota_us", v) < 0)
+				return -1;
+		}
+	}
+	if (cfg->linux.resources.cpu_shares) {
+		const struct hierarchy *h = &cg.h[c];
+		snprintf(v, sizeof(v), "%lld",
+			 h->v2 ? shares_to_weight(cfg->linux.resources.cpu_shares) : cfg->linux.resources.cpu_shares);
+		if (set_file(h, h->v2 ? "cpu.weight" : "cpu.shares", v) < 0)
+			return -1;
+	}
+	if (cfg->linux.resources.pids_limit) {
+		snprintf(v, sizeof(v), "%lld", cfg->linux.resources.pids_limit);
+		if (set_file(&cg.h[p], "pids.max", v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The device policy (v1 devices controller, devices.deny and .allow):
+ * deny everything, then allow mknod of any node - CAP_MKNOD stays useful
+ * for images that carry device files - and reading and writing only the
+ * harmless ones. So a node for the host's disk can be made, never opened.
+ */
+static int set_devices(const struct config *cfg)
+{
+	char rule[64];
+	int d = cg.of[CG_DEVICES];
+
+	if (d < 0 || cg.h[d].v2)
+		return 0;
+	if (set_file(&cg.h[d], "devices.deny", "a") < 0 ||
+	    set_file(&cg.h[d], "devices.allow", "c *:* m") < 0 ||
+	    set_file(&cg.h[d], "devices.allow", "b *:* m") < 0 ||
+	    set_file(&cg.h[d], "devices.allow", "c 5:2 rwm") < 0 ||
+	    set_file(&cg.h[d], "devices.allow", "c 136:* rwm") < 0)
+		return -1;
+	for (size_t i = 0; i < cfg->linux.n_devices; i++) {
+		const struct device_spec *dev = &cfg->linux.devices[i];
+
+		snprintf(rule, sizeof(rule), "%c %u:%u rwm", dev->type, dev->major, dev->minor);
+		if (set_file(&cg.h[d], "devices.allow", rule) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Another run may remove an empty minidock/ between our mkdir of it and
+ * of our child in it (ENOENT): then we make it again, a bounded number of times.
+ */
+static int make_container_dir(struct hierarchy *h, unsigned need)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		if (h->own_base && make_cgroup_dir(h->base) < 0)
+			return -1;
+		if (tries == 0)
+			remove_stale_cgroups(h);
+		if (h->v2 && enable_v2_controllers(h, need) < 0)
+			return -1;
+		if (mkdir(h->dir, 0755) == 0) {
+			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
+			h->made_dir = 1;
+			return 0;
+		}
+		if (errno != ENOENT || !h->own_base)
+			break;
+	}
+	fprintf(stderr, "%s: mkdir %s: %m\n", PROG, h->dir);
+	return -1;
+}
+
+/* The container's own cgroup in every hierarchy, named for its owner. */
+/*
+ * Where the container's cgroups go, named for their owner: decided
+ * before clone, so the child's copy of this knows the paths; checks only.
+ */
+int cgroups_plan(const struct config *cfg)
+{
+	if (find_hierarchies() < 0 || check_controllers(cfg) < 0 || choose_bases(cfg) < 0)
+		return -1;
+	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), process_start_time(getpid()));
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		h->own_base = !cfg->linux.cgroups_path;
+		if (snprintf(h->dir, sizeof(h->dir), "%s/%s", h->base, cg.name) >=
+		    (int)sizeof(h->dir)) {
+			fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, h->base);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Must they exist before clone? Only on v2, where clone3 starts the child
+ * inside its cgroup. On v1 the child joins by itself after the go-ahead,
+ * so the parent makes them while the child builds its root.
+ */
+int cgroups_before_clone(void)
+{
+	for (int i = 0; i < cg.n; i++)
+		if (cg.h[i].v2)
+			return 1;
+	return 0;
+}
+
+/* The container's own cgroup in every hierarchy, with its limits. */
+int cgroups_create(const struct config *cfg)
+{
+	unsigned need = required_controllers(cfg);
+
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (make_container_dir(h, need) < 0)
+			return -1;
+		if (h->v2) {
+			cg.v2_fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (cg.v2_fd < 0) {
+				fprintf(stderr, "%s: open %s: %m\n", PROG, h->dir);
+				return -1;
+			}
+		}
+	}
+	return set_limits(cfg) < 0 ? -1 : set_devices(cfg);
+}
+
+/*
+ * v2: clone3(2) with CLONE_INTO_CGROUP creates the child inside its
+ * cgroup, so not one instruction runs outside. Returns the child's PID,
+ * -1 on error, or 0 when this kernel lacks it (ENOSYS before 5.3, E2BIG
+ * before 5.7): then clone(2) runs and the child joins by itself.
+ */
+pid_t cgroups_clone(int (*fn)(void *), void *arg, int flags)
+{
+	struct clone_args args = {
+		.flags = ((unsigned long long)flags & ~CSIGNAL) | CLONE_INTO_CGROUP,
+		.exit_signal = flags & CSIGNAL,
+		.cgroup = (unsigned long long)cg.v2_fd,
+	};
+	long pid;
+
+	if (cg.v2_fd < 0)
+		return 0;
+	cg.in_cgroup = 1; /* set before, so the child's copy knows it too */
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		_exit(fn(arg)); /* the child, on a copy of our stack, as after fork(2) */
+	if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+		narrate("clone3(CLONE_INTO_CGROUP) = -1 (%m): the child joins by itself");
+		cg.in_cgroup = 0;
+		return 0;
+	}
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone3 into the container's cgroup: %m\n", PROG);
+		return -1;
+	}
+	narrate("clone3({flags=%#llx: namespaces|CLONE_INTO_CGROUP, exit_signal=%d, "
+		"cgroup=%d}) = %ld [clone(2)]",
+		(unsigned long long)args.flags, flags & CSIGNAL, cg.v2_fd, pid);
+	return (pid_t)pid;
+}
+
+/*
+ * In the child, before exec and before any user or cgroup namespace:
+ * writing "0" moves the writer itself. A single-threaded process joining
+ * through the v1 tasks file is cheap; see the chapter for why the parent
+ * does not write our PID instead.
+ */
+int cgroups_join(void)
+{
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; i < cg.n; i++) {
+		const struct hierarchy *h = &cg.h[i];
+		if (h->v2 && cg.in_cgroup)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", h->dir, h->v2 ? "cgroup.procs" : "tasks");
+		if (cg_write_file(path, "0") < 0) {
+			fprintf(stderr, "%s: join cgroup %s: %m\n", PROG, h->dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the cgroup saw: an OOM kill (always reported), the pids limit (-D). */
+void cgroups_report(const struct config *cfg)
+{
+	char size[32];
+	long long kills = -1, refused;
+
+	if (cg.of[CG_MEMORY] >= 0 && cfg->linux.resources.memory) {
+		const struct hierarchy *h = &cg.h[cg.of[CG_MEMORY]];
+		kills = read_key(h, h->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
+		narrate("read(\"%s/%s\"): oom_kill %lld [cgroups(7)]", h->dir,
+			h->v2 ? "memory.events" : "memory.oom_control", kills);
+	}
+	if (kills > 0) {
+		format_size(cfg->linux.resources.memory, size, sizeof(size));
+		fprintf(stderr, "%s: killed by the kernel OOM killer: memory limit %s reached\n",
+			PROG, size);
+	}
+	if (cg.of[CG_PIDS] >= 0 && cfg->linux.resources.pids_limit) {
+		refused = read_key(&cg.h[cg.of[CG_PIDS]], "pids.events", "max");
+		narrate("read(\"%s/pids.events\"): max %lld: fork refused %lld time(s) at "
+			"pids.max %lld [cgroups(7)]", cg.h[cg.of[CG_PIDS]].dir, refused, refused,
+			cfg->linux.resources.pids_limit);
+	}
+	if (cg.of[CG_CPU] >= 0 && cfg->linux.resources.cpu_quota)
+		narrate("read(\"%s/cpu.stat\"): nr_throttled %lld [cgroups(7)]",
+			cg.h[cg.of[CG_CPU]].dir,
+			read_key(&cg.h[cg.of[CG_CPU]], "cpu.stat", "nr_throttled"));
+}
+
+/* Is h's container cgroup empty? */
+static int cgroup_is_empty(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[64];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
+	return cg_read_file(path, buf, sizeof(buf)) < 0 || !buf[0];
+}
+
+/* Kill every process still listed in cgroup.procs, by PID: all were ours. */
+static void kill_listed(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[4096], *save = NULL;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
+	if (cg_read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+		narrate("kill(%s, SIGKILL): left in %s [kill(2)]", w, h->dir);
+		kill(atoi(w), SIGKILL);
+	}
+}
+
+/*
+ * v2 says when a cgroup empties: "populated 0" in cgroup.events, which
+ * wakes poll(2) with POLLPRI on each change (cgroups(7)).
+ */
+static int wait_v2_empty(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32], buf[256];
+	struct pollfd pfd = {.events = POLLPRI};
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", h->dir);
+	pfd.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pfd.fd < 0)
+		return -1;
+	for (;;) {
+		n = pread(pfd.fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			break;
+		buf[n] = 0;
+		if (strstr(buf, "populated 0"))
+			break;
+		if (poll(&pfd, 1, CGROUP_WAIT_MS) <= 0) {
+			n = -1;
+			break;
+		}
+	}
+	close(pfd.fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* v1 has no such event: retry, briefly and with a bound, off the normal path. */
+static int wait_v1_empty(const struct hierarchy *h)
+{
+	const struct timespec ms = {0, 1000000};
+
+	for (int i = 0; i < CGROUP_WAIT_MS; i++) {
+		if (cgroup_is_empty(h))
+			return 0;
+		kill_listed(h);
+		nanosleep(&ms, NULL);
+	}
+	return -1;
+}
+
+/* After the container: nothing of it may stay running, then its cgroup goes. */
+static void empty_cgroup(const struct hierarchy *h)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	if (cgroup_is_empty(h))
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.kill", h->dir);
+	/* cgroup.kill (v2, Linux 5.14) kills the whole cgroup in one write. */
+	if (!h->v2 || stat(path, &st) < 0 || cg_write_file(path, "1") < 0)
+		kill_listed(h);
+	if ((h->v2 ? wait_v2_empty(h) : wait_v1_empty(h)) < 0)
+		fprintf(stderr, "%s: cgroup %s did not empty\n", PROG, h->dir);
+}
+
+void cgroups_remove(void)
+{
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (h->made_dir) {
+			empty_cgroup(h);
+			if (rmdir(h->dir) < 0)
+				fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h->dir);
+			else
+				narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->dir);
+		}
+		/* The shared minidock/ goes too once empty; EBUSY: other containers. */
+		if (h->own_base && rmdir(h->base) == 0)
+			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->base);
+	}
+	if (cg.v2_fd >= 0)
+		close(cg.v2_fd);
+}
+
+
+/* Can set_devices() enforce a device policy here (a v1 devices hierarchy)? */
+int cgroups_device_policy(void)
+{
+	if (find_hierarchies() < 0)
+		return 0;
+	return cg.of[CG_DEVICES] >= 0 && !cg.h[cg.of[CG_DEVICES]].v2;
+}

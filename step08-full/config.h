@@ -1,0 +1,127 @@
+/*
+ * config.h: what one container is, as plain data.
+ *
+ * The shape follows the OCI runtime-spec's config.json (process, root,
+ * hostname, mounts, linux.*): `minidock run` turns an image and Docker-style
+ * flags into a struct config, the way Docker hands runc a bundle, and the
+ * core (container.c and the mechanism files) reads nothing else. A later
+ * chapter fills the same structure from a config.json.
+ */
+#ifndef MINIDOCK_CONFIG_H
+#define MINIDOCK_CONFIG_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_MOUNTS 64
+#define MAX_DEVICES 16
+#define MAX_ID_MAPS 64 /* 64 lines of at most 34 bytes: one page, one write */
+#define MAX_PATHS 32
+#define MAX_LAYERS 32
+
+/* process.capabilities: one bit per CAP_* number (capabilities(7)). */
+struct capabilities {
+	uint64_t bounding, effective, permitted, inheritable, ambient;
+};
+
+/* process: what runs, as whom, with which environment. */
+struct process {
+	char **args;          /* the command and its arguments */
+	char **env;           /* "KEY=value" strings, NULL-terminated */
+	const char *cwd;      /* absolute, inside the container */
+	uid_t uid;
+	gid_t gid;
+	int terminal;         /* a pty from the container's devpts (-t) */
+	int stdin_open;       /* keep stdin attached (-i); else /dev/null */
+	struct capabilities caps;
+	int no_new_privileges;
+	int init;             /* minidock: a tiny init as PID 1 (--init) */
+};
+
+/*
+ * root: the container's root filesystem. With layers, it is an overlay of
+ * them plus a writable upper layer, mounted at path inside the container's
+ * mount namespace (Docker's graph driver does this before runc runs; we do
+ * it in the container's own namespace, so the host never sees the mount).
+ */
+struct root {
+	const char *path;     /* absolute; the mount point when layered */
+	int readonly;
+	const char *layers[MAX_LAYERS]; /* lower layers, top first */
+	size_t n_layers;
+	const char *upper, *work; /* the writable layer */
+};
+
+/* mounts[]: done in order, after the root is in place. */
+struct mount_spec {
+	const char *destination; /* inside the container, resolved in its root */
+	const char *source;
+	const char *type;        /* NULL for a bind mount */
+	unsigned long flags;     /* MS_* (mount(2)) */
+	const char *data;        /* filesystem options */
+	int readonly;            /* bind: remount read-only, submounts too */
+	int idmap;               /* bind: seen through the container's id maps */
+	int is_file;             /* bind of a file: the destination is a file */
+};
+
+/* linux.devices: the nodes created in /dev and allowed by the device policy. */
+struct device_spec {
+	const char *path;        /* below /dev */
+	char type;               /* 'c' or 'b' */
+	unsigned int major, minor;
+};
+
+/* linux.uidMappings / gidMappings (user_namespaces(7)). */
+struct id_map {
+	unsigned int container_id, host_id, size;
+};
+
+/* linux.resources: 0 means no limit. */
+struct resources {
+	long long memory;        /* bytes */
+	long long cpu_quota;     /* microseconds per period */
+	long long cpu_period;    /* microseconds */
+	long long cpu_shares;
+	long long pids_limit;
+};
+
+/* minidock's networking, which OCI leaves to hooks (Docker's libnetwork). */
+enum network_mode { NET_BRIDGE, NET_NONE, NET_HOST };
+
+struct network {
+	enum network_mode mode;
+	const char *bridge;     /* the host bridge's name */
+	uint32_t subnet;        /* its network address (host byte order) */
+	int prefix;             /* and prefix length */
+	uint32_t ip;            /* the container's address, 0: the allocator picks */
+	const char *hosts_file; /* gets "ADDR NAME" once the address is known */
+};
+
+struct config {
+	struct process process;
+	struct root root;
+	const char *hostname;
+	struct mount_spec mounts[MAX_MOUNTS];
+	size_t n_mounts;
+	struct {
+		int namespaces;          /* CLONE_NEW* flags (namespaces(7)) */
+		struct id_map uid_maps[MAX_ID_MAPS], gid_maps[MAX_ID_MAPS];
+		size_t n_uid_maps, n_gid_maps;
+		struct resources resources;
+		struct device_spec devices[MAX_DEVICES];
+		size_t n_devices;
+		int seccomp;             /* the default filter on (1) or off */
+		const char *masked_paths[MAX_PATHS];
+		size_t n_masked;
+		const char *readonly_paths[MAX_PATHS];
+		size_t n_readonly;
+		const char *cgroups_path; /* the parent of the container's cgroup */
+	} linux;
+	/* minidock's runtime side: the container's identity and files. */
+	const char *id;
+	const char *state_dir;
+	const char *pid_file;
+	struct network network;
+};
+
+#endif

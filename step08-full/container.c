@@ -1,0 +1,433 @@
+/*
+ * container.c: the core. It executes one struct config and nothing else:
+ * clone(2) a child into new namespaces, let it build its root filesystem
+ * and lock itself down while the parent does the host's side of the work,
+ * then wait, passing signals on, and report how the container ended.
+ *
+ * The parent and the child talk over a socketpair: the child builds its
+ * overlay, then waits until the parent has done its part (cgroups, id
+ * maps, network, pid file); it sends its pty master when it has one, and
+ * reports if a setup step or execve(2) fails. The child's end is
+ * close-on-exec, so a successful execve closes it and the parent reads
+ * end-of-file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "minidock.h"
+
+const int forwarded_signals[N_FORWARDED] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+					    SIGUSR1, SIGUSR2, SIGWINCH};
+
+/* For the signal handler: the container's PID; with -t its pty master and our terminal. */
+static volatile sig_atomic_t container_pid;
+static volatile sig_atomic_t tty_master = -1, tty_size = -1;
+
+static char child_stack[1024 * 1024];
+
+/* What the child needs: the configuration and its end of the socketpair. */
+struct child {
+	const struct config *cfg;
+	int sync_fd;   /* the child's end */
+	int parent_fd; /* the parent's end, which the child closes */
+};
+
+/* ---- in the child ---- */
+
+/*
+ * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
+ * dies from now on; reading the go-ahead catches a parent that died before
+ * (its end closes, so read returns 0 - once we have closed our copy of it).
+ */
+static int die_with_parent(void)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static int wait_for_parent(int sync_fd, int parent_fd)
+{
+	char go;
+
+	close(parent_fd);
+	if (die_with_parent() < 0)
+		return -1;
+	if (read(sync_fd, &go, 1) != 1) {
+		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The cgroup namespace comes after the cgroups are joined: its root is the
+ * cgroup we are in when we unshare, so the container sees its own cgroup
+ * as "/" and none of the host's tree (cgroup_namespaces(7)).
+ */
+static int enter_cgroup_namespace(const struct config *cfg)
+{
+	if (!(cfg->linux.namespaces & CLONE_NEWCGROUP))
+		return 0;
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		fprintf(stderr, "%s: unshare CLONE_NEWCGROUP: %m\n", PROG);
+		return -1;
+	}
+	narrate("unshare(CLONE_NEWCGROUP) = 0 [cgroup_namespaces(7)]");
+	return 0;
+}
+
+static int set_hostname(const char *name)
+{
+	if (!name)
+		return 0;
+	if (sethostname(name, strlen(name)) < 0) {
+		fprintf(stderr, "%s: sethostname %s: %m\n", PROG, name);
+		return -1;
+	}
+	narrate("sethostname(\"%s\") = 0 [sethostname(2)]", name);
+	return 0;
+}
+
+/* Without -i, Docker gives the container an empty stdin: its /dev/null. */
+static int set_stdio(const struct config *cfg, int sync_fd)
+{
+	int null;
+
+	if (cfg->process.terminal)
+		return tty_child_setup(sync_fd);
+	if (cfg->process.stdin_open)
+		return 0;
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0) {
+		fprintf(stderr, "%s: stdin from /dev/null: %m\n", PROG);
+		return -1;
+	}
+	close(null);
+	return 0;
+}
+
+/*
+ * -u: no supplementary groups, then the group, then the user (the order
+ * matters: after setuid(2) we could no longer change the group). A change
+ * of credentials clears PR_SET_PDEATHSIG, so it is set again.
+ */
+static int set_user(const struct process *p)
+{
+	if (setgroups(0, NULL) < 0 || setgid(p->gid) < 0 || setuid(p->uid) < 0) {
+		fprintf(stderr, "%s: switch to user %u:%u: %m\n", PROG, p->uid, p->gid);
+		return -1;
+	}
+	narrate("setgroups(0) = 0, setgid(%u) = 0, setuid(%u) = 0 [credentials(7)]", p->gid,
+		p->uid);
+	return die_with_parent();
+}
+
+/*
+ * The locks, in the order they must go on: the bounding set while we
+ * still hold CAP_SETPCAP; the user; the final capability sets; no_new_privs;
+ * the fds; and seccomp last, so it filters CMD and not our own setup. A
+ * filter needs no_new_privs or CAP_SYS_ADMIN: without no_new_privs (Docker's
+ * default) it goes on first, while we are still fully privileged, as runc does.
+ */
+static int lock_down(const struct config *cfg)
+{
+	const struct process *p = &cfg->process;
+	int early_seccomp = cfg->linux.seccomp && !p->no_new_privileges;
+
+	if (early_seccomp && install_seccomp() < 0)
+		return -1;
+	if (drop_capabilities(&p->caps) < 0 || set_user(p) < 0 ||
+	    apply_capabilities(&p->caps) < 0 ||
+	    (p->no_new_privileges && set_no_new_privs() < 0) || close_host_fds() < 0)
+		return -1;
+	if (cfg->linux.seccomp && !early_seccomp && install_seccomp() < 0)
+		return -1;
+	return 0;
+}
+
+static int child_main(void *arg)
+{
+	const struct child *c = arg;
+	const struct config *cfg = c->cfg;
+	int sync_fd = c->sync_fd, trees[MAX_MOUNTS], root_mnt = -1;
+
+	if (make_undumpable() < 0)
+		return EXIT_TOOL;
+	/*
+	 * Without a user namespace we build the overlay while the parent does
+	 * its part; with one, the parent sends it after the go-ahead (userns.c).
+	 */
+	if (!(cfg->linux.namespaces & CLONE_NEWUSER) && cfg->root.n_layers &&
+	    (root_mnt = overlay_create(&cfg->root, cfg->root.layers)) < 0)
+		return report_failure(sync_fd, 0);
+	if (wait_for_parent(sync_fd, c->parent_fd) < 0 ||
+	    userns_receive_trees(cfg, sync_fd, &root_mnt, trees) < 0)
+		return EXIT_TOOL;
+	if (cgroups_join() < 0 || enter_cgroup_namespace(cfg) < 0 || set_hostname(cfg->hostname) < 0 ||
+	    attach_rootfs(cfg, root_mnt, trees) < 0 || userns_become_root(cfg) < 0 ||
+	    setup_rootfs(cfg) < 0 || set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
+		return report_failure(sync_fd, 0);
+	if (cfg->process.init)
+		return run_init(cfg, sync_fd);
+	return exec_command(cfg, sync_fd);
+}
+
+/* ---- in the parent ---- */
+
+/* "CLONE_NEWUTS|CLONE_NEWPID|...", for the narration. */
+static const char *clone_flag_names(int flags, char *buf, size_t len)
+{
+	static const struct {
+		int flag;
+		const char *name;
+	} names[] = {
+		{CLONE_NEWUSER, "CLONE_NEWUSER"}, {CLONE_NEWUTS, "CLONE_NEWUTS"},
+		{CLONE_NEWPID, "CLONE_NEWPID"},   {CLONE_NEWNS, "CLONE_NEWNS"},
+		{CLONE_NEWIPC, "CLONE_NEWIPC"},   {CLONE_NEWNET, "CLONE_NEWNET"},
+	};
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s|",
+						 names[i].name);
+	snprintf(buf + used, used < len ? len - used : 0, "SIGCHLD");
+	return buf;
+}
+
+static pid_t start_child(const struct config *cfg, const int sv[2])
+{
+	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0]};
+	/* The cgroup namespace waits until the child is in its cgroups. */
+	int flags = cfg->linux.namespaces & ~CLONE_NEWCGROUP;
+	char names[160];
+	pid_t pid;
+
+	if (cgroups_plan(cfg) < 0 || (cgroups_before_clone() && cgroups_create(cfg) < 0))
+		return -1;
+	pid = cgroups_clone(child_main, &c, flags | SIGCHLD);
+	if (pid != 0)
+		return pid;
+	/* Without CLONE_VM the child gets a copy of our memory, c included. */
+	pid = clone(child_main, child_stack + sizeof(child_stack), flags | SIGCHLD, &c);
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone: %m\n", PROG);
+		return -1;
+	}
+	narrate("clone(%s) = %d [clone(2)]", clone_flag_names(flags, names, sizeof(names)),
+		pid);
+	return pid;
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+	char text[32];
+
+	if (!path)
+		return 0;
+	snprintf(text, sizeof(text), "%d\n", pid);
+	return write_file_atomic(path, text);
+}
+
+/* With -t, SIGWINCH means our window changed: the pty gets the new size. */
+static void pass_window_size(void)
+{
+	struct winsize ws;
+
+	if (tty_master >= 0 && ioctl(tty_size, TIOCGWINSZ, &ws) == 0)
+		ioctl(tty_master, TIOCSWINSZ, &ws);
+}
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGWINCH && tty_size >= 0)
+		pass_window_size();
+	else if (container_pid > 0)
+		kill(container_pid, sig);
+	errno = saved;
+}
+
+/*
+ * Docker's sig-proxy: what we receive, the container's PID 1 receives.
+ * Without --init that is CMD itself, and the kernel drops any signal that
+ * PID 1 has no handler for, SIGKILL and SIGSTOP excepted. With -t, SIGWINCH
+ * resizes the container's pty instead: the kernel then signals whoever is
+ * in the foreground there.
+ */
+static int forward_signals(pid_t pid, int terminal)
+{
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+
+	container_pid = pid;
+	tty_size = terminal ? tty_size_fd() : -1;
+	for (int i = 0; i < N_FORWARDED; i++) {
+		if (sigaction(forwarded_signals[i], &sa, NULL) < 0) {
+			fprintf(stderr, "%s: sigaction: %m\n", PROG);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* MSG_NOSIGNAL: a child that already failed has closed its end; its report waits for us. */
+static int release_child(int sync_fd)
+{
+	if (send(sync_fd, "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE) {
+		fprintf(stderr, "%s: release child: %m\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/* One message from the child; a pty master arrives as SCM_RIGHTS (unix(7)). */
+static ssize_t read_message(int sync_fd, struct report *r, int *fd)
+{
+	struct iovec iov = {.iov_base = r, .iov_len = sizeof(*r)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	do
+		n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+/*
+ * After the go-ahead the child either execs (end-of-file here) or reports
+ * a failure; with -t its pty master comes first. Returns the exit code for
+ * a failure, 0 when the command runs.
+ */
+static int read_reports(int sync_fd)
+{
+	struct report r;
+	int fd = -1;
+
+	while (read_message(sync_fd, &r, &fd) == sizeof(r)) {
+		if (r.kind == REPORT_PTY) {
+			/* A SIGWINCH may have come before the master: pass the size now. */
+			tty_master = fd;
+			pass_window_size();
+			continue;
+		}
+		if (r.kind == REPORT_SETUP_FAILED)
+			return EXIT_TOOL;
+		return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	}
+	return 0;
+}
+
+/* The command's own exit status, or 128+N if signal N killed it. */
+static int wait_for_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %m\n", PROG);
+			return EXIT_TOOL;
+		}
+	}
+	narrate("waitpid(%d) = %d [waitpid(2)]", pid, pid);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* The state part 2's ps and inspect read; the run itself never needs it. */
+static int record_state(const struct config *cfg, const char *status, pid_t pid, int code)
+{
+	char path[4096], text[256];
+
+	if (!cfg->state_dir)
+		return 0;
+	if (join_path(path, sizeof(path), cfg->state_dir, "state") < 0)
+		return -1;
+	snprintf(text, sizeof(text), "id=%s\nstatus=%s\npid=%d\nexit_code=%d\n", cfg->id,
+		 status, pid, code);
+	return write_file_atomic(path, text);
+}
+
+/* The parent's side, once the child exists; the child waits for the go-ahead. */
+static int supervise(const struct config *cfg, pid_t child, int sync_fd)
+{
+	int failed, status, root_mnt = -1, ok;
+
+	ok = (cgroups_before_clone() || cgroups_create(cfg) == 0) &&
+	     userns_write_maps(cfg, child) == 0 &&
+	     userns_root_tree(cfg, child, &root_mnt) == 0 &&
+	     net_setup(cfg, child) == 0 && write_pid_file(cfg->pid_file, child) == 0 &&
+	     forward_signals(child, cfg->process.terminal) == 0 &&
+	     record_state(cfg, "running", child, -1) == 0 && release_child(sync_fd) == 0 &&
+	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0;
+	/* The child has the overlay now, or will never need it. */
+	if (root_mnt >= 0)
+		close(root_mnt);
+	if (!ok)
+		return -1;
+	failed = read_reports(sync_fd);
+	if (!failed && tty_master >= 0)
+		tty_relay(tty_master, cfg->process.stdin_open);
+	status = wait_for_child(child);
+	tty_restore();
+	cgroups_report(cfg);
+	if (failed)
+		status = failed;
+	record_state(cfg, "exited", 0, status);
+	return status;
+}
+
+int container_run(const struct config *cfg)
+{
+	int sv[2], status = EXIT_TOOL;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "%s: socketpair: %m\n", PROG);
+		return EXIT_TOOL;
+	}
+	child = start_child(cfg, sv);
+	close(sv[1]);
+	if (child < 0)
+		goto close_sync;
+	status = supervise(cfg, child, sv[0]);
+	if (status >= 0)
+		goto close_sync;
+	status = EXIT_TOOL;
+	kill(child, SIGKILL);
+	wait_for_child(child);
+close_sync:
+	if (tty_master >= 0)
+		close(tty_master);
+	close(sv[0]);
+	net_release();
+	cgroups_remove();
+	return status;
+}

@@ -1,0 +1,112 @@
+/*
+ * init.c: the last steps in the child: execve(2) of CMD, and --init, a
+ * tiny PID 1 that forks CMD, passes signals on and reaps every zombie.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "minidock.h"
+
+/* Tell the parent what failed, then give up. */
+int report_failure(int sync_fd, int exec_failed)
+{
+	struct report r = {.kind = exec_failed ? REPORT_EXEC_FAILED : REPORT_SETUP_FAILED,
+			   .err = errno};
+
+	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
+		fprintf(stderr, "%s: report to parent: %m\n", PROG);
+	return EXIT_TOOL;
+}
+
+static void explain_exec_error(const char *cmd)
+{
+	if (errno == ENOENT || errno == ENOTDIR)
+		fprintf(stderr, "%s: exec %s: %m (command or its interpreter not found)\n",
+			PROG, cmd);
+	else
+		fprintf(stderr, "%s: exec %s: %m (cannot execute)\n", PROG, cmd);
+}
+
+/*
+ * execvp(3) searches the PATH of our own environment, so the container's
+ * environment becomes ours first; the sync socket is close-on-exec, so the
+ * parent reads end-of-file when execve(2) succeeds.
+ */
+int exec_command(const struct config *cfg, int sync_fd)
+{
+	extern char **environ;
+
+	environ = cfg->process.env;
+	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->process.args[0]);
+	execvp(cfg->process.args[0], cfg->process.args);
+	explain_exec_error(cfg->process.args[0]);
+	return report_failure(sync_fd, 1);
+}
+
+/* Collect every exited child; returns CMD's exit code once CMD is among them. */
+static int reap_children(pid_t cmd)
+{
+	int status, code = -1;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		narrate("waitpid(-1) = %d [waitpid(2)]", pid);
+		if (pid == cmd)
+			code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+						   : WEXITSTATUS(status);
+	}
+	return code;
+}
+
+/*
+ * --init, as PID 1: fork CMD, pass on the forwarded signals, reap every
+ * zombie (orphans are re-parented to PID 1), and exit with CMD's status.
+ * The signals are blocked and taken with sigwaitinfo(2): blocked, they are
+ * queued even though PID 1's default action would drop them. This process
+ * is a copy of minidock that never execs: it was made non-dumpable before
+ * it entered the container, so /proc/1/exe does not lead to our binary.
+ */
+int run_init(const struct config *cfg, int sync_fd)
+{
+	sigset_t set, old;
+	pid_t cmd;
+	int sig, code;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (int i = 0; i < N_FORWARDED; i++)
+		sigaddset(&set, forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0) {
+		fprintf(stderr, "%s: sigprocmask: %m\n", PROG);
+		return report_failure(sync_fd, 0);
+	}
+	cmd = fork();
+	if (cmd < 0) {
+		fprintf(stderr, "%s: fork: %m\n", PROG);
+		return report_failure(sync_fd, 0);
+	}
+	if (cmd == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		_exit(exec_command(cfg, sync_fd));
+	}
+	narrate("fork() = %d: init is PID %d, CMD is PID %d [fork(2)]", cmd, getpid(), cmd);
+	/* Only CMD's copy of the channel should tell the parent about exec. */
+	close(sync_fd);
+	for (;;) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD) {
+			narrate("kill(%d, %d) [kill(2)]", cmd, sig);
+			kill(cmd, sig);
+			continue;
+		}
+		code = reap_children(cmd);
+		if (code >= 0)
+			return code;
+	}
+}

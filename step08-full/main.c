@@ -1,0 +1,90 @@
+/*
+ * minidock: a small container runtime made of the chapters' mechanisms.
+ *
+ *   minidock [--root DIR] [-D] COMMAND ...
+ *
+ * main.c reads the global options and hands the rest to one command:
+ * run (run.c), import, images, rmi (store.c).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "minidock.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [--root DIR] [-D] COMMAND [ARG...]\n"
+		"A small container runtime.\n"
+		"\n"
+		"Commands:\n"
+		"  run [OPTIONS] IMAGE [CMD [ARG...]]  run a command in a new container\n"
+		"  import FILE|DIR NAME                make an image from a tarball or a directory\n"
+		"  images                              list images\n"
+		"  rmi NAME                            remove an image\n"
+		"\n"
+		"Options:\n"
+		"      --root DIR   keep images and state under DIR\n"
+		"                   (default /var/lib/minidock and /run/minidock)\n"
+		"  -D, --debug      narrate every kernel operation\n"
+		"      --help       show this help ('%s run --help' for run's options)\n",
+		PROG, PROG);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ROOT = 256, OPT_HELP };
+	static const struct option options[] = {
+		{"root", required_argument, NULL, OPT_ROOT},
+		{"debug", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	const char *root = NULL, *cmd;
+	struct store store;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:D", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_ROOT:
+			root = optarg;
+			break;
+		case 'D':
+			debug = 1;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case ':':
+			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n", PROG,
+				argv[optind - 1], PROG);
+			return EXIT_TOOL;
+		default:
+			fprintf(stderr, "%s: unknown option '%s' (try '%s --help')\n", PROG,
+				argv[optind - 1], PROG);
+			return EXIT_TOOL;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
+		return EXIT_TOOL;
+	}
+	if (store_open(&store, root) < 0)
+		return EXIT_TOOL;
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(cmd, "run"))
+		return cmd_run(&store, argc, argv);
+	if (!strcmp(cmd, "import"))
+		return cmd_import(&store, argc, argv);
+	if (!strcmp(cmd, "images"))
+		return cmd_images(&store, argc, argv);
+	if (!strcmp(cmd, "rmi"))
+		return cmd_rmi(&store, argc, argv);
+	fprintf(stderr, "%s: unknown command '%s' (try '%s --help')\n", PROG, cmd, PROG);
+	return EXIT_TOOL;
+}

@@ -1,0 +1,143 @@
+/*
+ * minidock.h: what the files of minidock share: the program name, the exit
+ * codes, the -D narration and a few file helpers (util.c), and each
+ * mechanism's entry points, one section per file.
+ */
+#ifndef MINIDOCK_H
+#define MINIDOCK_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+/* Messages start with the name we were run as (errno.h's GNU extension), as GNU tools do. */
+#define PROG program_invocation_short_name
+
+/* Exit codes, as docker run uses them. */
+enum {
+	EXIT_TOOL = 125,     /* our own error */
+	EXIT_CANNOT_EXEC = 126,
+	EXIT_NOT_FOUND = 127,
+};
+
+/* Docker's CFS period: --cpus 0.2 = 20000 us of it. */
+#define CPU_PERIOD_US 100000
+
+/* util.c */
+extern int debug;
+void narrate(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *mount_flag_names(unsigned long flags, char *buf, size_t len);
+int make_dir(const char *path, mode_t mode);
+int make_dirs(const char *path, mode_t mode);
+int write_file(const char *path, const char *text);
+int write_file_atomic(const char *path, const char *text);
+int remove_tree(const char *path);
+int join_path(char *out, size_t len, const char *a, const char *b);
+int read_small_file(const char *path, char *buf, size_t len);
+unsigned long long process_start_time(pid_t pid);
+
+/* store.c: where images, layers and containers live. */
+struct store {
+	char lib[4096];      /* images, layers, writable layers */
+	char run[4096];      /* runtime state */
+};
+struct image {
+	char name[256];
+	char layers[32][4096]; /* top first, absolute */
+	size_t n_layers;
+	char *cmd[64];
+	size_t n_cmd;
+	char *env[64];
+	size_t n_env;
+	char workdir[4096];
+};
+struct container {
+	char id[65];
+	char name[256];
+	char state_dir[4096];  /* <run>/containers/<id> */
+	char layer_dir[4096];  /* <lib>/containers/<id>: upper and work */
+	char upper[4096], work[4096], rootfs[4096];
+	int named;
+};
+int store_open(struct store *s, const char *root);
+int image_load(const struct store *s, const char *name, struct image *img);
+void image_free(struct image *img);
+int container_create(const struct store *s, const char *name, int rm, struct container *c);
+void container_destroy(const struct store *s, struct container *c);
+int cmd_import(const struct store *s, int argc, char **argv);
+int cmd_images(const struct store *s, int argc, char **argv);
+int cmd_rmi(const struct store *s, int argc, char **argv);
+
+/* import.c: a tarball or a directory becomes a layer directory. */
+int import_tar(const char *file, const char *layer);
+int import_dir(const char *dir, const char *layer);
+
+/* run.c */
+int cmd_run(const struct store *s, int argc, char **argv);
+
+/* container.c: the core that executes a struct config. */
+int container_run(const struct config *cfg);
+
+/* rootfs.c, in the child; root_mnt: the parent's overlay, or -1 */
+int attach_rootfs(const struct config *cfg, int root_mnt, const int *trees);
+int setup_rootfs(const struct config *cfg);
+
+/* overlay.c */
+int overlay_create(const struct root *root, const char *const *layers);
+int overlay_attach(int mnt, const char *path);
+int overlay_init_layer(struct root *root, char path[4096]);
+
+/* security.c */
+int parse_capability(const char *name);
+uint64_t default_capabilities(void);
+int drop_capabilities(const struct capabilities *caps);
+int apply_capabilities(const struct capabilities *caps);
+int set_no_new_privs(void);
+int install_seccomp(void);
+int close_host_fds(void);
+int make_undumpable(void);
+
+/* cgroups.c */
+int parse_size(const char *s, long long *out);
+int parse_cpus(const char *s, long long *quota);
+int parse_count(const char *opt, const char *s, long long min, long long max, long long *out);
+int check_cgroup_parent(const char *path);
+int cgroups_device_policy(void);
+int cgroups_plan(const struct config *cfg);
+int cgroups_before_clone(void);
+int cgroups_create(const struct config *cfg);
+pid_t cgroups_clone(int (*fn)(void *), void *arg, int flags);
+int cgroups_join(void);
+void cgroups_report(const struct config *cfg);
+void cgroups_remove(void);
+
+/* net.c */
+int net_parse(const char *mode, const char *bridge, const char *subnet, const char *ip,
+	      struct network *out);
+int net_setup(const struct config *cfg, pid_t child);
+void net_release(void);
+
+/* userns.c */
+int userns_parse(const char *mode, const char *const *uidmaps, size_t n_uid,
+		 const char *const *gidmaps, size_t n_gid, struct config *cfg);
+unsigned int userns_host_id(const struct id_map *map, size_t n, unsigned int id);
+int userns_root_tree(const struct config *cfg, pid_t child, int *mnt);
+int userns_write_maps(const struct config *cfg, pid_t child);
+int userns_become_root(const struct config *cfg);
+int userns_send_trees(const struct config *cfg, pid_t child, int sync_fd, int root_mnt);
+int userns_receive_trees(const struct config *cfg, int sync_fd, int *root_mnt, int *trees);
+
+/* tty.c */
+int tty_size_fd(void);
+int tty_child_setup(int sync_fd);
+int tty_relay(int master, int stdin_open);
+void tty_restore(void);
+
+/* init.c */
+int run_init(const struct config *cfg, int sync_fd);
+int exec_command(const struct config *cfg, int sync_fd);
+int report_failure(int sync_fd, int exec_failed);
+
+#endif

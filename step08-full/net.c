@@ -1,0 +1,1019 @@
+/*
+ * net.c: chapter 6's network namespace (network_namespaces(7)), wired
+ * with rtnetlink(7) messages we build ourselves, the ones ip(8) would
+ * send. --network none: only lo, up. bridge (the default, as Docker's):
+ * a host bridge (created on first use, like docker0) carries the gateway
+ * address, and a veth pair (veth(4)) is the cable, one end on the bridge,
+ * the other in the container as eth0. Addresses come from a small
+ * allocator under /run/minidock/ipam, serialised with flock(2): the
+ * bridge is the host's, so its leases are too, whatever --root says.
+ * host: no network namespace at all.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "minidock.h"
+
+#define DEFAULT_BRIDGE "minidock0"
+#define DEFAULT_SUBNET "10.111.0.0/16"
+#define BRIDGE_PREFIX "minidock" /* we only ever create bridges named so */
+#define IPAM_DIR "/run/minidock/ipam"
+#define IPAM_PATH_MAX 64 /* IPAM_DIR/BRIDGE/ADDRESS, with room to spare */
+
+/* This run's network, as set up: the address chosen, and whether we leased it. */
+static struct network net;
+static int leased;
+
+/* ---- network options ---- */
+
+/* The netmask of a prefix length, in host byte order. */
+static uint32_t prefix_mask(int prefix)
+{
+	return prefix ? ~0u << (32 - prefix) : 0;
+}
+
+static int parse_network_mode(const char *mode, struct network *cfg)
+{
+	if (!strcmp(mode, "bridge")) {
+		cfg->mode = NET_BRIDGE;
+	} else if (!strcmp(mode, "none")) {
+		cfg->mode = NET_NONE;
+	} else if (!strcmp(mode, "host")) {
+		cfg->mode = NET_HOST;
+	} else {
+		fprintf(stderr, "%s: unknown network mode '%s' (none, bridge or host)\n", PROG,
+			mode);
+		return -1;
+	}
+	return 0;
+}
+
+/* A dotted IPv4 address, kept in host byte order so we can count with it. */
+static int parse_ipv4(const char *text, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, text, &a) != 1)
+		return -1;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+/* For messages: ip in dotted form, in buf. */
+static const char *ip_str(uint32_t ip, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* "ADDR/LEN", the address on a network boundary: its host bits all zero. */
+static int parse_subnet(const char *arg, struct network *cfg)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(arg, '/');
+	char *end;
+	long prefix;
+
+	if (!slash || slash - arg >= (long)sizeof(addr) || !slash[1]) {
+		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
+			DEFAULT_SUBNET);
+		return -1;
+	}
+	memcpy(addr, arg, slash - arg);
+	addr[slash - arg] = 0;
+	prefix = strtol(slash + 1, &end, 10);
+	if (*end || parse_ipv4(addr, &cfg->subnet) < 0) {
+		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
+			DEFAULT_SUBNET);
+		return -1;
+	}
+	/* /31 and /32 leave no room for a gateway and a container. */
+	if (prefix < 8 || prefix > 30) {
+		fprintf(stderr, "%s: subnet '%s': the prefix length must be 8 to 30\n", PROG, arg);
+		return -1;
+	}
+	if (cfg->subnet & ~prefix_mask(prefix)) {
+		fprintf(stderr, "%s: subnet '%s' has host bits set (the network address ends in 0s)\n",
+			PROG, arg);
+		return -1;
+	}
+	cfg->prefix = prefix;
+	return 0;
+}
+
+static int parse_ip(const char *arg, struct network *cfg)
+{
+	if (parse_ipv4(arg, &cfg->ip) < 0 || !cfg->ip) {
+		fprintf(stderr, "%s: --ip '%s' is not an IPv4 address\n", PROG, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Interface names are at most IFNAMSIZ - 1 bytes; we allow a safe alphabet only. */
+static int check_bridge_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(name, BRIDGE_PREFIX, strlen(BRIDGE_PREFIX)) || len >= IFNAMSIZ ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
+		fprintf(stderr,
+			"%s: bridge name '%s' must start with '%s' and be at most %d letters, "
+			"digits, '-' or '_'\n",
+			PROG, name, BRIDGE_PREFIX, IFNAMSIZ - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* The defaults, then what only makes sense together: --ip inside --subnet. */
+static int check_network(struct network *cfg)
+{
+	uint32_t mask, broadcast;
+
+	if (!cfg->bridge)
+		cfg->bridge = DEFAULT_BRIDGE;
+	if (!cfg->prefix && parse_subnet(DEFAULT_SUBNET, cfg) < 0)
+		return -1;
+	if (cfg->mode != NET_BRIDGE) {
+		if (cfg->ip) {
+			fprintf(stderr, "%s: --ip needs --network bridge\n", PROG);
+			return -1;
+		}
+		return 0;
+	}
+	if (check_bridge_name(cfg->bridge) < 0)
+		return -1;
+	mask = prefix_mask(cfg->prefix);
+	broadcast = cfg->subnet | ~mask;
+	/* Not the network address, not the gateway (the first), not the broadcast. */
+	if (cfg->ip && ((cfg->ip & mask) != cfg->subnet || cfg->ip <= cfg->subnet + 1 ||
+			cfg->ip == broadcast)) {
+		char ip[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN];
+
+		fprintf(stderr, "%s: --ip %s is not a container address in %s/%d\n", PROG,
+			ip_str(cfg->ip, ip), ip_str(cfg->subnet, sub), cfg->prefix);
+		return -1;
+	}
+	return 0;
+}
+struct nl_request {
+	union {
+		struct nlmsghdr hdr;
+		char buf[1024];
+	};
+	int overflow; /* an attribute did not fit: the request is not sent */
+};
+
+/* What a RTM_GETLINK reply tells us about an interface. */
+struct link_info {
+	int index;
+	char kind[16]; /* "bridge", "veth", ... or "" */
+};
+
+/* What the address and route dumps look for. */
+struct search {
+	uint32_t net; /* a subnet (host byte order) */
+	int prefix;
+	int index;         /* the interface whose address we want, or 0 */
+	char found[96];    /* what matched, for the message; "" if nothing */
+	uint32_t addr;     /* the matching address, when index was given */
+	int addr_prefix;
+};
+
+typedef void (*nl_each)(const struct nlmsghdr *h, void *arg);
+
+static unsigned int nl_seq;
+
+/* Start a request of the given type; returns where the family header goes. */
+static void *nl_start(struct nl_request *req, unsigned short type, unsigned short flags,
+		      size_t family_len)
+{
+	memset(req, 0, sizeof(*req));
+	req->hdr.nlmsg_len = NLMSG_LENGTH(family_len);
+	req->hdr.nlmsg_type = type;
+	req->hdr.nlmsg_flags = NLM_F_REQUEST | flags;
+	req->hdr.nlmsg_seq = ++nl_seq;
+	return NLMSG_DATA(&req->hdr);
+}
+
+/* Append an attribute (type, length, value); a nest is one whose value follows. */
+static struct rtattr *nl_add(struct nl_request *req, unsigned short type, const void *data,
+			     size_t len)
+{
+	size_t at = NLMSG_ALIGN(req->hdr.nlmsg_len);
+	struct rtattr *rta = (struct rtattr *)(req->buf + at);
+
+	if (at + RTA_SPACE(len) > sizeof(req->buf)) {
+		req->overflow = 1;
+		return NULL;
+	}
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	req->hdr.nlmsg_len = at + RTA_SPACE(len);
+	return rta;
+}
+
+static void nl_add_string(struct nl_request *req, unsigned short type, const char *s)
+{
+	nl_add(req, type, s, strlen(s) + 1);
+}
+
+static void nl_add_u32(struct nl_request *req, unsigned short type, uint32_t v)
+{
+	nl_add(req, type, &v, sizeof(v));
+}
+
+/* Addresses go on the wire in network byte order. */
+static void nl_add_ipv4(struct nl_request *req, unsigned short type, uint32_t ip)
+{
+	nl_add_u32(req, type, htonl(ip));
+}
+
+/* A nest's length covers everything appended since it was opened. */
+static void nl_end_nest(struct nl_request *req, struct rtattr *nest)
+{
+	if (nest)
+		nest->rta_len = req->buf + req->hdr.nlmsg_len - (char *)nest;
+}
+
+/*
+ * NLMSG_ERROR (the answer to a request) and NLMSG_DONE (the end of a dump)
+ * both start with an int: 0, or a negative errno.
+ */
+static int nl_error(const struct nlmsghdr *h)
+{
+	const int *err = NLMSG_DATA(h);
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)) || !*err)
+		return 0;
+	errno = -*err;
+	return -1;
+}
+
+/*
+ * Send the request and read the replies to it: an acknowledgement, a
+ * single answer, or a dump (NLM_F_MULTI parts until NLMSG_DONE). Each
+ * answer goes to each(). Returns -1 with errno set by the kernel.
+ */
+static int nl_exchange(int fd, struct nl_request *req, nl_each each, void *arg)
+{
+	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct nlmsghdr *h;
+	ssize_t n;
+
+	if (req->overflow) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (sendto(fd, req->buf, req->hdr.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
+		return -1;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != req->hdr.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE)
+				return nl_error(h);
+			if (each)
+				each(h, arg);
+			if (!(h->nlmsg_flags & NLM_F_MULTI))
+				return 0;
+		}
+	}
+}
+
+/* nl_exchange, narrated as one line, or one error line naming what failed. */
+static int nl_talk(int fd, struct nl_request *req, const char *what, nl_each each, void *arg)
+{
+	if (nl_exchange(fd, req, each, arg) < 0) {
+		fprintf(stderr, "%s: rtnetlink %s: %m\n", PROG, what);
+		return -1;
+	}
+	narrate("sendmsg(%s) = 0 [rtnetlink(7)]", what);
+	return 0;
+}
+
+static int open_rtnetlink(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: socket NETLINK_ROUTE: %m\n", PROG);
+		return -1;
+	}
+	narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = %d [netlink(7)]", fd);
+	return fd;
+}
+
+/* A locally administered MAC (02:...) that spells the IPv4 address: 02:6d:a:b:c:d. */
+static void mac_for(uint32_t ip, unsigned char mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x6d;
+	for (int i = 0; i < 4; i++)
+		mac[2 + i] = ip >> (24 - 8 * i);
+}
+
+static const char *mac_str(const unsigned char mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return buf;
+}
+
+/* The host end of a container's veth is named for its address: mdk0a6f0002. */
+static void veth_name(uint32_t ip, char name[IFNAMSIZ])
+{
+	snprintf(name, IFNAMSIZ, "mdk%08x", ip);
+}
+
+static void parse_link(const struct nlmsghdr *h, void *arg)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct link_info *link = arg;
+	const struct rtattr *rta, *sub;
+	int len = IFLA_PAYLOAD(h), sublen;
+
+	link->index = ifi->ifi_index;
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type != IFLA_LINKINFO)
+			continue;
+		sublen = RTA_PAYLOAD(rta);
+		for (sub = RTA_DATA(rta); RTA_OK(sub, sublen); sub = RTA_NEXT(sub, sublen))
+			if (sub->rta_type == IFLA_INFO_KIND)
+				snprintf(link->kind, sizeof(link->kind), "%.*s",
+					 (int)RTA_PAYLOAD(sub), (const char *)RTA_DATA(sub));
+	}
+}
+
+/* RTM_GETLINK by name (ip link show NAME): 1 if it exists, 0 if not, -1 on error. */
+static int find_link(int fd, const char *name, struct link_info *link)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi = nl_start(&req, RTM_GETLINK, 0, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	nl_add_string(&req, IFLA_IFNAME, name);
+	memset(link, 0, sizeof(*link));
+	if (nl_exchange(fd, &req, parse_link, link) < 0) {
+		if (errno == ENODEV) {
+			narrate("sendmsg(RTM_GETLINK name=%s) = ENODEV [rtnetlink(7)]", name);
+			return 0;
+		}
+		fprintf(stderr, "%s: rtnetlink RTM_GETLINK %s: %m\n", PROG, name);
+		return -1;
+	}
+	narrate("sendmsg(RTM_GETLINK name=%s) = index %d [rtnetlink(7)]", name, link->index);
+	return 1;
+}
+
+/* RTM_NEWLINK on an existing interface, by name: ip link set NAME up. */
+static int set_link_up(int fd, const char *name)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi = nl_start(&req, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
+	char what[64];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	nl_add_string(&req, IFLA_IFNAME, name);
+	snprintf(what, sizeof(what), "RTM_NEWLINK name=%s up", name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* RTM_DELLINK: ip link del NAME. Only for a bridge we could not finish. */
+static int delete_link(int fd, int index, const char *name)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi = nl_start(&req, RTM_DELLINK, NLM_F_ACK, sizeof(*ifi));
+	char what[64];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	snprintf(what, sizeof(what), "RTM_DELLINK name=%s", name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* RTM_NEWADDR: ip addr add IP/PREFIX broadcast + dev NAME. */
+static int add_address(int fd, int index, const char *name, uint32_t ip, int prefix)
+{
+	struct nl_request req;
+	struct ifaddrmsg *ifa =
+		nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifa));
+	char what[96], a[INET_ADDRSTRLEN];
+
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = index;
+	nl_add_ipv4(&req, IFA_LOCAL, ip);
+	nl_add_ipv4(&req, IFA_ADDRESS, ip);
+	nl_add_ipv4(&req, IFA_BROADCAST, ip | ~prefix_mask(prefix));
+	snprintf(what, sizeof(what), "RTM_NEWADDR %s/%d dev %s", ip_str(ip, a), prefix, name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* RTM_NEWROUTE: ip route add default via GATEWAY dev NAME. */
+static int add_default_route(int fd, int index, const char *name, uint32_t gateway)
+{
+	struct nl_request req;
+	struct rtmsg *rt =
+		nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*rt));
+	char what[96], a[INET_ADDRSTRLEN];
+
+	rt->rtm_family = AF_INET;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	rt->rtm_dst_len = 0; /* 0.0.0.0/0: every destination */
+	nl_add_ipv4(&req, RTA_GATEWAY, gateway);
+	nl_add_u32(&req, RTA_OIF, index);
+	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s dev %s", ip_str(gateway, a),
+		 name);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* Do two networks share any address? Compare them under the shorter prefix. */
+static int overlaps(uint32_t a, int a_prefix, uint32_t b, int b_prefix)
+{
+	int p = a_prefix < b_prefix ? a_prefix : b_prefix;
+
+	return ((a ^ b) & prefix_mask(p)) == 0;
+}
+
+/* One address of a RTM_GETADDR dump: is it on s->index, or in s->net? */
+static void each_address(const struct nlmsghdr *h, void *arg)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	struct search *s = arg;
+	int len = IFA_PAYLOAD(h);
+	uint32_t addr = 0;
+	char a[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
+
+	if (ifa->ifa_family != AF_INET || s->found[0])
+		return;
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFA_LOCAL ||
+		    (rta->rta_type == IFA_ADDRESS && !addr))
+			addr = ntohl(*(const uint32_t *)RTA_DATA(rta));
+	if (s->index ? (int)ifa->ifa_index != s->index
+		     : !overlaps(addr, ifa->ifa_prefixlen, s->net, s->prefix))
+		return;
+	s->addr = addr;
+	s->addr_prefix = ifa->ifa_prefixlen;
+	if_indextoname(ifa->ifa_index, dev);
+	snprintf(s->found, sizeof(s->found), "address %s/%d on %s", ip_str(addr, a),
+		 ifa->ifa_prefixlen, dev);
+}
+
+/* One route of a RTM_GETROUTE dump, any table: does it cover part of s->net? */
+static void each_route(const struct nlmsghdr *h, void *arg)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	struct search *s = arg;
+	int len = RTM_PAYLOAD(h);
+	uint32_t dst = 0, table = rt->rtm_table;
+	char a[INET_ADDRSTRLEN];
+
+	/* The default route covers everything; it is not another network. */
+	if (rt->rtm_family != AF_INET || !rt->rtm_dst_len || s->found[0])
+		return;
+	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == RTA_DST)
+			dst = ntohl(*(const uint32_t *)RTA_DATA(rta));
+		if (rta->rta_type == RTA_TABLE)
+			table = *(const uint32_t *)RTA_DATA(rta);
+	}
+	if (overlaps(dst, rt->rtm_dst_len, s->net, s->prefix))
+		snprintf(s->found, sizeof(s->found), "route %s/%d in table %u", ip_str(dst, a),
+			 rt->rtm_dst_len, table);
+}
+
+/* A RTM_GETADDR or RTM_GETROUTE dump of IPv4 (ip -4 addr / ip -4 route show table all). */
+static int dump(int fd, unsigned short type, nl_each each, struct search *s)
+{
+	struct nl_request req;
+	/* ifaddrmsg and rtmsg both start with the family byte. */
+	struct rtgenmsg *g = nl_start(&req, type, NLM_F_DUMP,
+				      type == RTM_GETADDR ? sizeof(struct ifaddrmsg)
+							  : sizeof(struct rtmsg));
+
+	g->rtgen_family = AF_INET;
+	return nl_talk(fd, &req, type == RTM_GETADDR ? "RTM_GETADDR dump" : "RTM_GETROUTE dump",
+		       each, s);
+}
+
+/*
+ * Another tool's network may live here already (podman's 10.88.0.0/16,
+ * Docker's 172.17.0.0/16, a VPN): a bridge on top of it would steal its
+ * traffic. Refuse a subnet that shares any address with an address or a
+ * route the host has.
+ */
+static int refuse_overlap(int fd, const struct network *cfg)
+{
+	struct search s = {.net = cfg->subnet, .prefix = cfg->prefix};
+	char sub[INET_ADDRSTRLEN];
+
+	if (dump(fd, RTM_GETADDR, each_address, &s) < 0 ||
+	    (!s.found[0] && dump(fd, RTM_GETROUTE, each_route, &s) < 0))
+		return -1;
+	if (s.found[0]) {
+		fprintf(stderr,
+			"%s: subnet %s/%d overlaps %s already on the host (pick another --subnet)\n",
+			PROG, ip_str(cfg->subnet, sub), cfg->prefix, s.found);
+		return -1;
+	}
+	return 0;
+}
+
+/* An existing bridge is ours to use only if it carries our gateway address. */
+static int check_bridge(int fd, const struct network *cfg, const struct link_info *link)
+{
+	struct search s = {.index = link->index};
+	char gw[INET_ADDRSTRLEN];
+
+	if (strcmp(link->kind, "bridge")) {
+		fprintf(stderr, "%s: %s exists and is not a bridge\n", PROG, cfg->bridge);
+		return -1;
+	}
+	if (dump(fd, RTM_GETADDR, each_address, &s) < 0)
+		return -1;
+	if (s.addr != cfg->subnet + 1 || s.addr_prefix != cfg->prefix) {
+		fprintf(stderr,
+			"%s: bridge %s has %s, not %s/%d (use another --bridge, or 'make clean-net')\n",
+			PROG, cfg->bridge, s.found[0] ? s.found : "no IPv4 address",
+			ip_str(cfg->subnet + 1, gw), cfg->prefix);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * RTM_NEWLINK kind bridge: ip link add NAME address MAC up type bridge.
+ * Set at creation, the MAC stays: otherwise a bridge takes the lowest MAC
+ * of its ports, and the gateway's MAC would change as containers come
+ * and go, leaving stale neighbour entries in every container.
+ */
+static int create_bridge(int fd, const struct network *cfg)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi =
+		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
+	unsigned char mac[6];
+	struct rtattr *info;
+	char what[128], m[18];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mac_for(cfg->subnet + 1, mac);
+	nl_add_string(&req, IFLA_IFNAME, cfg->bridge);
+	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
+	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
+	nl_add_string(&req, IFLA_INFO_KIND, "bridge");
+	nl_end_nest(&req, info);
+	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", cfg->bridge,
+		 mac_str(mac, m));
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/* The bridge, created on first use with the gateway address; its index. */
+static int ensure_bridge(int fd, const struct network *cfg)
+{
+	struct link_info link;
+	int found = find_link(fd, cfg->bridge, &link);
+
+	if (found < 0)
+		return -1;
+	if (found)
+		return check_bridge(fd, cfg, &link) < 0 ? -1 : link.index;
+	if (refuse_overlap(fd, cfg) < 0 || create_bridge(fd, cfg) < 0 ||
+	    find_link(fd, cfg->bridge, &link) <= 0)
+		return -1;
+	if (add_address(fd, link.index, cfg->bridge, cfg->subnet + 1, cfg->prefix) < 0) {
+		/* Nothing half-made: a bridge without its gateway is of no use. */
+		delete_link(fd, link.index, cfg->bridge);
+		return -1;
+	}
+	return link.index;
+}
+
+/* IPAM_DIR/BRIDGE/LEAF: a lease (LEAF is the address) or the cursor ("last"). */
+static void ipam_path(const char *bridge, const char *leaf, char path[IPAM_PATH_MAX])
+{
+	snprintf(path, IPAM_PATH_MAX, "%s/%.*s/%s", IPAM_DIR, IFNAMSIZ - 1, bridge, leaf);
+}
+
+static void lease_path(const char *bridge, uint32_t ip, char path[IPAM_PATH_MAX])
+{
+	char a[INET_ADDRSTRLEN];
+
+	ipam_path(bridge, ip_str(ip, a), path);
+}
+
+/*
+ * One lock for every bridge: concurrent starts take turns to create a
+ * bridge, pick an address and plug in their veth. flock(2) is released
+ * by the kernel if we die, so a killed run never leaves it held.
+ */
+static int lock_ipam(void)
+{
+	int fd;
+
+	if (make_dir("/run/minidock", 0755) < 0 || make_dir(IPAM_DIR, 0755) < 0)
+		return -1;
+	fd = open(IPAM_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "%s: open %s/lock: %m\n", PROG, IPAM_DIR);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		fprintf(stderr, "%s: flock %s/lock: %m\n", PROG, IPAM_DIR);
+		close(fd);
+		return -1;
+	}
+	narrate("flock(\"%s/lock\", LOCK_EX) = 0 [flock(2)]", IPAM_DIR);
+	return fd;
+}
+
+/*
+ * An address is taken while a veth bears its name: the kernel removes a
+ * dead container's veth some time after it exits, and until then the
+ * address is not free. A lease file without its veth is left over from a
+ * killed run: it goes.
+ */
+static int address_taken(int fd, const char *bridge, uint32_t ip)
+{
+	char name[IFNAMSIZ], path[IPAM_PATH_MAX];
+	struct link_info link;
+	int found;
+
+	veth_name(ip, name);
+	found = find_link(fd, name, &link);
+	if (found)
+		return found;
+	lease_path(bridge, ip, path);
+	if (unlink(path) == 0) {
+		narrate("unlink(\"%s\") = 0: a stale lease [unlink(2)]", path);
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A run killed with SIGKILL has no exit path and leaves its lease file;
+ * its veth goes with its namespace all the same. Every allocation sweeps
+ * the bridge's leases, so such a file does not outlive its veth for long.
+ */
+static int sweep_stale_leases(int fd, const char *bridge)
+{
+	char dir[IPAM_PATH_MAX];
+	struct dirent *d;
+	uint32_t ip;
+	int ok = 1;
+	DIR *dp;
+
+	ipam_path(bridge, "", dir);
+	dp = opendir(dir);
+	if (!dp) {
+		fprintf(stderr, "%s: opendir %s: %m\n", PROG, dir);
+		return -1;
+	}
+	while (ok && (d = readdir(dp)))
+		if (parse_ipv4(d->d_name, &ip) == 0)
+			ok = address_taken(fd, bridge, ip) >= 0;
+	closedir(dp);
+	return ok ? 0 : -1;
+}
+
+/* The address handed out last on this bridge, or 0. */
+static uint32_t read_cursor(const char *bridge)
+{
+	char path[IPAM_PATH_MAX], text[INET_ADDRSTRLEN + 1] = "";
+	uint32_t ip = 0;
+	FILE *f;
+
+	ipam_path(bridge, "last", path);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(text, sizeof(text), f))
+		text[strcspn(text, "\n")] = 0;
+	fclose(f);
+	return parse_ipv4(text, &ip) < 0 ? 0 : ip;
+}
+
+/* Write a small file whole: into PATH.tmp, then rename(2) over PATH. */
+static int write_lease_file(const char *path, const char *text)
+{
+	char tmp[IPAM_PATH_MAX + 4];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
+		return -1;
+	}
+	fputs(text, f);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Round-robin, not lowest-free: start after the address handed out last,
+ * so an address just freed is the last to be reused, long after the
+ * kernel has torn down the namespace that had it.
+ */
+static int pick_free_address(int fd, struct network *cfg)
+{
+	uint32_t first = cfg->subnet + 2, last = (cfg->subnet | ~prefix_mask(cfg->prefix)) - 1;
+	uint32_t ip = read_cursor(cfg->bridge), count = last - first + 1;
+	char sub[INET_ADDRSTRLEN];
+	int taken;
+
+	for (uint32_t i = 0; i < count; i++) {
+		ip = ip >= first && ip < last ? ip + 1 : first;
+		taken = address_taken(fd, cfg->bridge, ip);
+		if (taken < 0)
+			return -1;
+		if (!taken) {
+			cfg->ip = ip;
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: no free address left in %s/%d\n", PROG, ip_str(cfg->subnet, sub),
+		cfg->prefix);
+	return -1;
+}
+
+/* --ip or the next free address; the lease file records who holds it. */
+static int take_lease(int fd, struct network *cfg, pid_t child)
+{
+	char path[IPAM_PATH_MAX], text[64], name[IFNAMSIZ], a[INET_ADDRSTRLEN];
+	int taken;
+
+	ipam_path(cfg->bridge, "", path);
+	if (make_dir(path, 0755) < 0 || sweep_stale_leases(fd, cfg->bridge) < 0)
+		return -1;
+	if (cfg->ip) {
+		taken = address_taken(fd, cfg->bridge, cfg->ip);
+		if (taken) {
+			if (taken > 0)
+				fprintf(stderr, "%s: address %s is in use on bridge %s\n", PROG,
+					ip_str(cfg->ip, a), cfg->bridge);
+			return -1;
+		}
+	} else if (pick_free_address(fd, cfg) < 0) {
+		return -1;
+	}
+	veth_name(cfg->ip, name);
+	lease_path(cfg->bridge, cfg->ip, path);
+	snprintf(text, sizeof(text), "pid=%d\nveth=%s\n", child, name);
+	if (write_lease_file(path, text) < 0)
+		return -1;
+	leased = 1;
+	narrate("rename(\"%s.tmp\", \"%s\") = 0: %s leased to PID %d [rename(2)]", path, path,
+		ip_str(cfg->ip, a), child);
+	ipam_path(cfg->bridge, "last", path);
+	snprintf(text, sizeof(text), "%s\n", a);
+	return write_lease_file(path, text);
+}
+
+/*
+ * RTM_NEWLINK kind veth: ip link add mdkXXXXXXXX master BRIDGE up type veth
+ * peer name eth0 address MAC netns PID. One message makes both ends: the
+ * host end plugged into the bridge, the peer created straight inside the
+ * child's namespace (IFLA_NET_NS_PID), already named eth0, with a MAC
+ * that spells its address.
+ */
+static int create_veth(int fd, const struct network *cfg, int bridge_index, pid_t child)
+{
+	struct nl_request req;
+	struct ifinfomsg *ifi =
+		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
+	/* Not up yet: the peer cannot open before its other half exists (ENOTCONN). */
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	struct rtattr *info, *data, *peer;
+	char name[IFNAMSIZ], what[192], m[18];
+	unsigned char mac[6];
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	veth_name(cfg->ip, name);
+	mac_for(cfg->ip, mac);
+	nl_add_string(&req, IFLA_IFNAME, name);
+	nl_add_u32(&req, IFLA_MASTER, bridge_index);
+	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
+	nl_add_string(&req, IFLA_INFO_KIND, "veth");
+	data = nl_add(&req, IFLA_INFO_DATA, NULL, 0);
+	peer = nl_add(&req, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	nl_add_string(&req, IFLA_IFNAME, "eth0");
+	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
+	nl_add_u32(&req, IFLA_NET_NS_PID, child);
+	nl_end_nest(&req, peer);
+	nl_end_nest(&req, data);
+	nl_end_nest(&req, info);
+	snprintf(what, sizeof(what),
+		 "RTM_NEWLINK kind=veth name=%s master=%s up, peer name=eth0 address=%s "
+		 "netns_pid=%d",
+		 name, cfg->bridge, mac_str(mac, m), child);
+	return nl_talk(fd, &req, what, NULL, NULL);
+}
+
+/*
+ * A netlink socket talks to the namespace it was created in. To reach
+ * the container's, we step into it with setns(2), open the socket, and
+ * step back; the socket stays bound to the container's namespace.
+ */
+static int open_rtnetlink_in(pid_t child)
+{
+	char path[64];
+	int mine, theirs, fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", child);
+	mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	theirs = open(path, O_RDONLY | O_CLOEXEC);
+	if (mine < 0 || theirs < 0) {
+		fprintf(stderr, "%s: open network namespace: %m\n", PROG);
+	} else if (setns(theirs, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "%s: setns %s: %m\n", PROG, path);
+	} else {
+		narrate("setns(\"%s\", CLONE_NEWNET) = 0 [setns(2)]", path);
+		fd = open_rtnetlink();
+		if (setns(mine, CLONE_NEWNET) < 0) {
+			fprintf(stderr, "%s: setns back to our network namespace: %m\n", PROG);
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+		} else {
+			narrate("setns(\"/proc/self/ns/net\" as opened before, CLONE_NEWNET) = 0 "
+				"[setns(2)]");
+		}
+	}
+	if (mine >= 0)
+		close(mine);
+	if (theirs >= 0)
+		close(theirs);
+	return fd;
+}
+
+/* Inside: lo up; with a bridge, eth0's address, eth0 up, the default route. */
+static int configure_inside(const struct network *cfg, pid_t child)
+{
+	struct link_info eth0;
+	int fd = open_rtnetlink_in(child), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = set_link_up(fd, "lo") == 0;
+	if (ok && cfg->mode == NET_BRIDGE)
+		ok = find_link(fd, "eth0", &eth0) > 0 &&
+		     add_address(fd, eth0.index, "eth0", cfg->ip, cfg->prefix) == 0 &&
+		     set_link_up(fd, "eth0") == 0 &&
+		     add_default_route(fd, eth0.index, "eth0", cfg->subnet + 1) == 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* On the host, under the lock: the bridge, an address, the veth pair. */
+static int plug_into_bridge(struct network *cfg, pid_t child)
+{
+	int fd, lock, bridge, ok;
+
+	fd = open_rtnetlink();
+	if (fd < 0)
+		return -1;
+	lock = lock_ipam();
+	ok = lock >= 0 && (bridge = ensure_bridge(fd, cfg)) >= 0 &&
+	     take_lease(fd, cfg, child) == 0 && create_veth(fd, cfg, bridge, child) == 0;
+	if (lock >= 0)
+		close(lock);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Everything the container's network needs, done while the child waits
+ * on the socketpair. If the child dies from here on, its namespace takes
+ * the veth with it: we never delete one ourselves (deleting is slow).
+ */
+static int setup_network(struct network *cfg, pid_t child)
+{
+	if (cfg->mode == NET_BRIDGE && plug_into_bridge(cfg, child) < 0)
+		return -1;
+	return configure_inside(cfg, child);
+}
+
+/*
+ * At exit the lease file goes; the address itself stays taken until the
+ * kernel has removed the veth named for it (see address_taken).
+ */
+static void release_lease(const struct network *cfg)
+{
+	char path[IPAM_PATH_MAX];
+
+	if (!leased)
+		return;
+	lease_path(cfg->bridge, cfg->ip, path);
+	if (unlink(path) < 0)
+		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
+	else
+		narrate("unlink(\"%s\") = 0 [unlink(2)]", path);
+}
+
+/*
+ * --network, --bridge, --subnet, --ip (run.c): checked before anything
+ * exists. Docker sets a bridge's subnet with `docker network create`;
+ * minidock has no network objects, so a run names them itself.
+ */
+int net_parse(const char *mode, const char *bridge, const char *subnet, const char *ip,
+	      struct network *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->bridge = bridge;
+	if ((mode && parse_network_mode(mode, out) < 0) ||
+	    (subnet && parse_subnet(subnet, out) < 0) || (ip && parse_ip(ip, out) < 0))
+		return -1;
+	return check_network(out);
+}
+
+/* "ADDR\tNAME" in the container's /etc/hosts, once its address is known. */
+static int add_host_entry(const struct config *cfg)
+{
+	char line[INET_ADDRSTRLEN + HOST_NAME_MAX + 4], a[INET_ADDRSTRLEN];
+	int fd;
+
+	if (!cfg->network.hosts_file)
+		return 0;
+	snprintf(line, sizeof(line), "%s\t%s\n", ip_str(net.ip, a), cfg->hostname);
+	fd = open(cfg->network.hosts_file, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, cfg->network.hosts_file);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/*
+ * In the parent, while the child waits on the socketpair. If the child
+ * dies from here on, its namespace takes the veth with it: we never
+ * delete one ourselves (deleting is slow).
+ */
+int net_setup(const struct config *cfg, pid_t child)
+{
+	net = cfg->network;
+	if (net.mode == NET_HOST)
+		return 0;
+	if (setup_network(&net, child) < 0)
+		return -1;
+	return net.mode == NET_BRIDGE ? add_host_entry(cfg) : 0;
+}
+
+/* At exit the lease file goes; the address stays taken until the veth is gone. */
+void net_release(void)
+{
+	release_lease(&net);
+}

@@ -1,0 +1,196 @@
+/*
+ * util.c: the -D narration and small file helpers every mechanism uses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "minidock.h"
+
+int debug; /* -D: narrate every kernel operation on stderr */
+
+/* -D narration: one line per kernel operation, naming its man page. */
+void narrate(const char *fmt, ...)
+{
+	char line[4096] = "=> ";
+	va_list ap;
+	int n;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line + 3, sizeof(line) - 4, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n = n + 3 > (int)sizeof(line) - 2 ? (int)sizeof(line) - 2 : n + 3;
+	line[n++] = '\n';
+	/* One write(2) per line, so the parent's and the child's lines never mix. */
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
+/* Spell MS_* flags out for the narration: "MS_BIND|MS_REC". */
+const char *mount_flag_names(unsigned long flags, char *buf, size_t len)
+{
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} names[] = {
+		{MS_RDONLY, "MS_RDONLY"},   {MS_NOSUID, "MS_NOSUID"},
+		{MS_NODEV, "MS_NODEV"},     {MS_NOEXEC, "MS_NOEXEC"},
+		{MS_REMOUNT, "MS_REMOUNT"}, {MS_BIND, "MS_BIND"},
+		{MS_REC, "MS_REC"},         {MS_PRIVATE, "MS_PRIVATE"},
+		{MS_STRICTATIME, "MS_STRICTATIME"}, {MS_RELATIME, "MS_RELATIME"},
+	};
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(flags & names[i].flag))
+			continue;
+		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+				 used ? "|" : "", names[i].name);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "0");
+	return buf;
+}
+
+int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p, for paths on the host side (the store). */
+int make_dirs(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		fprintf(stderr, "%s: path too long: %s\n", PROG, path);
+		return -1;
+	}
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (make_dir(buf, mode) < 0)
+			return -1;
+		*p = '/';
+	}
+	return make_dir(buf, mode);
+}
+
+int write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, path);
+		return -1;
+	}
+	if (write(fd, text, len) != (ssize_t)len) {
+		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Write then rename(2), so a reader never sees a half-written file. */
+int write_file_atomic(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "%s: path too long: %s\n", PROG, path);
+		return -1;
+	}
+	if (write_file(tmp, text) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "%s: rename %s to %s: %m\n", PROG, tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT) {
+		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * rm -rf without following symlinks or crossing into other filesystems
+ * (nftw(3) with FTW_PHYS and FTW_MOUNT): a mount left inside is an error,
+ * never a path into someone else's files.
+ */
+int remove_tree(const char *path)
+{
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+int join_path(char *out, size_t len, const char *a, const char *b)
+{
+	if (snprintf(out, len, "%s/%s", a, b) >= (int)len) {
+		fprintf(stderr, "%s: path too long: %s/%s\n", PROG, a, b);
+		return -1;
+	}
+	return 0;
+}
+
+/* A small file's text, NUL-terminated; -1 if it cannot be read. */
+int read_small_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat: when PID started, which tells a reused PID apart. */
+unsigned long long process_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+		return 0;
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			  "%*d %*d %llu", &t) != 1)
+		return 0;
+	return t;
+}
+

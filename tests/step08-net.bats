@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# Chapter 8 claims, networking through minidock run: the default bridge
+# network, /etc/hosts naming the container's address, and twenty --rm runs
+# started at once, each with an address of its own.
+bats_require_minimum_version 1.5.0
+load helpers
+load step08-common
+
+# A bridge and a /24 of this file's own, so parallel runs and other tools never collide.
+BR="minidockn$((BATS_ROOT_PID % 100000))"
+X=$((BATS_ROOT_PID % 200 + 30))
+NET=(--bridge "$BR" --subnet "10.215.$X.0/24")
+
+teardown_file() {
+	sh "$REPO/tests/tools/clean-net.sh" "$BR" >/dev/null 2>&1 || true
+}
+
+# ports: our veths on the bridge, as the host sees them.
+ports() {
+	ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+}
+no_ports() {
+	[ -z "$(ports)" ]
+}
+
+@test "net: bridge is the default; eth0 has an address, and /etc/hosts names it" {
+	run -0 mrun "${NET[@]}" -h webbox base sh -c 'probe info; cat /etc/hosts'
+	local addr
+	addr=$(value addr.eth0)
+	[[ "$addr" == 10.215.$X.* ]]
+	printf '%s\n' "$output" | grep -qx "$addr	webbox"
+	run -0 mrun --network none base probe info
+	[ -z "$(value addr.eth0)" ]
+	[ "$(value if)" = lo ]
+}
+
+@test "net: twenty --rm runs at once all succeed, with twenty distinct addresses" {
+	local i n go pids=()
+	mkfifo "$T/go"
+	# held open for writing until the end, so a late reader never blocks in open()
+	exec {go}<>"$T/go"
+	for i in $(seq 1 20); do
+		"$MINIDOCK" --root "$STORE" run --rm -v "$T:/t" "${NET[@]}" base sh -c \
+			"probe info > /t/info.$i.tmp && mv /t/info.$i.tmp /t/info.$i; read x < /t/go" \
+			>"$T/out.$i" 2>"$T/err.$i" &
+		pids+=($!)
+	done
+	all_reported() {
+		[ "$(ls "$T" | grep -c '^info\.[0-9]*$')" -eq 20 ]
+	}
+	wait_until 60 all_reported || {
+		cat "$T"/err.* >&2
+		false
+	}
+	cat "$T"/info.* | sed -n 's/^addr\.eth0=//p' | sort >"$T/addrs"
+	[ "$(wc -l <"$T/addrs")" -eq 20 ]
+	[ "$(sort -u "$T/addrs" | wc -l)" -eq 20 ]
+	[ "$(ports | wc -l)" -eq 20 ]
+	for i in $(seq 1 20); do echo go >&"$go"; done
+	n=0
+	for i in "${pids[@]}"; do
+		wait "$i" || n=$((n + 1))
+	done
+	exec {go}>&-
+	[ "$n" -eq 0 ]
+	wait_until 30 no_ports
+	[ -z "$(ls "/run/minidock/ipam/$BR" 2>/dev/null | grep -v -e '^last$')" ]
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Chapter 8 claims, volumes: -v HOSTDIR:CTRDIR[:ro] binds a host directory;
+# ro is really read-only, submounts included; the destination is resolved
+# inside the container's root, so a symlink in the image cannot send it out.
+bats_require_minimum_version 1.5.0
+load helpers
+load step08-common
+
+teardown() {
+	umount "$T/vol/sub" 2>/dev/null || true
+	_chapter_teardown
+	assert_nothing_left
+}
+
+@test "volumes: writes to a rw volume reach the host, and the host's files are seen inside" {
+	mkdir -p "$T/vol"
+	echo from-host > "$T/vol/in"
+	run -0 mrun -v "$T/vol:/data" base sh -c 'cat /data/in; echo from-container > /data/out'
+	[ "$output" = from-host ]
+	[ "$(cat "$T/vol/out")" = from-container ]
+}
+
+@test "volumes: a missing host directory is created, as Docker does" {
+	[ ! -e "$T/new/dir" ]
+	run -0 mrun -v "$T/new/dir:/data" base sh -c 'echo x > /data/f'
+	[ -d "$T/new/dir" ]
+	[ "$(cat "$T/new/dir/f")" = x ]
+}
+
+@test "volumes: a host file can be bound onto a file" {
+	echo "hello motd" > "$T/motd"
+	run -0 mrun -v "$T/motd:/etc/motd:ro" base cat /etc/motd
+	[ "$output" = "hello motd" ]
+}
+
+@test "volumes: :ro is read-only, and so is a mount beneath it on the host" {
+	mkdir -p "$T/vol/sub"
+	mount -t tmpfs mdk-test "$T/vol/sub"
+	echo below > "$T/vol/sub/f"
+	run mrun -v "$T/vol:/data:ro" base sh -c 'cat /data/sub/f; touch /data/x; touch /data/sub/y'
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = below ]
+	[[ "$output" == *"cannot touch '/data/x': Read-only file system"* ]]
+	[[ "$output" == *"cannot touch '/data/sub/y': Read-only file system"* ]]
+	[ ! -e "$T/vol/x" ] && [ ! -e "$T/vol/sub/y" ]
+	# negative control: rw lets both through
+	run -0 mrun -v "$T/vol:/data" base sh -c 'touch /data/x /data/sub/y'
+	[ -e "$T/vol/x" ] && [ -e "$T/vol/sub/y" ]
+	umount "$T/vol/sub"
+}
+
+@test "volumes: a symlink in the image cannot send a volume or its mkdir to the host" {
+	# an untrusted image: /data-link points at a host path, absolutely and by climbing
+	local evil="$BATS_FILE_TMPDIR/evil-rootfs"
+	cp -a "$ROOTFS" "$evil"
+	ln -s "$T/target" "$evil/data-link"
+	ln -s "../../../../../../../../..$T/target2" "$evil/climb-link"
+	run -0 md import "$evil" "evil$BATS_TEST_NUMBER"
+	mkdir -p "$T/src"
+	echo vol > "$T/src/f"
+	run -0 mrun -v "$T/src:/data-link/sub" -v "$T/src:/climb-link/sub" "evil$BATS_TEST_NUMBER" \
+		sh -c 'cat /data-link/sub/f /climb-link/sub/f'
+	[ "$output" = "$(printf 'vol\nvol')" ]
+	# nothing was created on the host through the links
+	[ ! -e "$T/target" ]
+	[ ! -e "$T/target2" ]
+	rm -rf "$evil"
+	run -0 md rmi "evil$BATS_TEST_NUMBER"
+}
+
+@test "volumes: -D narrates the destination resolved inside the root, and the recursive read-only" {
+	mkdir -p "$T/vol"
+	run -0 --separate-stderr md -D run --rm -v "$T/vol:/data:ro" base true
+	[[ "$stderr" == *'openat2(root, "data", RESOLVE_IN_ROOT)'*"[openat2(2)]"* ]]
+	[[ "$stderr" == *"open(\"$T/vol\", O_PATH) = "*": the bind's source [open(2)]"* ]]
+	[[ "$stderr" == *'mount("/proc/self/fd/'*'", "data", NULL, MS_BIND|MS_REC'* ]]
+	[[ "$stderr" == *'mount_setattr("data", AT_RECURSIVE, MOUNT_ATTR_RDONLY)'* ]]
+}
