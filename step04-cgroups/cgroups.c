@@ -382,7 +382,12 @@ static long long read_key(const struct hierarchy *h, const char *file, const cha
 	return -1;
 }
 
-/* Field 22 of /proc/PID/stat: when PID started, which tells a reused PID apart. */
+/*
+ * When PID started, which tells a reused PID apart: field 22 of
+ * /proc/PID/stat (proc_pid_stat(5)), in clock ticks since boot, counted
+ * from the last ')' since the command name (field 2) may hold spaces.
+ * 0 if PID is gone.
+ */
 static unsigned long long start_time(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -666,7 +671,11 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 	/* Check first: a cgroup with processes would take cpu and pids (threaded
 	 * controllers) and then refuse memory, half changed. */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
-	if (read_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
+	if (read_file(path, procs, sizeof(procs)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	if (procs[0]) {
 		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
 				"controllers for children (no internal processes); pass a "
 				"--cgroup-parent that holds none\n",
@@ -734,7 +743,9 @@ static int set_limits(const struct config *cfg)
 
 /*
  * Another run may remove an empty minidock/ between our mkdir of it and
- * of our child in it (ENOENT): then we make it again, a bounded number of times.
+ * of our child in it (ENOENT): then we make it again, a bounded number of
+ * times. Once our child is in it, rmdir(2) of it fails (EBUSY), so v2's
+ * controllers are enabled in it only then, and cannot go with it.
  */
 static int make_container_dir(struct hierarchy *h, unsigned need)
 {
@@ -743,12 +754,10 @@ static int make_container_dir(struct hierarchy *h, unsigned need)
 			return -1;
 		if (tries == 0)
 			remove_stale_cgroups(h);
-		if (h->v2 && enable_v2_controllers(h, need) < 0)
-			return -1;
 		if (mkdir(h->dir, 0755) == 0) {
 			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
 			h->made_dir = 1;
-			return 0;
+			return h->v2 ? enable_v2_controllers(h, need) : 0;
 		}
 		if (errno != ENOENT || !h->own_base)
 			break;
@@ -761,8 +770,14 @@ static int make_container_dir(struct hierarchy *h, unsigned need)
 static int make_container_cgroups(const struct config *cfg)
 {
 	unsigned need = required_controllers(cfg);
+	unsigned long long start = start_time(getpid());
 
-	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start_time(getpid()));
+	/* without it, the name would not say who owns the cgroup */
+	if (!start) {
+		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
+		return -1;
+	}
+	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start);
 	for (int i = 0; i < cg.n; i++) {
 		struct hierarchy *h = &cg.h[i];
 		h->own_base = !cfg->cgroup_parent;
@@ -886,17 +901,29 @@ static int cgroup_is_empty(const struct hierarchy *h)
 	return read_file(path, buf, sizeof(buf)) < 0 || !buf[0];
 }
 
-/* Kill every process still listed in cgroup.procs, by PID: all were ours. */
+/*
+ * Kill every process still listed in cgroup.procs, by PID: all were ours.
+ * A full buffer may end in the first digits of a PID (another process's
+ * PID, then): only whole lines count; the callers read the file again.
+ */
 static void kill_listed(const struct hierarchy *h)
 {
-	char path[PATH_MAX + 32], buf[4096], *save = NULL;
+	char path[PATH_MAX + 32], buf[4096], *save = NULL, *last;
+	int pid;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (read_file(path, buf, sizeof(buf)) < 0 || !(last = strrchr(buf, '\n')))
 		return;
+	last[1] = 0;
 	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
-		narrate("kill(%s, SIGKILL): left in %s [kill(2)]", w, h->dir);
-		kill(atoi(w), SIGKILL);
+		pid = atoi(w);
+		if (pid <= 0)
+			continue;
+		/* ESRCH: it exited meanwhile, which is all we wanted */
+		if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+			fprintf(stderr, "%s: kill %d, left in %s: %m\n", PROG, pid, h->dir);
+		else
+			narrate("kill(%d, SIGKILL) = 0: left in %s [kill(2)]", pid, h->dir);
 	}
 }
 

@@ -418,7 +418,12 @@ static long long read_key(const struct hierarchy *h, const char *file, const cha
 	return -1;
 }
 
-/* Field 22 of /proc/PID/stat: when PID started, which tells a reused PID apart. */
+/*
+ * When PID started, which tells a reused PID apart: field 22 of
+ * /proc/PID/stat (proc_pid_stat(5)), in clock ticks since boot, counted
+ * from the last ')' since the command name (field 2) may hold spaces.
+ * 0 if PID is gone.
+ */
 static unsigned long long start_time(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -702,7 +707,11 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 	/* Check first: a cgroup with processes would take cpu and pids (threaded
 	 * controllers) and then refuse memory, half changed. */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
-	if (read_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
+	if (read_file(path, procs, sizeof(procs)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	if (procs[0]) {
 		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
 				"controllers for children (no internal processes); pass a "
 				"--cgroup-parent that holds none\n",
@@ -770,7 +779,9 @@ static int set_limits(const struct config *cfg)
 
 /*
  * Another run may remove an empty minidock/ between our mkdir of it and
- * of our child in it (ENOENT): then we make it again, a bounded number of times.
+ * of our child in it (ENOENT): then we make it again, a bounded number of
+ * times. Once our child is in it, rmdir(2) of it fails (EBUSY), so v2's
+ * controllers are enabled in it only then, and cannot go with it.
  */
 static int make_container_dir(struct hierarchy *h, unsigned need)
 {
@@ -779,12 +790,10 @@ static int make_container_dir(struct hierarchy *h, unsigned need)
 			return -1;
 		if (tries == 0)
 			remove_stale_cgroups(h);
-		if (h->v2 && enable_v2_controllers(h, need) < 0)
-			return -1;
 		if (mkdir(h->dir, 0755) == 0) {
 			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
 			h->made_dir = 1;
-			return 0;
+			return h->v2 ? enable_v2_controllers(h, need) : 0;
 		}
 		if (errno != ENOENT || !h->own_base)
 			break;
@@ -797,8 +806,14 @@ static int make_container_dir(struct hierarchy *h, unsigned need)
 static int make_container_cgroups(const struct config *cfg)
 {
 	unsigned need = required_controllers(cfg);
+	unsigned long long start = start_time(getpid());
 
-	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start_time(getpid()));
+	/* without it, the name would not say who owns the cgroup */
+	if (!start) {
+		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
+		return -1;
+	}
+	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start);
 	for (int i = 0; i < cg.n; i++) {
 		struct hierarchy *h = &cg.h[i];
 		h->own_base = !cfg->cgroup_parent;
@@ -922,17 +937,29 @@ static int cgroup_is_empty(const struct hierarchy *h)
 	return read_file(path, buf, sizeof(buf)) < 0 || !buf[0];
 }
 
-/* Kill every process still listed in cgroup.procs, by PID: all were ours. */
+/*
+ * Kill every process still listed in cgroup.procs, by PID: all were ours.
+ * A full buffer may end in the first digits of a PID (another process's
+ * PID, then): only whole lines count; the callers read the file again.
+ */
 static void kill_listed(const struct hierarchy *h)
 {
-	char path[PATH_MAX + 32], buf[4096], *save = NULL;
+	char path[PATH_MAX + 32], buf[4096], *save = NULL, *last;
+	int pid;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (read_file(path, buf, sizeof(buf)) < 0 || !(last = strrchr(buf, '\n')))
 		return;
+	last[1] = 0;
 	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
-		narrate("kill(%s, SIGKILL): left in %s [kill(2)]", w, h->dir);
-		kill(atoi(w), SIGKILL);
+		pid = atoi(w);
+		if (pid <= 0)
+			continue;
+		/* ESRCH: it exited meanwhile, which is all we wanted */
+		if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+			fprintf(stderr, "%s: kill %d, left in %s: %m\n", PROG, pid, h->dir);
+		else
+			narrate("kill(%d, SIGKILL) = 0: left in %s [kill(2)]", pid, h->dir);
 	}
 }
 
@@ -1639,34 +1666,6 @@ static int write_pid_file(const char *path, pid_t pid)
 
 /* ---- image layers: the run's writable layer, in the parent ---- */
 
-/*
- * The start time of process PID, field 22 of /proc/PID/stat (proc_pid_stat(5)),
- * in clock ticks since boot. The command name (field 2) may hold spaces and
- * ')', so count from the last ')'.
- */
-static int read_start_time(pid_t pid, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	for (int field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, "%llu", start) != 1) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
@@ -1702,22 +1701,22 @@ static int remove_tree(const char *dir)
 /*
  * Is NAME, in the state directory BASE, the run directory of a tool that
  * died without removing it (SIGKILL)? Its name must be exactly
- * mdk-<pid>-<start time> with no process of that PID and start time alive,
+ * mdk-<pid>-<start time>, its owner dead (owner_is_dead, as for cgroups),
  * and it must hold nothing but upper/, work/ and merged/: a --keep run
  * adds a "keep" file, and anything else is not ours to delete.
  */
 static int is_stale_run_dir(int base, const char *name)
 {
-	unsigned long long start, now;
+	unsigned long long start;
 	char expect[64];
 	struct dirent *d;
 	int pid, fd, ours = 1;
 	DIR *dp;
 
-	if (sscanf(name, "mdk-%d-%llu", &pid, &start) != 2 || pid <= 0)
+	if (sscanf(name, "mdk-%d-%llu", &pid, &start) != 2)
 		return 0;
 	snprintf(expect, sizeof(expect), "mdk-%d-%llu", pid, start);
-	if (strcmp(name, expect) || (read_start_time(pid, &now) == 0 && now == start))
+	if (strcmp(name, expect) || !owner_is_dead(name))
 		return 0;
 	fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	dp = fd < 0 ? NULL : fdopendir(fd);
@@ -1794,7 +1793,8 @@ static int make_run_dir(struct config *cfg)
 		return -1;
 	}
 	remove_stale_run_dirs(base);
-	if (read_start_time(getpid(), &start) < 0) {
+	start = start_time(getpid());
+	if (!start) {
 		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
 		return -1;
 	}
@@ -1833,12 +1833,15 @@ static int make_run_dir(struct config *cfg)
 	return 0;
 }
 
-/* The overlay went with the container's mount namespace; its files go now. */
-static void remove_run_dir(const struct config *cfg)
+/*
+ * The overlay went with the container's mount namespace; its files go now.
+ * --keep keeps them only if the container ran: a refusal leaves nothing.
+ */
+static void remove_run_dir(const struct config *cfg, int ran)
 {
 	if (!cfg->run_dir[0])
 		return;
-	if (cfg->keep) {
+	if (cfg->keep && ran) {
 		fprintf(stderr, "%s: kept the writable layer: %s/upper\n", PROG, cfg->run_dir);
 		return;
 	}
@@ -2376,8 +2379,14 @@ static int parse_pax(const char *buf, size_t len, struct tar_ext *ext)
 		if (eq - key == 8 && !strncmp(key, "linkpath", 8) &&
 		    pax_value(ext->link, eq + 1, p + rec - 1 - (eq + 1)) < 0)
 			return -1;
-		if (eq - key == 4 && !strncmp(key, "size", 4))
-			ext->size = strtoll(eq + 1, NULL, 10);
+		if (eq - key == 4 && !strncmp(key, "size", 4)) {
+			errno = 0;
+			ext->size = strtoll(eq + 1, &after, 10);
+			if (after == eq + 1 || *after != '\n' || errno || ext->size < 0) {
+				fprintf(stderr, "%s: import: bad pax size\n", PROG);
+				return -1;
+			}
+		}
 		p += rec;
 	}
 	return 0;
@@ -2771,7 +2780,7 @@ static int import_layer(const struct config *cfg)
 int main(int argc, char **argv)
 {
 	struct config cfg = {0};
-	int sv[2], failed, status = EXIT_TOOL;
+	int sv[2], failed, status = EXIT_TOOL, ran = 0;
 	pid_t child;
 
 	if (parse_args(argc, argv, &cfg) < 0)
@@ -2784,8 +2793,10 @@ int main(int argc, char **argv)
 	}
 	narrate("socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC) = [%d, %d] [socketpair(2)]",
 		sv[0], sv[1]);
-	if (make_run_dir(&cfg) < 0)
+	if (make_run_dir(&cfg) < 0) {
+		close(sv[1]);
 		goto close_sync;
+	}
 	child = start_child(&cfg, sv);
 	close(sv[1]);
 	if (child < 0)
@@ -2793,6 +2804,7 @@ int main(int argc, char **argv)
 	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
 	    release_child(sv[0]) < 0)
 		goto kill_child;
+	ran = 1;
 	failed = read_report(sv[0]);
 	status = wait_for_child(child);
 	report_cgroups(&cfg);
@@ -2806,6 +2818,6 @@ kill_child:
 close_sync:
 	close(sv[0]);
 	remove_cgroups();
-	remove_run_dir(&cfg);
+	remove_run_dir(&cfg, ran);
 	return status;
 }

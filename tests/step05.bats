@@ -274,6 +274,13 @@ teardown() {
 	mkdir "$D/a:b"
 	run -125 --separate-stderr octr --layer "$D/a:b" true
 	assert_one_line_error
+	# refused after the run directory was made: --keep keeps nothing of it
+	if has_opt --cgroup-parent; then
+		run -125 --separate-stderr octr --keep --cgroup-parent mdk-no-such-parent \
+			"${LAYERS[@]}" true
+		assert_one_line_error
+		[[ "$stderr" == *"no such cgroup"* ]]
+	fi
 	[ -z "$(ls -A "$STATE")" ]
 	[ ! -e "$D/a:b/merged" ]
 }
