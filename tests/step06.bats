@@ -393,11 +393,11 @@ wait_file() {
 	run -0 --separate-stderr ctr -D "${NET[@]}" true
 	[[ "$stderr" == *"=> clone(CLONE_NEWUTS"*"CLONE_NEWNET"*"[clone(2)]"* ]]
 	[[ "$stderr" == *"=> socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)"*"[netlink(7)]"* ]]
-	[[ "$stderr" == *"=> sendmsg(RTM_NEWLINK kind=veth name=mdk"*"master=$BR"*"peer name=eth0"*"[rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"=> sendto(RTM_NEWLINK kind=veth name=mdk"*"master=$BR"*"peer name=eth0"*"[rtnetlink(7)]"* ]]
 	[[ "$stderr" == *"=> setns(\"/proc/"*"/ns/net\", CLONE_NEWNET) = 0 [setns(2)]"* ]]
-	[[ "$stderr" == *"=> sendmsg(RTM_NEWLINK name=lo up) = 0 [rtnetlink(7)]"* ]]
-	[[ "$stderr" == *"=> sendmsg(RTM_NEWADDR 10.213.$X."*"/24 dev eth0) = 0 [rtnetlink(7)]"* ]]
-	[[ "$stderr" == *"=> sendmsg(RTM_NEWROUTE default via $GATEWAY dev eth0) = 0 [rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"=> sendto(RTM_NEWLINK name=lo up) = 0 [rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"=> sendto(RTM_NEWADDR 10.213.$X."*"/24 dev eth0) = 0 [rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"=> sendto(RTM_NEWROUTE default via $GATEWAY dev eth0) = 0 [rtnetlink(7)]"* ]]
 	[[ "$stderr" == *"=> flock(\"$IPAM/lock\", LOCK_EX) = 0 [flock(2)]"* ]]
 }
 
