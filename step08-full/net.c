@@ -318,7 +318,7 @@ static int nl_talk(int fd, struct nl_request *req, const char *what, nl_each eac
 		fprintf(stderr, "%s: rtnetlink %s: %m\n", PROG, what);
 		return -1;
 	}
-	narrate("sendmsg(%s) = 0 [rtnetlink(7)]", what);
+	narrate("sendto(%s) = 0 [rtnetlink(7)]", what);
 	return 0;
 }
 
@@ -386,13 +386,13 @@ static int find_link(int fd, const char *name, struct link_info *link)
 	memset(link, 0, sizeof(*link));
 	if (nl_exchange(fd, &req, parse_link, link) < 0) {
 		if (errno == ENODEV) {
-			narrate("sendmsg(RTM_GETLINK name=%s) = ENODEV [rtnetlink(7)]", name);
+			narrate("sendto(RTM_GETLINK name=%s) = ENODEV [rtnetlink(7)]", name);
 			return 0;
 		}
 		fprintf(stderr, "%s: rtnetlink RTM_GETLINK %s: %m\n", PROG, name);
 		return -1;
 	}
-	narrate("sendmsg(RTM_GETLINK name=%s) = index %d [rtnetlink(7)]", name, link->index);
+	narrate("sendto(RTM_GETLINK name=%s) = index %d [rtnetlink(7)]", name, link->index);
 	return 1;
 }
 
