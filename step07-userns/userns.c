@@ -682,7 +682,7 @@ static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
 		if (!path)
 			continue;
 		*path++ = 0;
-		ctrls++;
+		*ctrls++ = 0; /* "ID:CONTROLLERS:PATH": cut after the ID too */
 		for (int i = 0; !found && i < N_CONTROLLERS; i++)
 			found = h->v2 ? !strcmp(line, "0") && !*ctrls
 				      : (h->controllers & 1u << i) &&

@@ -403,6 +403,18 @@ refused() {
 	[[ "$stderr" == *"no internal processes"* ]]
 }
 
+@test "cgroups: on v2, without --cgroup-parent, a cgroup holding us is refused with the reason" {
+	has_opt --memory || skip "no cgroup options"
+	cg_is_v2 memory || skip "the no-internal-processes rule is cgroup v2's; memory is on v1 here"
+	local own
+	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	[ "$own" != / ] || skip "we run in the root cgroup, which the rule exempts"
+	run -125 --separate-stderr ctr --memory 32m true
+	assert_one_line_error
+	# the explanation, not a failure to find our own cgroup
+	[[ "$stderr" == *"no internal processes"* ]]
+}
+
 @test "cgroups: -D narrates the cgroup operations" {
 	has_opt --memory || skip "no cgroup options"
 	cg_prepare
