@@ -169,23 +169,10 @@ static long long shares_to_weight(long long shares)
 /* The controllers an option needs: a missing one is an error, not a shrug. */
 static unsigned required_controllers(const struct config *cfg)
 {
-	return (cfg->linux.resources.memory ? 1u << CG_MEMORY : 0) | (cfg->linux.resources.pids_limit ? 1u << CG_PIDS : 0) |
-	       (cfg->linux.resources.cpu_quota || cfg->linux.resources.cpu_shares ? 1u << CG_CPU : 0);
-}
+	const struct resources *r = &cfg->linux.resources;
 
-static int cg_read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
+	return (r->memory ? 1u << CG_MEMORY : 0) | (r->pids_limit ? 1u << CG_PIDS : 0) |
+	       (r->cpu_quota || r->cpu_shares ? 1u << CG_CPU : 0);
 }
 
 /* One write(2) into a cgroup file: how every cgroup setting is made. */
@@ -226,7 +213,7 @@ static long long read_key(const struct hierarchy *h, const char *file, const cha
 	size_t len = strlen(key);
 
 	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
-	if (cg_read_file(path, buf, sizeof(buf)) < 0)
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, key, len) && line[len] == ' ')
@@ -299,7 +286,7 @@ static int find_hierarchies(void)
 	if (!v2mount[0])
 		return 0;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", v2mount);
-	if (cg_read_file(path, list, sizeof(list)) < 0)
+	if (read_small_file(path, list, sizeof(list)) < 0)
 		return 0;
 	for (int i = 0; i < N_CONTROLLERS; i++) {
 		if (cg.of[i] >= 0 || !has_controller(list, controller_names[i]))
@@ -338,7 +325,7 @@ static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
 		if (!path)
 			continue;
 		*path++ = 0;
-		ctrls++;
+		*ctrls++ = 0; /* "ID:CONTROLLERS:PATH": cut after the ID too */
 		for (int i = 0; !found && i < N_CONTROLLERS; i++)
 			found = h->v2 ? !strcmp(line, "0") && !*ctrls
 				      : (h->controllers & 1u << i) &&
@@ -476,12 +463,12 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 	int is_root = !strcmp(h->base, h->mount);
 
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", h->base);
-	if (cg_read_file(path, have, sizeof(have)) < 0) {
+	if (read_small_file(path, have, sizeof(have)) < 0) {
 		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
-	if (cg_read_file(path, on, sizeof(on)) < 0) {
+	if (read_small_file(path, on, sizeof(on)) < 0) {
 		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
 		return -1;
 	}
@@ -507,7 +494,7 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 	/* Check first: a cgroup with processes would take cpu and pids (threaded
 	 * controllers) and then refuse memory, half changed. */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
-	if (cg_read_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
+	if (read_small_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
 		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
 				"controllers for children (no internal processes); pass a "
 				"--cgroup-parent that holds none\n",
@@ -585,8 +572,13 @@ static int set_devices(const struct config *cfg)
 	char rule[64];
 	int d = cg.of[CG_DEVICES];
 
-	if (d < 0 || cg.h[d].v2)
+	if (d < 0 || cg.h[d].v2) {
+		/* v2 has no devices controller: a BPF program on the cgroup (devices.c) */
+		for (int i = 0; i < cg.n; i++)
+			if (cg.h[i].v2 && devices_bpf_usable())
+				return devices_bpf_attach(cfg, cg.v2_fd, cg.h[i].dir);
 		return 0;
+	}
 	if (set_file(&cg.h[d], "devices.deny", "a") < 0 ||
 	    set_file(&cg.h[d], "devices.allow", "c *:* m") < 0 ||
 	    set_file(&cg.h[d], "devices.allow", "b *:* m") < 0 ||
@@ -777,7 +769,7 @@ static int cgroup_is_empty(const struct hierarchy *h)
 	char path[PATH_MAX + 32], buf[64];
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
-	return cg_read_file(path, buf, sizeof(buf)) < 0 || !buf[0];
+	return read_small_file(path, buf, sizeof(buf)) < 0 || !buf[0];
 }
 
 /* Kill every process still listed in cgroup.procs, by PID: all were ours. */
@@ -786,7 +778,7 @@ static void kill_listed(const struct hierarchy *h)
 	char path[PATH_MAX + 32], buf[4096], *save = NULL;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
-	if (cg_read_file(path, buf, sizeof(buf)) < 0)
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
 		return;
 	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
 		narrate("kill(%s, SIGKILL): left in %s [kill(2)]", w, h->dir);
@@ -874,10 +866,18 @@ void cgroups_remove(void)
 }
 
 
-/* Can set_devices() enforce a device policy here (a v1 devices hierarchy)? */
+/*
+ * Can set_devices() enforce a device policy here: a v1 devices hierarchy,
+ * or a v2 cgroup of the container's that takes a BPF device program?
+ */
 int cgroups_device_policy(void)
 {
 	if (find_hierarchies() < 0)
 		return 0;
-	return cg.of[CG_DEVICES] >= 0 && !cg.h[cg.of[CG_DEVICES]].v2;
+	if (cg.of[CG_DEVICES] >= 0 && !cg.h[cg.of[CG_DEVICES]].v2)
+		return 1;
+	for (int i = 0; i < cg.n; i++)
+		if (cg.h[i].v2)
+			return devices_bpf_usable();
+	return 0;
 }

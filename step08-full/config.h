@@ -50,6 +50,7 @@ struct root {
 	const char *layers[MAX_LAYERS]; /* lower layers, top first */
 	size_t n_layers;
 	const char *upper, *work; /* the writable layer */
+	int volatile_upper;   /* it goes at exit (--rm): never sync it */
 };
 
 /* mounts[]: done in order, after the root is in place. */
@@ -120,6 +121,8 @@ struct config {
 	/* minidock's runtime side: the container's identity and files. */
 	const char *id;
 	const char *state_dir;
+	int state_fs;             /* a detached tmpfs the child attaches over state_dir, or -1 */
+	int remove;               /* --rm: state_dir goes at exit */
 	const char *pid_file;
 	struct network network;
 };

@@ -375,7 +375,11 @@ static int record_state(const struct config *cfg, const char *status, pid_t pid,
 	return write_file_atomic(path, text);
 }
 
-/* The parent's side, once the child exists; the child waits for the go-ahead. */
+/*
+ * The parent's side, once the child exists; the child waits for the
+ * go-ahead. Only what the child needs comes before it: the state record
+ * is written while the child builds its root, off the path we wait on.
+ */
 static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 {
 	int failed, status, root_mnt = -1, ok;
@@ -384,9 +388,9 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	     userns_write_maps(cfg, child) == 0 &&
 	     userns_root_tree(cfg, child, &root_mnt) == 0 &&
 	     net_setup(cfg, child) == 0 && write_pid_file(cfg->pid_file, child) == 0 &&
-	     forward_signals(child, cfg->process.terminal) == 0 &&
-	     record_state(cfg, "running", child, -1) == 0 && release_child(sync_fd) == 0 &&
-	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0;
+	     forward_signals(child, cfg->process.terminal) == 0 && release_child(sync_fd) == 0 &&
+	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0 &&
+	     record_state(cfg, "running", child, -1) == 0;
 	/* The child has the overlay now, or will never need it. */
 	if (root_mnt >= 0)
 		close(root_mnt);
@@ -400,7 +404,9 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	cgroups_report(cfg);
 	if (failed)
 		status = failed;
-	record_state(cfg, "exited", 0, status);
+	/* A record about to be deleted is a file created and freed for nothing. */
+	if (!cfg->remove)
+		record_state(cfg, "exited", 0, status);
 	return status;
 }
 

@@ -81,6 +81,7 @@ int cmd_run(const struct store *s, int argc, char **argv);
 int container_run(const struct config *cfg);
 
 /* rootfs.c, in the child; root_mnt: the parent's overlay, or -1 */
+int make_state_fs(void);
 int attach_rootfs(const struct config *cfg, int root_mnt, const int *trees);
 int setup_rootfs(const struct config *cfg);
 
@@ -112,6 +113,10 @@ pid_t cgroups_clone(int (*fn)(void *), void *arg, int flags);
 int cgroups_join(void);
 void cgroups_report(const struct config *cfg);
 void cgroups_remove(void);
+
+/* devices.c: the device policy on cgroup v2, a BPF program. */
+int devices_bpf_usable(void);
+int devices_bpf_attach(const struct config *cfg, int cgroup_fd, const char *dir);
 
 /* net.c */
 int net_parse(const char *mode, const char *bridge, const char *subnet, const char *ip,

@@ -31,6 +31,7 @@
 #ifndef FSOPEN_CLOEXEC
 #define FSOPEN_CLOEXEC 0x00000001
 #define FSMOUNT_CLOEXEC 0x00000001
+#define FSCONFIG_SET_FLAG 0
 #define FSCONFIG_SET_STRING 1
 #define FSCONFIG_CMD_CREATE 6
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
@@ -48,48 +49,59 @@ static int set_option(int fs, const char *key, const char *value)
 }
 
 /*
- * The layers, top first. fsconfig(2) takes strings of at most 256 bytes,
- * so "lowerdir+" (Linux 6.8) adds one layer per call; older kernels get
- * them all in one "lowerdir", separated by ':', which must then fit.
+ * The layers, top first. fsconfig(2) takes strings of at most 256 bytes:
+ * layers that fit go in one "lowerdir", separated by ':', which every
+ * kernel takes; longer lists need "lowerdir+" (Linux 6.8), one layer per
+ * call. (Kernels before 6.5 accept "lowerdir+" at fsconfig time and only
+ * refuse it at FSCONFIG_CMD_CREATE, so it is never tried first.)
  */
-/* "lowerdir+" for one more layer; -1 with errno EINVAL where the kernel lacks it. */
-static int add_lower_layer(int fs, const char *layer)
-{
-	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", layer, 0) < 0)
-		return -1;
-	narrate("fsconfig(%d, FSCONFIG_SET_STRING, \"lowerdir+\", \"%s\") = 0 [fsconfig(2)]", fs,
-		layer);
-	return 0;
-}
-
 static int set_lower_layers(int fs, const char *const *layers, size_t n_layers)
 {
 	char lower[256];
 	size_t used = 0;
 
-	if (add_lower_layer(fs, layers[0]) == 0) {
-		for (size_t i = 1; i < n_layers; i++) {
-			if (add_lower_layer(fs, layers[i]) < 0) {
-				fprintf(stderr, "%s: overlay layer %s: %m\n", PROG, layers[i]);
-				return -1;
-			}
-		}
-		return 0;
-	}
-	if (errno != EINVAL) {
-		fprintf(stderr, "%s: overlay layer %s: %m\n", PROG, layers[0]);
-		return -1;
-	}
+	for (size_t i = 0; i < n_layers && used < sizeof(lower); i++)
+		used += (size_t)snprintf(lower + used, sizeof(lower) - used, "%s%s", i ? ":" : "",
+					 layers[i]);
+	if (used < sizeof(lower))
+		return set_option(fs, "lowerdir", lower);
 	for (size_t i = 0; i < n_layers; i++) {
-		used += (size_t)snprintf(lower + used, used < sizeof(lower) ? sizeof(lower) - used : 0,
-					 "%s%s", i ? ":" : "", layers[i]);
-		if (used >= sizeof(lower)) {
-			fprintf(stderr, "%s: the layers' paths exceed 256 bytes, too long for this "
-				"kernel's overlay (use a shorter --root)\n", PROG);
+		if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", layers[i], 0) < 0) {
+			fprintf(stderr, "%s: overlay layer %s: %m%s\n", PROG, layers[i],
+				errno == EINVAL ? " (the layers' paths need Linux 6.8's lowerdir+: "
+						  "use a shorter --root)"
+						: "");
 			return -1;
 		}
+		narrate("fsconfig(%d, FSCONFIG_SET_STRING, \"lowerdir+\", \"%s\") = 0 [fsconfig(2)]",
+			fs, layers[i]);
 	}
-	return set_option(fs, "lowerdir", lower);
+	return 0;
+}
+
+/*
+ * A writable layer deleted at exit need not survive a crash: "volatile"
+ * (Linux 5.10, filesystems/overlayfs.rst) skips every sync of it. Without
+ * it, unmounting the overlay - when the container's last process exits -
+ * runs syncfs(2) on the whole filesystem under upperdir, and the exit
+ * waits for every dirty page of every program on that disk. Podman mounts
+ * --rm containers so too. An older kernel says EINVAL: we sync, then.
+ */
+static int set_volatile(int fs, const struct root *root)
+{
+	if (!root->volatile_upper)
+		return 0;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
+		if (errno != EINVAL) {
+			fprintf(stderr, "%s: overlay option volatile: %m\n", PROG);
+			return -1;
+		}
+		narrate("fsconfig(%d, FSCONFIG_SET_FLAG, \"volatile\") = EINVAL: this kernel "
+			"syncs the writable layer at exit [fsconfig(2)]", fs);
+		return 0;
+	}
+	narrate("fsconfig(%d, FSCONFIG_SET_FLAG, \"volatile\", NULL) = 0 [fsconfig(2)]", fs);
+	return 0;
 }
 
 static int set_layers(int fs, const struct root *root, const char *const *layers)
@@ -97,7 +109,7 @@ static int set_layers(int fs, const struct root *root, const char *const *layers
 	return set_option(fs, "source", "overlay") < 0 ||
 			       set_lower_layers(fs, layers, root->n_layers) < 0 ||
 			       set_option(fs, "upperdir", root->upper) < 0 ||
-			       set_option(fs, "workdir", root->work) < 0
+			       set_option(fs, "workdir", root->work) < 0 || set_volatile(fs, root) < 0
 		       ? -1
 		       : 0;
 }

@@ -31,6 +31,16 @@
 
 #include "minidock.h"
 
+#ifndef FSOPEN_CLOEXEC /* the mount API's flags, where glibc predates it (< 2.36) */
+#define FSOPEN_CLOEXEC 0x00000001
+#define FSMOUNT_CLOEXEC 0x00000001
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+
 /* mount(2), narrated. */
 static int mount_fs(const char *src, const char *target, const char *type,
 		    unsigned long flags, const char *data)
@@ -543,11 +553,58 @@ static int make_root_readonly(void)
 	return ret;
 }
 
+/*
+ * The files a container gets but its image has not - /etc/hostname,
+ * /etc/hosts, /etc/resolv.conf - and the mount point of its root live in
+ * a small tmpfs of its own, made detached (fsopen(2), fsmount(2)) by the
+ * parent, which writes them through /proc/self/fd/N. The child attaches
+ * it over its state directory, in its own mount namespace only: the host
+ * sees an empty directory, its disk gets none of these files, and the
+ * exit deletes none (the tmpfs goes with the container's mounts of it).
+ */
+int make_state_fs(void)
+{
+	int fs, mnt = -1;
+
+	fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		fprintf(stderr, "%s: fsopen tmpfs: %m\n", PROG);
+		return -1;
+	}
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "1m", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		fprintf(stderr, "%s: create the state tmpfs: %m\n", PROG);
+	else if ((mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+		fprintf(stderr, "%s: fsmount the state tmpfs: %m\n", PROG);
+	else
+		narrate("fsmount(tmpfs size=1m) = %d: the container's /etc files, detached "
+			"[fsmount(2)]", mnt);
+	close(fs);
+	return mnt;
+}
+
+/* In the child: the state tmpfs goes over the state directory, privately. */
+static int attach_state_fs(const struct config *cfg)
+{
+	if (cfg->state_fs < 0)
+		return 0;
+	if (syscall(SYS_move_mount, cfg->state_fs, "", AT_FDCWD, cfg->state_dir,
+		    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		fprintf(stderr, "%s: move_mount the state tmpfs to %s: %m\n", PROG, cfg->state_dir);
+		return -1;
+	}
+	narrate("move_mount(%d, \"\", AT_FDCWD, \"%s\", MOVE_MOUNT_F_EMPTY_PATH) = 0 "
+		"[move_mount(2)]", cfg->state_fs, cfg->state_dir);
+	return 0;
+}
+
 /* First, with the host's ids: the root, and the bind sources. */
 int attach_rootfs(const struct config *cfg, int root_mnt, const int *trees)
 {
-	if (make_mounts_private() < 0 || mount_root(&cfg->root, root_mnt) < 0 ||
-	    open_bind_sources(cfg, trees) < 0)
+	if (make_mounts_private() < 0 || attach_state_fs(cfg) < 0 ||
+	    mount_root(&cfg->root, root_mnt) < 0 || open_bind_sources(cfg, trees) < 0)
 		return -1;
 	root_fd = open(cfg->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0) {

@@ -49,7 +49,8 @@ struct run_data {
 	size_t n_env;
 	char hostname[HOST_NAME_MAX + 1];
 	char cwd[PATH_MAX];
-	char files[3][PATH_MAX];  /* hostname, hosts, resolv.conf in the state dir */
+	char files[3][PATH_MAX];  /* hostname, hosts, resolv.conf, as the child sees them */
+	char hosts[64];           /* the parent's way to hosts: /proc/self/fd/N/hosts */
 	char vol_src[MAX_OPTS][PATH_MAX], vol_dst[MAX_OPTS][PATH_MAX];
 	char tmpfs_dst[MAX_OPTS][PATH_MAX], tmpfs_data[MAX_OPTS][256];
 	char init_layer[PATH_MAX];
@@ -671,19 +672,33 @@ static int check_options(const struct run_opts *o, struct run_data *d)
 	return 0;
 }
 
-/* /etc/hostname, /etc/hosts, /etc/resolv.conf: the container's own, in its state dir. */
+/*
+ * /etc/hostname, /etc/hosts, /etc/resolv.conf: the container's own, in
+ * the state tmpfs (rootfs.c), with the root's mount point. We write them
+ * through the tmpfs's fd; the child sees them in its state directory.
+ */
 static int write_etc_files(struct run_data *d)
 {
 	static const char *const names[] = {"hostname", "hosts", "resolv.conf"};
 	static const char *const etc_paths[] = {"/etc/hostname", "/etc/hosts",
 						"/etc/resolv.conf"};
-	char text[1024], resolv[4096] = "";
+	char text[1024], resolv[4096] = "", fs_path[3][64], root[64];
 	FILE *f;
 	size_t n = 0;
 
-	for (int i = 0; i < 3; i++)
+	d->cfg.state_fs = make_state_fs();
+	if (d->cfg.state_fs < 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
 		if (join_path(d->files[i], PATH_MAX, d->ctr.state_dir, names[i]) < 0)
 			return -1;
+		snprintf(fs_path[i], sizeof(fs_path[i]), "/proc/self/fd/%d/%s", d->cfg.state_fs,
+			 names[i]);
+	}
+	snprintf(root, sizeof(root), "/proc/self/fd/%d/rootfs", d->cfg.state_fs);
+	snprintf(d->hosts, sizeof(d->hosts), "%s", fs_path[1]);
+	if (make_dir(root, 0755) < 0)
+		return -1;
 	f = fopen("/etc/resolv.conf", "re");
 	if (f) {
 		n = fread(resolv, 1, sizeof(resolv) - 1, f);
@@ -691,7 +706,7 @@ static int write_etc_files(struct run_data *d)
 		fclose(f);
 	}
 	snprintf(text, sizeof(text), "%s\n", d->hostname);
-	if (write_file(d->files[0], text) < 0)
+	if (write_file(fs_path[0], text) < 0)
 		return -1;
 	/* With a bridge, net.c adds the container's address once it has one. */
 	snprintf(text, sizeof(text),
@@ -699,8 +714,8 @@ static int write_etc_files(struct run_data *d)
 	if (d->cfg.network.mode != NET_BRIDGE)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "127.0.1.1\t%s\n",
 			 d->hostname);
-	d->cfg.network.hosts_file = d->files[1];
-	if (write_file(d->files[1], text) < 0 || write_file(d->files[2], resolv) < 0)
+	d->cfg.network.hosts_file = d->hosts;
+	if (write_file(fs_path[1], text) < 0 || write_file(fs_path[2], resolv) < 0)
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		if (add_mount(&d->cfg, etc_paths[i], d->files[i], NULL, 0, NULL) < 0)
@@ -758,6 +773,7 @@ static int build_config(struct run_data *d, const struct run_opts *o)
 {
 	struct config *cfg = &d->cfg;
 
+	cfg->state_fs = -1;
 	snprintf(d->hostname, sizeof(d->hostname), "%s", o->hostname ? o->hostname : "");
 	if (!o->hostname)
 		snprintf(d->hostname, sizeof(d->hostname), "%.12s", d->ctr.id);
@@ -766,6 +782,7 @@ static int build_config(struct run_data *d, const struct run_opts *o)
 	cfg->hostname = d->hostname;
 	cfg->id = d->ctr.id;
 	cfg->state_dir = d->ctr.state_dir;
+	cfg->remove = o->rm;
 	cfg->pid_file = o->pid_file;
 	cfg->process.cwd = d->cwd;
 	cfg->process.env = d->env;
@@ -780,6 +797,7 @@ static int build_config(struct run_data *d, const struct run_opts *o)
 	cfg->root.n_layers = d->img.n_layers;
 	cfg->root.upper = d->ctr.upper;
 	cfg->root.work = d->ctr.work;
+	cfg->root.volatile_upper = o->rm;
 	cfg->linux.namespaces |= CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
 				CLONE_NEWCGROUP | (cfg->network.mode == NET_HOST ? 0 : CLONE_NEWNET);
 	cfg->linux.seccomp = o->seccomp;
@@ -832,6 +850,8 @@ int cmd_run(const struct store *s, int argc, char **argv)
 		o.rm = 1;
 	if (o.rm)
 		container_destroy(s, &d.ctr);
+	if (d.cfg.state_fs >= 0)
+		close(d.cfg.state_fs);
 	free_env(&d);
 free_image:
 	image_free(&d.img);

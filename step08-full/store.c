@@ -4,8 +4,9 @@
  *   <lib>/images/NAME            an image: its layers, bottom first, and defaults
  *   <lib>/layers/ID/             one layer: a plain directory tree
  *   <lib>/containers/ID/         a container's writable layer (upper, work)
- *   <run>/containers/ID/         its runtime state: state file, rootfs mount
- *                                point, hostname, hosts, resolv.conf
+ *   <run>/containers/ID/         its runtime state: state file, owner; in the
+ *                                container's own mount namespace a tmpfs over
+ *                                it holds hostname, hosts, resolv.conf, rootfs/
  *   <run>/names/NAME -> ID       --name, reserved with one symlink(2)
  *
  * <lib> is /var/lib/minidock and <run> /run/minidock; --root DIR puts both
@@ -218,7 +219,7 @@ static int make_container_dirs(const struct store *s, struct container *c)
 {
 	if (make_container_paths(s, c) < 0)
 		return -1;
-	if (make_dirs(c->state_dir, 0700) < 0 || make_dir(c->rootfs, 0755) < 0 ||
+	if (make_dirs(c->state_dir, 0700) < 0 ||
 	    make_dirs(c->layer_dir, 0700) < 0 || make_dir(c->upper, 0755) < 0 ||
 	    make_dir(c->work, 0700) < 0)
 		return -1;
@@ -327,9 +328,11 @@ static void remove_known(const char *dir, const char *const *names)
 
 void container_destroy(const struct store *s, struct container *c)
 {
-	static const char *const layer[] = {"upper/", "work/work/", "work/", NULL};
-	static const char *const state[] = {"state", "owner", "hostname", "hosts", "resolv.conf",
-					    "rootfs/", NULL};
+	/* A volatile overlay leaves work/work/incompat/volatile (filesystems/overlayfs.rst). */
+	static const char *const layer[] = {"upper/", "work/work/incompat/volatile/",
+					    "work/work/incompat/", "work/work/", "work/", NULL};
+	/* hostname, hosts, resolv.conf and rootfs/ were in a tmpfs of the container's (rootfs.c). */
+	static const char *const state[] = {"state", "owner", NULL};
 	char link[PATH_MAX];
 
 	if (c->layer_dir[0])

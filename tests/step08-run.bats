@@ -159,6 +159,40 @@ load step08-common
 	[ ! -e "$STORE/run/containers/$dir" ]
 }
 
+@test "run: a --rm container's writable layer is volatile: never synced, as it is deleted at exit" {
+	fifos ready go
+	start_md base sh -c 'echo > /t/ready; read x < /t/go'
+	wait_fifo ready
+	# from the host: the container's root mount, in its own mount namespace
+	local root
+	root=$(awk '$5 == "/" && / - overlay /' "/proc/$(host_pid)/mountinfo")
+	[[ "$root" == *"upperdir=$STORE/containers/"* ]]
+	# ",volatile" (Linux 5.10), "fsync=volatile" (6.12): no sync of the upper layer
+	[[ "$root" == *",volatile"* || "$root" == *",fsync=volatile"* ]]
+	release go
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	run -0 --separate-stderr md -D run --rm base true
+	[[ "$stderr" == *'=> fsconfig('*', FSCONFIG_SET_FLAG, "volatile", NULL) = 0 [fsconfig(2)]'* ]]
+}
+
+@test "run: the /etc files and the root's mount point are in a tmpfs of the container's, not on the host's disk" {
+	fifos ready go
+	start_md -h tmpbox base sh -c 'echo > /t/ready; read x < /t/go'
+	wait_fifo ready
+	local dir
+	dir=$(ls "$STORE/run/containers")
+	# the host's state directory: the records only
+	[ "$(ls "$STORE/run/containers/$dir" | tr '\n' ' ')" = "owner state " ]
+	# the container's /etc/hosts: a file of that tmpfs, bound in
+	grep -q "^[^ ]* [^ ]* [^ ]* /hosts /etc/hosts rw,nosuid,nodev,noexec,.* - tmpfs " \
+		"/proc/$(host_pid)/mountinfo"
+	grep -qw tmpbox "/proc/$(host_pid)/root/etc/hosts"
+	release go
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+}
+
 @test "run: bad input gets a one-line error, 125, and creates nothing" {
 	local bad
 	for bad in "no-such-image true" "--bogus base true" "-v relative:/x base true" \

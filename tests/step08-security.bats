@@ -171,6 +171,20 @@ host_fields() {
 	[ -z "$(awk -F: '$3 != "/"' "$T/cg")" ]
 }
 
+# v2_device_programs PID|self: how many BPF device programs the cgroup v2 of
+# PID holds itself, asked from the host with BPF_PROG_QUERY (bpf(2)); or the
+# errno that query got, or "no-cgroup2".
+v2_device_programs() {
+	local mnt path
+	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	path=$(sed -n 's/^0:://p' "/proc/$1/cgroup")
+	if [ -z "$mnt" ]; then
+		echo no-cgroup2
+		return
+	fi
+	"$ROOTFS/bin/probe" devprogs "$mnt$path" | sed -n 's/^device_programs=//p;s/^error=//p'
+}
+
 @test "security: a block device node can be made (CAP_MKNOD) but not opened: the device policy" {
 	# negative control: the host itself may open the first loop device
 	mknod "$T/host-loop" b 7 0
@@ -179,24 +193,68 @@ host_fields() {
 	fifos ready go
 	start_md base sh -c 'probe mknod /dev/loop-test 7 0 > /t/res; probe mknod /t/node 7 0 >> /t/res; echo > /t/ready; read x < /t/go'
 	wait_fifo ready
-	local devcg
+	local devcg progs=
 	devcg=$(awk -F: '$2 == "devices" { print $3 }' "/proc/$(host_pid)/cgroup")
 	if [ -n "$devcg" ]; then
 		# v1: the container's devices cgroup allows the harmless ones only
 		grep -qx "b \*:\* m" "/sys/fs/cgroup/devices$devcg/devices.list"
 		! grep -q "^a " "/sys/fs/cgroup/devices$devcg/devices.list"
+	else
+		# v2: is a BPF device program attached to the container's cgroup?
+		progs=$(v2_device_programs "$(host_pid)")
 	fi
 	release go
 	finish_ctr
 	[ "$STATUS" -eq 0 ]
-	if [ -z "$devcg" ]; then
-		# no device policy possible: CAP_MKNOD was dropped instead
-		grep -qx "mknod=EPERM" "$T/res"
-	else
+	if [ -n "$devcg" ] || [ "$progs" = 1 ]; then
 		[ "$(grep -c "mknod=ok" "$T/res")" = 2 ]
 		[ "$(grep -c "open=EPERM" "$T/res")" = 2 ]
+	else
+		# no device policy possible (device programs: $progs): CAP_MKNOD was dropped instead
+		grep -qx "mknod=EPERM" "$T/res"
 	fi
 	# the allowed ones still work
 	run -0 mrun base sh -c 'head -c 3 /dev/urandom | wc -c; echo x > /dev/null; echo ok > /dev/tty 2>/dev/null || true'
 	[ "${lines[0]}" = 3 ]
+}
+
+@test "security: cgroup v2: a BPF device program on the container's cgroup; CAP_MKNOD kept, a block node made but not opened" {
+	local progs
+	[ -z "$(awk -F: '$2 ~ /(^|,)devices(,|$)/' /proc/self/cgroup)" ] ||
+		skip "the devices controller is on cgroup v1 here (the test above reads its devices.list)"
+	[ -n "$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)" ] ||
+		skip "no cgroup v2 hierarchy with controllers at /sys/fs/cgroup"
+	progs=$(v2_device_programs self)
+	case $progs in
+	[0-9]*) ;;
+	*) skip "bpf(2) cannot query device programs here ($progs)" ;;
+	esac
+	fifos ready go
+	"$MINIDOCK" --root "$STORE" -D run --rm -v "$T:/t" --pid-file "$T/pid" base sh -c '
+		mknod /tmp/b b 7 0; echo mknod=$?
+		head -c 0 /tmp/b 2>/t/open-err; echo open=$?
+		echo zero=$(head -c 4 /dev/zero | wc -c)
+		echo x > /dev/null && echo null=ok
+		probe pty
+		echo > /t/ready; read x < /t/go' >"$T/res" 2>"$T/err" &
+	JOB=$!
+	MD_JOBS+=("$JOB")
+	wait_fifo ready
+	# from the host: one program on the container's own cgroup, and MKNOD
+	# still in the container's capability sets
+	[ "$(v2_device_programs "$(host_pid)")" = 1 ]
+	[ "$(host_status_field "$(host_pid)" CapEff)" = "$DOCKER_CAPS" ]
+	release go
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	grep -qx mknod=0 "$T/res"
+	grep -qx open=1 "$T/res"
+	grep -q "Operation not permitted" "$T/open-err"
+	grep -qx zero=4 "$T/res"
+	grep -qx null=ok "$T/res"
+	grep -qx ptmx=ok "$T/res"
+	grep -qx pts=ok "$T/res"
+	grep -q "^=> bpf(BPF_PROG_LOAD, {prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, insn_cnt=[0-9]*}) = [0-9]*: the device program \[bpf(2)\]" "$T/err"
+	grep -q "^=> bpf(BPF_PROG_ATTACH, {target_fd=[0-9]* (/sys/fs/cgroup/.*), .*attach_type=BPF_CGROUP_DEVICE" "$T/err"
+	! grep -q "CAP_MKNOD dropped" "$T/err"
 }

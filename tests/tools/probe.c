@@ -21,6 +21,8 @@
  *   probe exe PID              can /proc/PID/exe be read and opened?
  *   probe module               try to load a module; print the errno it gets
  *   probe xattr PATH NAME      the extended attribute NAME of PATH (not followed)
+ *   probe pty                  a new pty from /dev/ptmx; open its other end
+ *   probe devprogs CGROUPDIR   how many BPF device programs that cgroup holds
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -28,6 +30,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <limits.h>
+#include <linux/bpf.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -617,6 +620,46 @@ static int cmd_exe(const char *pid)
 	return 0;
 }
 
+/* A new pty from /dev/ptmx (c 5:2), then its other end (c 136:N) by name. */
+static int cmd_pty(void)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), pts = -1;
+	const char *name;
+
+	printf("ptmx=%s\n", errno_word(master));
+	if (master < 0)
+		return 0;
+	name = grantpt(master) == 0 && unlockpt(master) == 0 ? ptsname(master) : NULL;
+	if (name)
+		pts = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	printf("pts=%s\n", errno_word(name ? pts : -1));
+	if (pts >= 0)
+		close(pts);
+	close(master);
+	return 0;
+}
+
+/* BPF_PROG_QUERY (bpf(2)): the device programs attached to CGROUPDIR itself. */
+static int cmd_devprogs(const char *dir)
+{
+	union bpf_attr attr;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long r;
+
+	if (fd < 0)
+		return die("open cgroup");
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (unsigned int)fd;
+	attr.query.attach_type = BPF_CGROUP_DEVICE;
+	r = syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof(attr));
+	if (r < 0)
+		printf("device_programs=%s\n", errno_word(r));
+	else
+		printf("device_programs=%u\n", attr.query.prog_cnt);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "info";
@@ -661,6 +704,10 @@ int main(int argc, char **argv)
 		return cmd_mknod(a1, a2, argv[4]);
 	if (!strcmp(cmd, "exe") && a1)
 		return cmd_exe(a1);
+	if (!strcmp(cmd, "pty"))
+		return cmd_pty();
+	if (!strcmp(cmd, "devprogs") && a1)
+		return cmd_devprogs(a1);
 	fprintf(stderr, "probe: unknown command or missing argument: %s\n", cmd);
 	return 2;
 }
