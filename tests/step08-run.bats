@@ -26,6 +26,26 @@ load step08-common
 	[[ "$(value root_mount)" == *"upperdir=$STORE/containers/"* ]]
 }
 
+@test "run: copy-up and whiteouts land in the container's writable layer, seen from the host" {
+	mkfifo "$T/ready" "$T/go"
+	start_md base sh -c 'echo changed >> /etc/passwd; rm /etc/minidock-release;
+		echo > /t/ready; read x < /t/go'
+	timeout 10 cat "$T/ready" >/dev/null
+	local upper
+	upper=$(ls -d "$STORE"/containers/*/upper)
+	# copy-up: the changed file is a whole copy in the upper layer
+	grep -q '^root:' "$upper/etc/passwd"
+	[ "$(tail -n 1 "$upper/etc/passwd")" = changed ]
+	# whiteout: the deleted file is a 0/0 character device there
+	[ "$(stat -c '%F %t:%T' "$upper/etc/minidock-release")" = "character special file 0:0" ]
+	echo go > "$T/go"
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	# the image's layers are untouched
+	[ -e "$(ls -d "$STORE"/layers/* | grep -v '\.init$' | head -n 1)/etc/minidock-release" ]
+	! grep -qs changed "$STORE"/layers/*/etc/passwd
+}
+
 @test "run: the environment is Docker's, plus the image's and -e" {
 	MINIDOCK_SECRET=leak run -0 mrun -h envbox -e A=1 -e B='x y' -e MINIDOCK_SECRET \
 		-e UNSET_HERE base env
