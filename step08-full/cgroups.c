@@ -494,7 +494,11 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 	/* Check first: a cgroup with processes would take cpu and pids (threaded
 	 * controllers) and then refuse memory, half changed. */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
-	if (read_small_file(path, procs, sizeof(procs)) < 0 || procs[0]) {
+	if (read_small_file(path, procs, sizeof(procs)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	if (procs[0]) {
 		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
 				"controllers for children (no internal processes); pass a "
 				"--cgroup-parent that holds none\n",
@@ -620,16 +624,23 @@ static int make_container_dir(struct hierarchy *h, unsigned need)
 	return -1;
 }
 
-/* The container's own cgroup in every hierarchy, named for its owner. */
 /*
  * Where the container's cgroups go, named for their owner: decided
  * before clone, so the child's copy of this knows the paths; checks only.
  */
 int cgroups_plan(const struct config *cfg)
 {
+	unsigned long long start;
+
 	if (find_hierarchies() < 0 || check_controllers(cfg) < 0 || choose_bases(cfg) < 0)
 		return -1;
-	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), process_start_time(getpid()));
+	/* Without our start time the name would not tell a live owner from a dead one. */
+	start = process_start_time(getpid());
+	if (!start) {
+		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
+		return -1;
+	}
+	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start);
 	for (int i = 0; i < cg.n; i++) {
 		struct hierarchy *h = &cg.h[i];
 		h->own_base = !cfg->linux.cgroups_path;
@@ -772,17 +783,29 @@ static int cgroup_is_empty(const struct hierarchy *h)
 	return read_small_file(path, buf, sizeof(buf)) < 0 || !buf[0];
 }
 
-/* Kill every process still listed in cgroup.procs, by PID: all were ours. */
+/*
+ * Kill every process still listed in cgroup.procs, by PID: all were ours.
+ * A full buffer may end in the first digits of a PID (another process's
+ * PID, then): only whole lines count; the callers read the file again.
+ */
 static void kill_listed(const struct hierarchy *h)
 {
-	char path[PATH_MAX + 32], buf[4096], *save = NULL;
+	char path[PATH_MAX + 32], buf[4096], *save = NULL, *last;
+	int pid;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
-	if (read_small_file(path, buf, sizeof(buf)) < 0)
+	if (read_small_file(path, buf, sizeof(buf)) < 0 || !(last = strrchr(buf, '\n')))
 		return;
+	last[1] = 0;
 	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
-		narrate("kill(%s, SIGKILL): left in %s [kill(2)]", w, h->dir);
-		kill(atoi(w), SIGKILL);
+		pid = atoi(w);
+		if (pid <= 0)
+			continue;
+		/* ESRCH: it exited meanwhile, which is all we wanted */
+		if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+			fprintf(stderr, "%s: kill %d, left in %s: %m\n", PROG, pid, h->dir);
+		else
+			narrate("kill(%d, SIGKILL) = 0: left in %s [kill(2)]", pid, h->dir);
 	}
 }
 
