@@ -29,9 +29,10 @@
 
 #include "minidock.h"
 
-enum { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, CG_DEVICES, N_CONTROLLERS };
-static const char *const controller_names[N_CONTROLLERS] = {"cpu", "cpuacct", "memory",
-							     "pids", "devices"};
+/* freezer: v1's pause (v2 has cgroup.freeze in every cgroup instead). */
+enum { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, CG_DEVICES, CG_FREEZER, N_CONTROLLERS };
+static const char *const controller_names[N_CONTROLLERS] = {"cpu",  "cpuacct", "memory",
+							     "pids", "devices", "freezer"};
 
 #define CGROUP_WAIT_MS 5000  /* the most we wait for a cgroup to empty */
 
@@ -772,6 +773,42 @@ void cgroups_report(const struct config *cfg)
 		narrate("read(\"%s/cpu.stat\"): nr_throttled %lld [cgroups(7)]",
 			cg.h[cg.of[CG_CPU]].dir,
 			read_key(&cg.h[cg.of[CG_CPU]], "cpu.stat", "nr_throttled"));
+}
+
+/* Did the kernel's OOM killer kill in the container's cgroup? */
+int cgroups_oom_killed(void)
+{
+	const struct hierarchy *h;
+
+	if (cg.of[CG_MEMORY] < 0)
+		return 0;
+	h = &cg.h[cg.of[CG_MEMORY]];
+	return read_key(h, h->v2 ? "memory.events" : "memory.oom_control", "oom_kill") > 0;
+}
+
+/*
+ * Where the container's cgroups are, for its state file: one entry per
+ * controller, and "unified" for the v2 cgroup itself (cgroup.freeze).
+ */
+size_t cgroups_places(struct cgroup_place *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < N_CONTROLLERS + 1 && n < max; i++) {
+		/* i == N_CONTROLLERS: the v2 cgroup, whatever it controls */
+		int k = i < N_CONTROLLERS ? cg.of[i] : -1;
+		for (int j = 0; i == N_CONTROLLERS && j < cg.n; j++)
+			if (cg.h[j].v2)
+				k = j;
+		if (k < 0 || !cg.h[k].made_dir)
+			continue;
+		snprintf(out[n].controller, sizeof(out[n].controller), "%s",
+			 i < N_CONTROLLERS ? controller_names[i] : "unified");
+		out[n].v2 = cg.h[k].v2;
+		snprintf(out[n].dir, sizeof(out[n].dir), "%s", cg.h[k].dir);
+		n++;
+	}
+	return n;
 }
 
 /* Is h's container cgroup empty? */

@@ -18,6 +18,7 @@
 #define MAX_ID_MAPS 64 /* 64 lines of at most 34 bytes: one page, one write */
 #define MAX_PATHS 32
 #define MAX_LAYERS 32
+#define MAX_PORTS 16
 
 /* process.capabilities: one bit per CAP_* number (capabilities(7)). */
 struct capabilities {
@@ -36,6 +37,7 @@ struct process {
 	struct capabilities caps;
 	int no_new_privileges;
 	int init;             /* minidock: a tiny init as PID 1 (--init) */
+	int stdout_fd, stderr_fd; /* CMD's stdout and stderr (run -d: pipes to the monitor); -1: ours */
 };
 
 /*
@@ -98,6 +100,8 @@ struct network {
 	const char *hosts_file; /* gets "ADDR NAME" once the address is known */
 };
 
+struct record;
+
 struct config {
 	struct process process;
 	struct root root;
@@ -125,6 +129,23 @@ struct config {
 	int remove;               /* --rm: state_dir goes at exit */
 	const char *pid_file;
 	struct network network;
+	struct record *record;    /* what the state file says, kept up to date (state.h) */
+	struct detached *detached; /* run -d: the monitor's side (monitor.c), or NULL */
+};
+
+/*
+ * run -d: the process that runs the core stays as the container's monitor.
+ * It tells the waiting `run -d` how the start went, relays CMD's output
+ * into the log and runs the proxies of the published ports.
+ */
+struct detached {
+	int ready_fd;             /* gets the start's exit code: 0, the container runs */
+	int log_fd;               /* the log: records of output (monitor.c) */
+	int own_log_fd;           /* the monitor's own messages, once the caller has gone */
+	int out_fd, err_fd;       /* the read ends of CMD's stdout and stderr */
+	int listen_fds[MAX_PORTS];       /* -p: listening sockets, one per published port */
+	unsigned int ctr_ports[MAX_PORTS];
+	size_t n_ports;
 };
 
 #endif

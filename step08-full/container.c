@@ -361,18 +361,55 @@ static int wait_for_child(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-/* The state part 2's ps and inspect read; the run itself never needs it. */
-static int record_state(const struct config *cfg, const char *status, pid_t pid, int code)
+/*
+ * The state file (state.h), as ps, inspect and stop read it: running,
+ * with the PIDs, address and cgroups; then how it ended, written last,
+ * once everything of the run is gone, so whoever waits for it may rely
+ * on that.
+ */
+static int record_running(const struct config *cfg, pid_t child)
 {
-	char path[4096], text[256];
+	struct record *r = cfg->record;
 
-	if (!cfg->state_dir)
+	if (!r)
 		return 0;
-	if (join_path(path, sizeof(path), cfg->state_dir, "state") < 0)
-		return -1;
-	snprintf(text, sizeof(text), "id=%s\nstatus=%s\npid=%d\nexit_code=%d\n", cfg->id,
-		 status, pid, code);
-	return write_file_atomic(path, text);
+	snprintf(r->status, sizeof(r->status), "running");
+	r->pid = child;
+	r->pid_start = process_start_time(child);
+	r->started = now_ns();
+	r->exit_code = -1;
+	net_describe(r->ip, r->bridge);
+	r->n_cgroups = cgroups_places(r->cgroups, MAX_CGROUPS);
+	return state_write(cfg->state_dir, r);
+}
+
+static void record_exited(const struct config *cfg, int code)
+{
+	struct record *r = cfg->record;
+
+	if (!r || cfg->remove || !r->started)
+		return;
+	snprintf(r->status, sizeof(r->status), "exited");
+	r->finished = now_ns();
+	r->exit_code = code;
+	state_write(cfg->state_dir, r);
+}
+
+/* How the child ends: in the foreground we wait; run -d's monitor also serves it. */
+static int wait_for_end(const struct config *cfg, pid_t child, int failed)
+{
+	int status;
+
+	if (cfg->detached) {
+		monitor_ready(cfg, failed);
+		if (!failed)
+			return monitor_run(cfg, child, cfg->record ? cfg->record->ip : "");
+	} else if (!failed && tty_master >= 0) {
+		tty_relay(tty_master, cfg->process.stdin_open);
+	}
+	status = wait_for_child(child);
+	tty_restore();
+	return status;
 }
 
 /*
@@ -390,24 +427,18 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	     net_setup(cfg, child) == 0 && write_pid_file(cfg->pid_file, child) == 0 &&
 	     forward_signals(child, cfg->process.terminal) == 0 && release_child(sync_fd) == 0 &&
 	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0 &&
-	     record_state(cfg, "running", child, -1) == 0;
+	     record_running(cfg, child) == 0;
 	/* The child has the overlay now, or will never need it. */
 	if (root_mnt >= 0)
 		close(root_mnt);
 	if (!ok)
 		return -1;
 	failed = read_reports(sync_fd);
-	if (!failed && tty_master >= 0)
-		tty_relay(tty_master, cfg->process.stdin_open);
-	status = wait_for_child(child);
-	tty_restore();
+	status = wait_for_end(cfg, child, failed);
 	cgroups_report(cfg);
-	if (failed)
-		status = failed;
-	/* A record about to be deleted is a file created and freed for nothing. */
-	if (!cfg->remove)
-		record_state(cfg, "exited", 0, status);
-	return status;
+	if (cfg->record)
+		cfg->record->oom_killed = cgroups_oom_killed();
+	return failed ? failed : status;
 }
 
 int container_run(const struct config *cfg)
@@ -421,6 +452,11 @@ int container_run(const struct config *cfg)
 	}
 	child = start_child(cfg, sv);
 	close(sv[1]);
+	/* Only the child writes into CMD's output pipes: their end-of-file is its end. */
+	if (cfg->process.stdout_fd >= 0)
+		close(cfg->process.stdout_fd);
+	if (cfg->process.stderr_fd >= 0)
+		close(cfg->process.stderr_fd);
 	if (child < 0)
 		goto close_sync;
 	status = supervise(cfg, child, sv[0]);
@@ -435,5 +471,6 @@ close_sync:
 	close(sv[0]);
 	net_release();
 	cgroups_remove();
+	record_exited(cfg, status);
 	return status;
 }

@@ -3,6 +3,7 @@
  * tiny PID 1 that forks CMD, passes signals on and reaps every zombie.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -32,6 +33,24 @@ static void explain_exec_error(const char *cmd)
 }
 
 /*
+ * run -d: CMD's stdout and stderr are the monitor's pipes. They replace
+ * ours only now, so that until here our messages reach the caller; a
+ * close-on-exec copy of our stderr stays for explaining a failed exec.
+ * Returns that copy, or -1.
+ */
+static int switch_output(const struct process *p)
+{
+	int saved;
+
+	if (p->stdout_fd < 0)
+		return -1;
+	saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (dup2(p->stdout_fd, STDOUT_FILENO) < 0 || dup2(p->stderr_fd, STDERR_FILENO) < 0)
+		fprintf(stderr, "%s: output to the monitor: %m\n", PROG);
+	return saved;
+}
+
+/*
  * execvp(3) searches the PATH of our own environment, so the container's
  * environment becomes ours first; the sync socket is close-on-exec, so the
  * parent reads end-of-file when execve(2) succeeds.
@@ -39,10 +58,14 @@ static void explain_exec_error(const char *cmd)
 int exec_command(const struct config *cfg, int sync_fd)
 {
 	extern char **environ;
+	int saved;
 
 	environ = cfg->process.env;
 	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->process.args[0]);
+	saved = switch_output(&cfg->process);
 	execvp(cfg->process.args[0], cfg->process.args);
+	if (saved >= 0)
+		dup2(saved, STDERR_FILENO);
 	explain_exec_error(cfg->process.args[0]);
 	return report_failure(sync_fd, 1);
 }
@@ -96,6 +119,10 @@ int run_init(const struct config *cfg, int sync_fd)
 	narrate("fork() = %d: init is PID %d, CMD is PID %d [fork(2)]", cmd, getpid(), cmd);
 	/* Only CMD's copy of the channel should tell the parent about exec. */
 	close(sync_fd);
+	/* run -d: init leaves the caller's terminal too, for the log's pipes. */
+	if (cfg->process.stdout_fd >= 0 && (dup2(cfg->process.stdout_fd, STDOUT_FILENO) < 0 ||
+					   dup2(cfg->process.stderr_fd, STDERR_FILENO) < 0))
+		return EXIT_TOOL;
 	for (;;) {
 		sig = sigwaitinfo(&set, NULL);
 		if (sig < 0)

@@ -33,6 +33,18 @@ static void usage(FILE *out)
 		PROG, PROG);
 }
 
+static const struct {
+	const char *name;
+	int (*fn)(const struct store *s, int argc, char **argv);
+} commands[] = {
+	{"run", cmd_run},         {"exec", cmd_exec},     {"ps", cmd_ps},
+	{"stop", cmd_stop},       {"kill", cmd_kill},     {"rm", cmd_rm},
+	{"logs", cmd_logs},       {"inspect", cmd_inspect}, {"port", cmd_port},
+	{"pause", cmd_pause},     {"unpause", cmd_unpause}, {"stats", cmd_stats},
+	{"top", cmd_top},         {"commit", cmd_commit}, {"prune", cmd_prune},
+	{"import", cmd_import},   {"images", cmd_images}, {"rmi", cmd_rmi},
+};
+
 int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_HELP };
@@ -77,14 +89,9 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
-	if (!strcmp(cmd, "run"))
-		return cmd_run(&store, argc, argv);
-	if (!strcmp(cmd, "import"))
-		return cmd_import(&store, argc, argv);
-	if (!strcmp(cmd, "images"))
-		return cmd_images(&store, argc, argv);
-	if (!strcmp(cmd, "rmi"))
-		return cmd_rmi(&store, argc, argv);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(&store, argc, argv);
 	fprintf(stderr, "%s: unknown command '%s' (try '%s --help')\n", PROG, cmd, PROG);
 	return EXIT_TOOL;
 }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "state.h"
 
 /* Messages start with the name we were run as (errno.h's GNU extension), as GNU tools do. */
 #define PROG program_invocation_short_name
@@ -66,6 +67,8 @@ int image_load(const struct store *s, const char *name, struct image *img);
 void image_free(struct image *img);
 int container_create(const struct store *s, const char *name, int rm, struct container *c);
 void container_destroy(const struct store *s, struct container *c);
+int container_set_owner(const struct container *c, int rm);
+int container_reopen(const struct store *s, const char *id, const char *name, struct container *c);
 int cmd_import(const struct store *s, int argc, char **argv);
 int cmd_images(const struct store *s, int argc, char **argv);
 int cmd_rmi(const struct store *s, int argc, char **argv);
@@ -76,6 +79,30 @@ int import_dir(const char *dir, const char *layer);
 
 /* run.c */
 int cmd_run(const struct store *s, int argc, char **argv);
+
+/* ports.c: -p */
+int ports_parse(const char *spec, struct port_map *p);
+int ports_bind(struct port_map *p);
+
+/* lifecycle.c: stop, kill, rm, prune; exec.c: exec */
+int cmd_stop(const struct store *s, int argc, char **argv);
+int cmd_kill(const struct store *s, int argc, char **argv);
+int cmd_rm(const struct store *s, int argc, char **argv);
+int cmd_prune(const struct store *s, int argc, char **argv);
+int cmd_exec(const struct store *s, int argc, char **argv);
+
+/* inspect.c: ps, inspect, port, logs */
+int cmd_ps(const struct store *s, int argc, char **argv);
+int cmd_inspect(const struct store *s, int argc, char **argv);
+int cmd_port(const struct store *s, int argc, char **argv);
+int cmd_logs(const struct store *s, int argc, char **argv);
+
+/* resources.c: pause, unpause, stats, top; commit.c: commit */
+int cmd_pause(const struct store *s, int argc, char **argv);
+int cmd_unpause(const struct store *s, int argc, char **argv);
+int cmd_stats(const struct store *s, int argc, char **argv);
+int cmd_top(const struct store *s, int argc, char **argv);
+int cmd_commit(const struct store *s, int argc, char **argv);
 
 /* container.c: the core that executes a struct config. */
 int container_run(const struct config *cfg);
@@ -113,6 +140,8 @@ pid_t cgroups_clone(int (*fn)(void *), void *arg, int flags);
 int cgroups_join(void);
 void cgroups_report(const struct config *cfg);
 void cgroups_remove(void);
+int cgroups_oom_killed(void);
+size_t cgroups_places(struct cgroup_place *out, size_t max);
 
 /* devices.c: the device policy on cgroup v2, a BPF program. */
 int devices_bpf_usable(void);
@@ -123,6 +152,8 @@ int net_parse(const char *mode, const char *bridge, const char *subnet, const ch
 	      struct network *out);
 int net_setup(const struct config *cfg, pid_t child);
 void net_release(void);
+void net_describe(char ip[16], char bridge[16]);
+void net_forget(const char *bridge, const char *ip_text, pid_t pid);
 
 /* userns.c */
 int userns_parse(const char *mode, const char *const *uidmaps, size_t n_uid,
@@ -133,6 +164,10 @@ int userns_write_maps(const struct config *cfg, pid_t child);
 int userns_become_root(const struct config *cfg);
 int userns_send_trees(const struct config *cfg, pid_t child, int sync_fd, int root_mnt);
 int userns_receive_trees(const struct config *cfg, int sync_fd, int *root_mnt, int *trees);
+
+/* monitor.c: run -d's monitor */
+void monitor_ready(const struct config *cfg, int code);
+int monitor_run(const struct config *cfg, pid_t child, const char *ip);
 
 /* tty.c */
 int tty_size_fd(void);

@@ -1017,3 +1017,36 @@ void net_release(void)
 {
 	release_lease(&net);
 }
+
+/* The address this run leased and its bridge, for the state file ("" with none). */
+void net_describe(char ip[16], char bridge[16])
+{
+	ip[0] = bridge[0] = 0;
+	if (!leased)
+		return;
+	ip_str(net.ip, ip);
+	snprintf(bridge, 16, "%s", net.bridge);
+}
+
+/*
+ * rm of a container whose monitor died: its lease, if the file still
+ * names the container's PID 1 (a later run may hold the address by now).
+ */
+void net_forget(const char *bridge, const char *ip_text, pid_t pid)
+{
+	char path[IPAM_PATH_MAX], text[64], want[32];
+	uint32_t ip;
+	int lock;
+
+	if (!bridge[0] || parse_ipv4(ip_text, &ip) < 0 || check_bridge_name(bridge) < 0)
+		return;
+	lease_path(bridge, ip, path);
+	snprintf(want, sizeof(want), "pid=%d\n", pid);
+	lock = lock_ipam();
+	if (lock < 0)
+		return;
+	if (read_small_file(path, text, sizeof(text)) == 0 && !strncmp(text, want, strlen(want)) &&
+	    unlink(path) == 0)
+		narrate("unlink(\"%s\") = 0: the lease of a container whose monitor died", path);
+	close(lock);
+}

@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "minidock.h"
@@ -34,7 +37,9 @@ struct run_opts {
 	size_t n_uidmaps, n_gidmaps;
 	struct resources resources;
 	char **cmd;
-	int rm, interactive, tty, read_only, init, no_new_privs, seccomp;
+	int rm, interactive, tty, read_only, init, no_new_privs, seccomp, detach;
+	const char *publish[MAX_PORTS];
+	size_t n_publish;
 	const char *env[MAX_OPTS], *volumes[MAX_OPTS], *tmpfs[MAX_OPTS];
 	const char *cap_add[MAX_OPTS], *cap_drop[MAX_OPTS];
 	size_t n_env, n_volumes, n_tmpfs, n_cap_add, n_cap_drop;
@@ -45,6 +50,8 @@ struct run_data {
 	struct config cfg;
 	struct image img;
 	struct container ctr;
+	struct record rec;
+	struct detached det;
 	char *env[MAX_OPTS * 2 + 8];
 	size_t n_env;
 	char hostname[HOST_NAME_MAX + 1];
@@ -60,8 +67,10 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: %s run [OPTIONS] IMAGE [CMD [ARG...]]\n"
-		"Run CMD in a new container made from IMAGE, in the foreground.\n"
+		"Run CMD in a new container made from IMAGE.\n"
 		"\n"
+		"  -d, --detach              run in the background; print the container's id\n"
+		"  -p, --publish [IP:][HOSTPORT:]CTRPORT  forward a host TCP port (with -d)\n"
 		"      --rm                  remove the container when it exits\n"
 		"      --name NAME           name the container\n"
 		"  -i, --interactive         keep stdin attached\n"
@@ -147,6 +156,16 @@ static int parse_run_option(int opt, struct run_opts *o)
 		return 0;
 	case 'v':
 		return add_opt(o->volumes, &o->n_volumes, optarg, "-v");
+	case 'd':
+		o->detach = 1;
+		return 0;
+	case 'p':
+		if (o->n_publish >= MAX_PORTS) {
+			fprintf(stderr, "%s: too many -p options (at most %d)\n", PROG, MAX_PORTS);
+			return -1;
+		}
+		o->publish[o->n_publish++] = optarg;
+		return 0;
 	default:
 		return -1;
 	}
@@ -245,6 +264,8 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option options[] = {
 		{"rm", no_argument, NULL, OPT_RM},
+		{"detach", no_argument, NULL, 'd'},
+		{"publish", required_argument, NULL, 'p'},
 		{"name", required_argument, NULL, OPT_NAME},
 		{"interactive", no_argument, NULL, 'i'},
 		{"tty", no_argument, NULL, 't'},
@@ -282,7 +303,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 	/* '+': stop at IMAGE, so CMD's own options reach CMD. */
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:ite:w:u:h:v:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:dite:w:u:h:v:p:", options, NULL)) != -1) {
 		if (opt == OPT_HELP) {
 			run_usage(stdout);
 			exit(0);
@@ -634,6 +655,27 @@ static int check_hostname(const struct run_opts *o)
 	return 0;
 }
 
+/* -d and -p: checked with the rest, bound only once everything else is known good. */
+static int check_detach(const struct run_opts *o, struct run_data *d)
+{
+	if (o->detach && (o->interactive || o->tty)) {
+		fprintf(stderr, "%s: -d with -i or -t is not supported: minidock has no attach\n",
+			PROG);
+		return -1;
+	}
+	if (o->n_publish && (!o->detach || d->cfg.network.mode != NET_BRIDGE)) {
+		fprintf(stderr, "%s: -p needs -d and the bridge network: run -d's monitor is the "
+				"proxy, and it forwards to the container's bridge address\n",
+			PROG);
+		return -1;
+	}
+	for (size_t i = 0; i < o->n_publish; i++)
+		if (ports_parse(o->publish[i], &d->rec.ports[i]) < 0)
+			return -1;
+	d->rec.n_ports = o->n_publish;
+	return 0;
+}
+
 /* Checks of the flags alone, before the store is touched. */
 static int check_options(const struct run_opts *o, struct run_data *d)
 {
@@ -645,7 +687,7 @@ static int check_options(const struct run_opts *o, struct run_data *d)
 	    net_parse(o->network, o->bridge, o->subnet, o->ip, &cfg->network) < 0 ||
 	    userns_parse(o->userns, o->uidmaps, o->n_uidmaps, o->gidmaps, o->n_gidmaps, cfg) < 0 ||
 	    parse_user(o->user, &cfg->process.uid, &cfg->process.gid) < 0 ||
-	    compute_caps(o, &caps) < 0)
+	    compute_caps(o, &caps) < 0 || check_detach(o, d) < 0)
 		return -1;
 	cfg->process.caps = (struct capabilities){
 		.bounding = caps, .effective = caps, .permitted = caps};
@@ -774,6 +816,7 @@ static int build_config(struct run_data *d, const struct run_opts *o)
 	struct config *cfg = &d->cfg;
 
 	cfg->state_fs = -1;
+	cfg->process.stdout_fd = cfg->process.stderr_fd = -1;
 	snprintf(d->hostname, sizeof(d->hostname), "%s", o->hostname ? o->hostname : "");
 	if (!o->hostname)
 		snprintf(d->hostname, sizeof(d->hostname), "%.12s", d->ctr.id);
@@ -819,6 +862,39 @@ static int build_config(struct run_data *d, const struct run_opts *o)
 	return 0;
 }
 
+/* What ps, inspect and exec will read back: the config file (state.h). */
+static int record_config(struct run_data *d, const struct run_opts *o)
+{
+	struct record *r = &d->rec;
+	const struct config *cfg = &d->cfg;
+
+	snprintf(r->id, sizeof(r->id), "%s", d->ctr.id);
+	snprintf(r->name, sizeof(r->name), "%s", d->ctr.name);
+	snprintf(r->image, sizeof(r->image), "%s", d->img.name);
+	snprintf(r->cwd, sizeof(r->cwd), "%s", d->cwd);
+	snprintf(r->status, sizeof(r->status), "created");
+	r->created = now_ns();
+	for (char **a = cfg->process.args; *a; a++)
+		if (record_add_string(r->args, &r->n_args, MAX_ARGS, *a) < 0)
+			return -1;
+	for (char **e = cfg->process.env; *e; e++)
+		if (record_add_string(r->env, &r->n_env, MAX_ENV, *e) < 0)
+			return -1;
+	r->uid = cfg->process.uid;
+	r->gid = cfg->process.gid;
+	r->caps = cfg->process.caps.bounding;
+	r->seccomp = cfg->linux.seccomp;
+	r->no_new_privs = cfg->process.no_new_privileges;
+	r->tty = o->tty;
+	r->detached = o->detach;
+	r->userns = !!(cfg->linux.namespaces & CLONE_NEWUSER);
+	r->memory = o->resources.memory;
+	r->pids_limit = o->resources.pids_limit;
+	r->cpu_quota = o->resources.cpu_quota;
+	d->cfg.record = r;
+	return config_write(d->ctr.state_dir, r);
+}
+
 static void free_env(struct run_data *d)
 {
 	for (size_t i = 0; i < d->n_env; i++)
@@ -826,11 +902,119 @@ static void free_env(struct run_data *d)
 	d->n_env = 0;
 }
 
+/* ---- run -d ---- */
+
+static int open_log(const struct container *c, const char *file, char *path)
+{
+	int fd;
+
+	if (join_path(path, PATH_MAX, c->layer_dir, file) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		fprintf(stderr, "%s: open %s: %m\n", PROG, path);
+	return fd;
+}
+
+/*
+ * What the monitor needs before the fork: the log, the pipes CMD will
+ * write into, and a socketpair on which it tells us how the start went
+ * (send(2) with MSG_NOSIGNAL: a caller gone by then is no reason to die).
+ */
+static int prepare_detached(struct run_data *d, int ready[2])
+{
+	struct detached *det = &d->det;
+	char path[PATH_MAX];
+	int out[2], err[2];
+
+	det->log_fd = open_log(&d->ctr, "container.log", d->rec.log_path);
+	det->own_log_fd = open_log(&d->ctr, "monitor.log", path);
+	if (det->log_fd < 0 || det->own_log_fd < 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) < 0) {
+		fprintf(stderr, "%s: pipe: %m\n", PROG);
+		return -1;
+	}
+	det->out_fd = out[0];
+	det->err_fd = err[0];
+	d->cfg.process.stdout_fd = out[1];
+	d->cfg.process.stderr_fd = err[1];
+	det->ready_fd = ready[1];
+	d->cfg.detached = det;
+	return 0;
+}
+
+/* -p: bound before the container exists, so a port in use leaves nothing behind. */
+static int bind_ports(struct run_data *d)
+{
+	for (size_t i = 0; i < d->rec.n_ports; i++) {
+		d->det.listen_fds[i] = ports_bind(&d->rec.ports[i]);
+		if (d->det.listen_fds[i] < 0)
+			return -1;
+		d->det.ctr_ports[i] = d->rec.ports[i].ctr_port;
+		d->det.n_ports = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * The caller's side: wait for the monitor's word. 0: the container runs,
+ * print its id. Anything else, or silence (the monitor died): it has
+ * cleaned up by the time it exits, which we wait for.
+ */
+static int wait_until_started(struct run_data *d, pid_t monitor, int ready_fd)
+{
+	int code = EXIT_TOOL, status;
+	ssize_t n;
+
+	do
+		n = recv(ready_fd, &code, sizeof(code), MSG_WAITALL);
+	while (n < 0 && errno == EINTR);
+	close(ready_fd);
+	if (n == (ssize_t)sizeof(code) && code == 0) {
+		printf("%s\n", d->ctr.id);
+		return 0;
+	}
+	while (waitpid(monitor, &status, 0) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof(code) && code ? code : EXIT_TOOL;
+}
+
+/*
+ * fork(2): the child becomes the monitor, in a session of its own
+ * (setsid(2): no terminal, so no Ctrl-C of the caller's reaches it), and
+ * the owner of the container from now on. Returns the monitor's PID in
+ * the caller, 0 in the monitor.
+ */
+static pid_t fork_monitor(struct run_data *d, int ready[2], int rm)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %m\n", PROG);
+		return -1;
+	}
+	if (pid > 0) {
+		narrate("fork() = %d: the monitor of container %.12s [fork(2)]", pid, d->ctr.id);
+		close(ready[1]);
+		return pid;
+	}
+	close(ready[0]);
+	if (setsid() < 0 || container_set_owner(&d->ctr, rm) < 0) {
+		fprintf(stderr, "%s: setsid: %m\n", PROG);
+		monitor_ready(&d->cfg, EXIT_TOOL);
+		return -2;
+	}
+	return 0;
+}
+
 int cmd_run(const struct store *s, int argc, char **argv)
 {
 	static struct run_data d;
 	struct run_opts o = {0};
-	int status = EXIT_TOOL;
+	int status = EXIT_TOOL, ready[2] = {-1, -1};
+	pid_t monitor = 0;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "%s: run needs root (chapter 7's userns runs without it)\n", PROG);
@@ -839,19 +1023,25 @@ int cmd_run(const struct store *s, int argc, char **argv)
 	if (parse_run_args(argc, argv, &o) < 0 || check_options(&o, &d) < 0 ||
 	    image_load(s, o.image, &d.img) < 0)
 		return EXIT_TOOL;
-	if (choose_command(&d, &o) < 0)
+	if (choose_command(&d, &o) < 0 || bind_ports(&d) < 0)
 		goto free_image;
 	if (container_create(s, o.name, o.rm, &d.ctr) < 0)
 		goto free_image;
-	/* Without --rm the exited container stays, as Docker keeps it (part 2's rm). */
-	if (build_config(&d, &o) == 0)
-		status = container_run(&d.cfg);
-	else
+	/* Without --rm the exited container stays, as Docker keeps it. */
+	if (build_config(&d, &o) < 0 || record_config(&d, &o) < 0 ||
+	    (o.detach && (prepare_detached(&d, ready) < 0 ||
+			  (monitor = fork_monitor(&d, ready, o.rm)) < 0)))
 		o.rm = 1;
-	if (o.rm)
+	else if (monitor > 0)
+		status = wait_until_started(&d, monitor, ready[0]);
+	else
+		status = container_run(&d.cfg);
+	/* The caller of run -d leaves the container to its monitor. */
+	if (o.rm && monitor <= 0)
 		container_destroy(s, &d.ctr);
 	if (d.cfg.state_fs >= 0)
 		close(d.cfg.state_fs);
+	record_free(&d.rec);
 	free_env(&d);
 free_image:
 	image_free(&d.img);

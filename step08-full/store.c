@@ -178,19 +178,19 @@ void image_free(struct image *img)
 /*
  * --name is reserved by creating <run>/names/NAME as a symlink to the id:
  * symlink(2) fails with EEXIST if it exists, so two runs can never take
- * the same name, without a lock.
+ * the same name, without a lock. Returns -2 for a name in use.
  */
-static int reserve_name(const struct store *s, struct container *c)
+static int reserve_name(const struct store *s, struct container *c, int quiet)
 {
 	char dir[PATH_MAX], link[PATH_MAX];
 
-	if (!c->name[0])
-		return 0;
 	if (valid_name(c->name, "container") < 0 ||
 	    join_path(dir, sizeof(dir), s->run, "names") < 0 || make_dirs(dir, 0700) < 0 ||
 	    join_path(link, sizeof(link), dir, c->name) < 0)
 		return -1;
 	if (symlink(c->id, link) < 0) {
+		if (errno == EEXIST && quiet)
+			return -2;
 		if (errno == EEXIST)
 			fprintf(stderr, "%s: the container name '%s' is already in use\n", PROG,
 				c->name);
@@ -200,6 +200,38 @@ static int reserve_name(const struct store *s, struct container *c)
 	}
 	c->named = 1;
 	return 0;
+}
+
+/*
+ * Without --name, Docker makes one up: an adjective and a noun. A name
+ * already taken is drawn again; the id's first digits end the search.
+ */
+static int invent_name(const struct store *s, struct container *c)
+{
+	static const char *const adjectives[] = {
+		"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen",
+		"lucid", "merry", "nifty", "proud", "quiet", "sharp", "tender", "vivid",
+	};
+	static const char *const nouns[] = {
+		"babbage", "curie", "dijkstra", "euler", "hopper", "kepler", "lovelace", "noether",
+		"pascal", "ritchie", "shannon", "thompson", "torvalds", "turing", "wozniak", "yonath",
+	};
+	unsigned char r[2];
+	int ret = -2;
+
+	for (int tries = 0; ret == -2 && tries < 8; tries++) {
+		if (getrandom(r, sizeof(r), 0) != sizeof(r)) {
+			fprintf(stderr, "%s: getrandom: %m\n", PROG);
+			return -1;
+		}
+		snprintf(c->name, sizeof(c->name), "%s_%s", adjectives[r[0] % 16], nouns[r[1] % 16]);
+		ret = reserve_name(s, c, 1);
+	}
+	if (ret == -2) {
+		snprintf(c->name + strlen(c->name), sizeof(c->name) - strlen(c->name), "_%.8s", c->id);
+		ret = reserve_name(s, c, 0);
+	}
+	return ret;
 }
 
 static int make_container_paths(const struct store *s, struct container *c)
@@ -230,7 +262,7 @@ static int make_container_dirs(const struct store *s, struct container *c)
  * Who made the container (pid and start time, so a reused pid is told
  * apart) and whether it goes at exit (--rm): what the sweep below reads.
  */
-static int write_owner(const struct container *c, int rm)
+int container_set_owner(const struct container *c, int rm)
 {
 	char path[PATH_MAX], text[512];
 
@@ -241,29 +273,40 @@ static int write_owner(const struct container *c, int rm)
 	return write_file_atomic(path, text);
 }
 
+/*
+ * An existing container, for removing it: its paths, and whether NAME
+ * still points to it (a name is released only by its own container).
+ */
+int container_reopen(const struct store *s, const char *id, const char *name, struct container *c)
+{
+	char link[PATH_MAX], target[65];
+	ssize_t len;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	if (make_container_paths(s, c) < 0)
+		return -1;
+	if (name[0] && snprintf(link, sizeof(link), "%s/names/%s", s->run, name) < (int)sizeof(link)) {
+		len = readlink(link, target, sizeof(target) - 1);
+		c->named = len == 64 && !memcmp(target, id, 64);
+	}
+	return 0;
+}
+
 /* The container ID of a --rm run whose minidock is dead (SIGKILL leaves it): gone. */
 static void sweep_container(const struct store *s, const char *id)
 {
-	char path[PATH_MAX], text[512], link[PATH_MAX], target[65];
+	char path[PATH_MAX], text[512], name[256] = "";
 	unsigned long long start;
-	struct container c = {0};
-	int pid, rm, n;
+	struct container c;
+	int pid, rm;
 
 	if (snprintf(path, sizeof(path), "%s/containers/%s/owner", s->run, id) >= (int)sizeof(path) ||
 	    read_small_file(path, text, sizeof(text)) < 0 ||
-	    sscanf(text, "owner=%d-%llu\nrm=%d\nname=%255[^\n]", &pid, &start, &rm, c.name) < 3 ||
-	    !rm || process_start_time(pid) == start)
+	    sscanf(text, "owner=%d-%llu\nrm=%d\nname=%255[^\n]", &pid, &start, &rm, name) < 3 ||
+	    !rm || process_start_time(pid) == start || container_reopen(s, id, name, &c) < 0)
 		return;
-	snprintf(c.id, sizeof(c.id), "%s", id);
-	if (make_container_paths(s, &c) < 0)
-		return;
-	/* The name, if it still points to this container. */
-	n = snprintf(link, sizeof(link), "%s/names/%s", s->run, c.name);
-	if (c.name[0] && n < (int)sizeof(link)) {
-		ssize_t len = readlink(link, target, sizeof(target) - 1);
-
-		c.named = len == 64 && !memcmp(target, id, 64);
-	}
 	narrate("removing container %s: a --rm run whose owner %d is dead", id, pid);
 	container_destroy(s, &c);
 }
@@ -290,9 +333,9 @@ int container_create(const struct store *s, const char *name, int rm, struct con
 	sweep_stale_containers(s);
 	if (name)
 		snprintf(c->name, sizeof(c->name), "%s", name);
-	if (new_id(c->id) < 0 || reserve_name(s, c) < 0)
+	if (new_id(c->id) < 0 || (name ? reserve_name(s, c, 0) : invent_name(s, c)) < 0)
 		return -1;
-	if (make_container_dirs(s, c) < 0 || write_owner(c, rm) < 0) {
+	if (make_container_dirs(s, c) < 0 || container_set_owner(c, rm) < 0) {
 		container_destroy(s, c);
 		return -1;
 	}
@@ -330,9 +373,10 @@ void container_destroy(const struct store *s, struct container *c)
 {
 	/* A volatile overlay leaves work/work/incompat/volatile (filesystems/overlayfs.rst). */
 	static const char *const layer[] = {"upper/", "work/work/incompat/volatile/",
-					    "work/work/incompat/", "work/work/", "work/", NULL};
+					    "work/work/incompat/", "work/work/", "work/",
+					    "container.log", "monitor.log", NULL};
 	/* hostname, hosts, resolv.conf and rootfs/ were in a tmpfs of the container's (rootfs.c). */
-	static const char *const state[] = {"state", "owner", NULL};
+	static const char *const state[] = {"state", "config", "owner", NULL};
 	char link[PATH_MAX];
 
 	if (c->layer_dir[0])
