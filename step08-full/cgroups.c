@@ -927,6 +927,41 @@ void cgroups_remove(void)
 
 
 /*
+ * rm or prune of a container whose monitor died, from its state file:
+ * whatever is left in its cgroup is killed, then the cgroup goes.
+ * Several controllers may share one directory: one already gone is fine.
+ */
+int cgroups_remove_place(const struct cgroup_place *p)
+{
+	struct hierarchy h = {.v2 = p->v2};
+
+	snprintf(h.dir, sizeof(h.dir), "%s", p->dir);
+	if (access(h.dir, F_OK) < 0)
+		return 0;
+	empty_cgroup(&h);
+	if (rmdir(h.dir) < 0 && errno != ENOENT) {
+		fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h.dir);
+		return -1;
+	}
+	narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
+	return 0;
+}
+
+/* prune: every cgroup beneath our minidock/ whose owner is dead, and minidock/ if empty. */
+void cgroups_prune(void)
+{
+	const struct config none = {0};
+
+	if (find_hierarchies() < 0 || choose_bases(&none) < 0)
+		return;
+	for (int i = 0; i < cg.n; i++) {
+		remove_stale_cgroups(&cg.h[i]);
+		if (rmdir(cg.h[i].base) == 0)
+			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", cg.h[i].base);
+	}
+}
+
+/*
  * Can set_devices() enforce a device policy here: a v1 devices hierarchy,
  * or a v2 cgroup of the container's that takes a BPF device program?
  */

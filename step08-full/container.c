@@ -105,7 +105,7 @@ static int set_hostname(const char *name)
 }
 
 /* Without -i, Docker gives the container an empty stdin: its /dev/null. */
-static int set_stdio(const struct config *cfg, int sync_fd)
+int set_stdio(const struct config *cfg, int sync_fd)
 {
 	int null;
 
@@ -145,7 +145,7 @@ static int set_user(const struct process *p)
  * filter needs no_new_privs or CAP_SYS_ADMIN: without no_new_privs (Docker's
  * default) it goes on first, while we are still fully privileged, as runc does.
  */
-static int lock_down(const struct config *cfg)
+int lock_down(const struct config *cfg)
 {
 	const struct process *p = &cfg->process;
 	int early_seccomp = cfg->linux.seccomp && !p->no_new_privileges;
@@ -325,7 +325,7 @@ static ssize_t read_message(int sync_fd, struct report *r, int *fd)
  * a failure; with -t its pty master comes first. Returns the exit code for
  * a failure, 0 when the command runs.
  */
-static int read_reports(int sync_fd)
+int read_reports(int sync_fd)
 {
 	struct report r;
 	int fd = -1;
@@ -395,6 +395,13 @@ static void record_exited(const struct config *cfg, int code)
 	state_write(cfg->state_dir, r);
 }
 
+/* With -t: the terminal's bytes both ways until the container closes it (exec.c too). */
+void relay_terminal(const struct config *cfg)
+{
+	if (tty_master >= 0)
+		tty_relay(tty_master, cfg->process.stdin_open);
+}
+
 /* How the child ends: in the foreground we wait; run -d's monitor also serves it. */
 static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 {
@@ -404,8 +411,8 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 		monitor_ready(cfg, failed);
 		if (!failed)
 			return monitor_run(cfg, child, cfg->record ? cfg->record->ip : "");
-	} else if (!failed && tty_master >= 0) {
-		tty_relay(tty_master, cfg->process.stdin_open);
+	} else if (!failed) {
+		relay_terminal(cfg);
 	}
 	status = wait_for_child(child);
 	tty_restore();

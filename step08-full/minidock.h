@@ -38,6 +38,7 @@ int remove_tree(const char *path);
 int join_path(char *out, size_t len, const char *a, const char *b);
 int read_small_file(const char *path, char *buf, size_t len);
 unsigned long long process_start_time(pid_t pid);
+int process_is(pid_t pid, unsigned long long start);
 
 /* store.c: where images, layers and containers live. */
 struct store {
@@ -103,9 +104,14 @@ int cmd_unpause(const struct store *s, int argc, char **argv);
 int cmd_stats(const struct store *s, int argc, char **argv);
 int cmd_top(const struct store *s, int argc, char **argv);
 int cmd_commit(const struct store *s, int argc, char **argv);
+int container_freeze(const struct record *r, int frozen);
 
-/* container.c: the core that executes a struct config. */
+/* container.c: the core that executes a struct config; exec.c shares its last steps. */
 int container_run(const struct config *cfg);
+int set_stdio(const struct config *cfg, int sync_fd);
+int lock_down(const struct config *cfg);
+int read_reports(int sync_fd);
+void relay_terminal(const struct config *cfg);
 
 /* rootfs.c, in the child; root_mnt: the parent's overlay, or -1 */
 int make_state_fs(void);
@@ -142,6 +148,8 @@ void cgroups_report(const struct config *cfg);
 void cgroups_remove(void);
 int cgroups_oom_killed(void);
 size_t cgroups_places(struct cgroup_place *out, size_t max);
+int cgroups_remove_place(const struct cgroup_place *p);
+void cgroups_prune(void);
 
 /* devices.c: the device policy on cgroup v2, a BPF program. */
 int devices_bpf_usable(void);
@@ -154,6 +162,7 @@ int net_setup(const struct config *cfg, pid_t child);
 void net_release(void);
 void net_describe(char ip[16], char bridge[16]);
 void net_forget(const char *bridge, const char *ip_text, pid_t pid);
+void net_prune(void);
 
 /* userns.c */
 int userns_parse(const char *mode, const char *const *uidmaps, size_t n_uid,

@@ -1050,3 +1050,23 @@ void net_forget(const char *bridge, const char *ip_text, pid_t pid)
 		narrate("unlink(\"%s\") = 0: the lease of a container whose monitor died", path);
 	close(lock);
 }
+
+/* prune: the default bridge's leases whose veth is gone (address_taken). */
+void net_prune(void)
+{
+	char dir[IPAM_PATH_MAX];
+	int fd, lock;
+
+	ipam_path(DEFAULT_BRIDGE, "", dir);
+	if (access(dir, F_OK) < 0)
+		return;
+	fd = open_rtnetlink();
+	if (fd < 0)
+		return;
+	lock = lock_ipam();
+	if (lock >= 0) {
+		sweep_stale_leases(fd, DEFAULT_BRIDGE);
+		close(lock);
+	}
+	close(fd);
+}

@@ -394,16 +394,16 @@ int record_open(const struct store *s, const char *ref, struct record *r)
 
 /* ---- what state it is in ---- */
 
-static int process_alive(pid_t pid, unsigned long long start)
+int record_monitor_alive(const struct record *r)
 {
-	return pid > 0 && start && process_start_time(pid) == start;
+	return process_is(r->monitor, r->monitor_start);
 }
 
 /* Running: said so, and both its monitor and its PID 1 are still the processes recorded. */
 int record_alive(const struct record *r)
 {
-	return !strcmp(r->status, "running") && process_alive(r->monitor, r->monitor_start) &&
-	       process_alive(r->pid, r->pid_start);
+	return !strcmp(r->status, "running") && process_is(r->monitor, r->monitor_start) &&
+	       process_is(r->pid, r->pid_start);
 }
 
 /* The freezer (cgroup v1) or cgroup.freeze (v2) of the container's cgroup. */

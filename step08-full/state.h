@@ -82,6 +82,7 @@ int record_read(const struct store *s, const char *id, struct record *r);
 int resolve_container(const struct store *s, const char *ref, char id[65]);
 int record_open(const struct store *s, const char *ref, struct record *r);
 int record_alive(const struct record *r);
+int record_monitor_alive(const struct record *r);
 int record_paused(const struct record *r);
 const char *record_status(const struct record *r);
 const struct cgroup_place *record_cgroup(const struct record *r, const char *controller);

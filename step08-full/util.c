@@ -194,3 +194,24 @@ unsigned long long process_start_time(pid_t pid)
 	return t;
 }
 
+
+/*
+ * Is PID still the process that started at START, and not yet dead? A
+ * zombie keeps its PID and start time until its parent reaps it, which
+ * for a monitor whose caller has gone is whenever init gets round to it.
+ */
+int process_is(pid_t pid, unsigned long long start)
+{
+	char path[64], buf[1024], *p, state;
+	unsigned long long t = 0;
+
+	if (pid <= 0 || !start)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+		return 0;
+	if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			  "%*d %*d %llu", &state, &t) != 2)
+		return 0;
+	return t == start && state != 'Z' && state != 'X';
+}
