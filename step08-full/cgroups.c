@@ -56,7 +56,7 @@ static struct {
 	char name[64];    /* mdk-<our pid>-<our start time> */
 	int v2_fd;        /* the v2 container cgroup, for CLONE_INTO_CGROUP */
 	int in_cgroup;    /* clone3 put the child in it already */
-} cg = {.v2_fd = -1};
+} cg; /* zero, in .bss: an initialiser would put all 100 KiB of it in .data */
 
 static int has_controller(const char *list, const char *name)
 {
@@ -241,6 +241,7 @@ static int find_hierarchies(void)
 	if (found)
 		return 0;
 	found = 1;
+	cg.v2_fd = -1;
 	if (statfs("/sys/fs/cgroup", &sfs) < 0) {
 		fprintf(stderr, "%s: statfs /sys/fs/cgroup: %m\n", PROG);
 		return -1;

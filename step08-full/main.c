@@ -4,7 +4,9 @@
  *   minidock [--root DIR] [-D] COMMAND ...
  *
  * main.c reads the global options and hands the rest to one command:
- * run (run.c), import, images, rmi (store.c).
+ * run (run.c), exec (exec.c), stop, kill, rm, prune (lifecycle.c), ps,
+ * inspect, port, logs (inspect.c), pause, unpause, stats, top
+ * (resources.c), commit (commit.c), import, images, rmi (store.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,7 +22,20 @@ static void usage(FILE *out)
 		"A small container runtime.\n"
 		"\n"
 		"Commands:\n"
-		"  run [OPTIONS] IMAGE [CMD [ARG...]]  run a command in a new container\n"
+		"  run [OPTIONS] IMAGE [CMD [ARG...]]  run a command in a new container (-d: detached)\n"
+		"  exec [OPTIONS] CONTAINER CMD...     run a command in a running container\n"
+		"  ps [-a] [-q]                        list containers\n"
+		"  stop [-t SECS] CONTAINER...         SIGTERM, then SIGKILL after SECS (10)\n"
+		"  kill [-s SIGNAL] CONTAINER...       send a signal (SIGKILL)\n"
+		"  rm [-f] CONTAINER...                remove containers (-f: running ones too)\n"
+		"  logs [-f] CONTAINER                 a detached container's output\n"
+		"  inspect [-f FORMAT] CONTAINER...    a container's state, as JSON\n"
+		"  port CONTAINER [PORT]               its published ports\n"
+		"  pause | unpause CONTAINER...        freeze or thaw every process in it\n"
+		"  stats [--no-stream] [CONTAINER...]  CPU, memory and PIDs, from its cgroups\n"
+		"  top CONTAINER                       its processes\n"
+		"  commit CONTAINER IMAGE              its writable layer becomes a new image\n"
+		"  prune                               remove stopped containers and leftovers\n"
 		"  import FILE|DIR NAME                make an image from a tarball or a directory\n"
 		"  images                              list images\n"
 		"  rmi NAME                            remove an image\n"

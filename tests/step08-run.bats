@@ -171,7 +171,9 @@ load step08-common
 	dir=$(ls "$STORE/run/containers")
 	[[ "$dir" =~ ^[0-9a-f]{64}$ ]]
 	grep -qx "status=running" "$STORE/run/containers/$dir/state"
-	grep -qx "pid=$(host_pid)" "$STORE/run/containers/$dir/state"
+	# the PID and its start time: a PID alone could be reused
+	grep -qx "pid=$(host_pid)-$(awk '{ print $22 }' "/proc/$(host_pid)/stat")" \
+		"$STORE/run/containers/$dir/state"
 	[ "$(hostname)" != "${dir:0:12}" ]
 	release go
 	finish_ctr
@@ -203,7 +205,7 @@ load step08-common
 	local dir
 	dir=$(ls "$STORE/run/containers")
 	# the host's state directory: the records only
-	[ "$(ls "$STORE/run/containers/$dir" | tr '\n' ' ')" = "owner state " ]
+	[ "$(ls "$STORE/run/containers/$dir" | tr '\n' ' ')" = "config owner state " ]
 	# the container's /etc/hosts: a file of that tmpfs, bound in
 	grep -q "^[^ ]* [^ ]* [^ ]* /hosts /etc/hosts rw,nosuid,nodev,noexec,.* - tmpfs " \
 		"/proc/$(host_pid)/mountinfo"
