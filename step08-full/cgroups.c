@@ -806,6 +806,7 @@ size_t cgroups_places(struct cgroup_place *out, size_t max)
 		snprintf(out[n].controller, sizeof(out[n].controller), "%s",
 			 i < N_CONTROLLERS ? controller_names[i] : "unified");
 		out[n].v2 = cg.h[k].v2;
+		out[n].own_base = cg.h[k].own_base;
 		snprintf(out[n].dir, sizeof(out[n].dir), "%s", cg.h[k].dir);
 		n++;
 	}
@@ -935,17 +936,34 @@ void cgroups_remove(void)
 int cgroups_remove_place(const struct cgroup_place *p)
 {
 	struct hierarchy h = {.v2 = p->v2};
+	char *slash;
 
 	snprintf(h.dir, sizeof(h.dir), "%s", p->dir);
-	if (access(h.dir, F_OK) < 0)
-		return 0;
-	empty_cgroup(&h);
-	if (rmdir(h.dir) < 0 && errno != ENOENT) {
-		fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h.dir);
-		return -1;
+	if (access(h.dir, F_OK) == 0) {
+		empty_cgroup(&h);
+		if (rmdir(h.dir) < 0 && errno != ENOENT) {
+			fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h.dir);
+			return -1;
+		}
+		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
 	}
-	narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
+	/* The shared minidock/ too, once empty; EBUSY: other containers. */
+	slash = strrchr(h.dir, '/');
+	if (p->own_base && slash) {
+		*slash = 0;
+		if (rmdir(h.dir) == 0)
+			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
+	}
 	return 0;
+}
+
+/* Did the OOM killer kill in the container's memory cgroup (its state file's)? */
+int cgroups_place_oom(const struct cgroup_place *p)
+{
+	struct hierarchy h = {.v2 = p->v2};
+
+	snprintf(h.dir, sizeof(h.dir), "%s", p->dir);
+	return read_key(&h, h.v2 ? "memory.events" : "memory.oom_control", "oom_kill") > 0;
 }
 
 /* prune: every cgroup beneath our minidock/ whose owner is dead, and minidock/ if empty. */

@@ -409,8 +409,10 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 
 	if (cfg->detached) {
 		monitor_ready(cfg, failed);
-		if (!failed)
+		if (!failed) {
+			monitor_exec(cfg, child);
 			return monitor_run(cfg, child, cfg->record ? cfg->record->ip : "");
+		}
 	} else if (!failed) {
 		relay_terminal(cfg);
 	}

@@ -263,13 +263,11 @@ int cmd_kill(const struct store *s, int argc, char **argv)
 /* ---- rm and prune ---- */
 
 /*
- * Everything of a container that is no longer running. After a clean
- * exit its monitor has removed the cgroups and the lease already; after
- * a monitor's death they are still there, named in the state file.
+ * What a container holds once its PID 1 is gone: its cgroups (emptied
+ * first) and its address lease, both named in its state file.
  */
-static int remove_container(const struct store *s, const struct record *r)
+static int release_resources(const struct record *r)
 {
-	struct container c;
 	int ret = 0;
 
 	for (size_t i = 0; i < r->n_cgroups; i++)
@@ -277,10 +275,41 @@ static int remove_container(const struct store *s, const struct record *r)
 			ret = -1;
 	if (r->ip[0])
 		net_forget(r->bridge, r->ip, r->pid);
+	return ret;
+}
+
+static int remove_container(const struct store *s, const struct record *r)
+{
+	struct container c;
+	int ret = release_resources(r);
+
 	if (container_reopen(s, r->id, r->name, &c) < 0)
 		return -1;
 	container_destroy(s, &c);
 	return ret;
+}
+
+/*
+ * The monitor's last act, once the container has ended with CODE: the
+ * OOM verdict, the resources, then how it ended - or, with --rm, all of
+ * it. The state file goes last, so whoever waits for it may rely on it.
+ */
+int container_finish(const struct store *s, struct record *r, int code, int rm)
+{
+	const struct cgroup_place *memory = record_cgroup(r, "memory");
+	char dir[PATH_MAX];
+
+	r->oom_killed = memory && cgroups_place_oom(memory);
+	if (rm)
+		return remove_container(s, r) < 0 ? EXIT_TOOL : code;
+	release_resources(r);
+	snprintf(r->status, sizeof(r->status), "exited");
+	r->finished = now_ns();
+	r->exit_code = code;
+	if (snprintf(dir, sizeof(dir), "%s/containers/%s", s->run, r->id) >= (int)sizeof(dir) ||
+	    state_write(dir, r) < 0)
+		return EXIT_TOOL;
+	return code;
 }
 
 static int take_force(int opt, void *arg)

@@ -57,6 +57,7 @@ static const struct {
 	{"logs", cmd_logs},       {"inspect", cmd_inspect}, {"port", cmd_port},
 	{"pause", cmd_pause},     {"unpause", cmd_unpause}, {"stats", cmd_stats},
 	{"top", cmd_top},         {"commit", cmd_commit}, {"prune", cmd_prune},
+	{"_monitor", cmd_monitor},
 	{"import", cmd_import},   {"images", cmd_images}, {"rmi", cmd_rmi},
 };
 

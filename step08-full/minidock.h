@@ -44,6 +44,7 @@ int process_is(pid_t pid, unsigned long long start);
 struct store {
 	char lib[4096];      /* images, layers, writable layers */
 	char run[4096];      /* runtime state */
+	char root[4096];     /* --root as given, "" for the defaults */
 };
 struct image {
 	char name[256];
@@ -105,6 +106,7 @@ int cmd_stats(const struct store *s, int argc, char **argv);
 int cmd_top(const struct store *s, int argc, char **argv);
 int cmd_commit(const struct store *s, int argc, char **argv);
 int container_freeze(const struct record *r, int frozen);
+int container_finish(const struct store *s, struct record *r, int code, int rm);
 
 /* container.c: the core that executes a struct config; exec.c shares its last steps. */
 int container_run(const struct config *cfg);
@@ -149,6 +151,7 @@ void cgroups_remove(void);
 int cgroups_oom_killed(void);
 size_t cgroups_places(struct cgroup_place *out, size_t max);
 int cgroups_remove_place(const struct cgroup_place *p);
+int cgroups_place_oom(const struct cgroup_place *p);
 void cgroups_prune(void);
 
 /* devices.c: the device policy on cgroup v2, a BPF program. */
@@ -177,6 +180,8 @@ int userns_receive_trees(const struct config *cfg, int sync_fd, int *root_mnt, i
 /* monitor.c: run -d's monitor */
 void monitor_ready(const struct config *cfg, int code);
 int monitor_run(const struct config *cfg, pid_t child, const char *ip);
+void monitor_exec(const struct config *cfg, pid_t child);
+int cmd_monitor(const struct store *s, int argc, char **argv);
 
 /* tty.c */
 int tty_size_fd(void);

@@ -285,6 +285,11 @@ static int dispatch(struct watches *w, int sig_fd, pid_t child, struct detached 
 	for (nfds_t i = 0; i < w->n; i++) {
 		short ev = w->pfd[i].revents;
 
+		/* A connection is served at its client's entry, for events on either end. */
+		if (w->what[i] == W_CLIENT && conns[w->index[i]] &&
+		    w->pfd[i].fd == conns[w->index[i]]->up.from &&
+		    (ev || w->pfd[i + 1].revents))
+			serve_conn(w->index[i], ev, w->pfd[i + 1].revents);
 		if (!ev)
 			continue;
 		if (w->what[i] == W_CHILD)
@@ -295,9 +300,6 @@ static int dispatch(struct watches *w, int sig_fd, pid_t child, struct detached 
 			close_output(&d->err_fd);
 		else if (w->what[i] == W_LISTEN)
 			accept_client(d->listen_fds[w->index[i]], ip, d->ctr_ports[w->index[i]]);
-		else if (w->what[i] == W_CLIENT && conns[w->index[i]] &&
-			 w->pfd[i].fd == conns[w->index[i]]->up.from)
-			serve_conn(w->index[i], ev, w->pfd[i + 1].revents);
 	}
 	return code;
 }
@@ -319,6 +321,35 @@ static int open_child_signal(void)
 		return -1;
 	}
 	return fd;
+}
+
+static int open_conns(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_CONNS; i++)
+		n += conns[i] != NULL;
+	return n;
+}
+
+/*
+ * The container has ended: what it sent just before still reaches its
+ * clients, for at most a second; its side of each connection is closed
+ * by now, so they end by themselves. No new client is accepted.
+ */
+static void finish_conns(struct watches *w, int sig_fd, pid_t child, struct detached *d,
+			 const char *ip)
+{
+	d->n_ports = 0;
+	for (int rounds = 0; open_conns() && rounds < 1000; rounds++) {
+		build_watches(w, sig_fd, d);
+		if (poll(w->pfd, w->n, 1000) <= 0)
+			break;
+		dispatch(w, sig_fd, child, d, ip);
+	}
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (conns[i])
+			close_conn(i);
 }
 
 /* Until the container ends: its exit code, or 128+N if signal N killed it. */
@@ -349,9 +380,116 @@ int monitor_run(const struct config *cfg, pid_t child, const char *ip)
 		code = dispatch(&w, sig_fd, child, d, ip);
 	}
 	drain_output(d);
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (conns[i])
-			close_conn(i);
+	finish_conns(&w, sig_fd, child, d, ip);
 	close(sig_fd);
+	return code;
+}
+
+/* ---- the monitor's own program ---- */
+
+/* An fd the new program must keep: not close-on-exec, and its number as text. */
+static int pass_fd(int fd, char *text, size_t len)
+{
+	if (fd >= 0 && fcntl(fd, F_SETFD, 0) < 0)
+		return -1;
+	snprintf(text, len, "%d", fd);
+	return 0;
+}
+
+/*
+ * Once the container runs, the monitor execs minidock afresh, as
+ * "_monitor": a fork of `run` has touched every page the start needed
+ * (paths, the image, the config), and each of them counts in its memory
+ * (PSS) for as long as the container lives. The new program keeps the
+ * PID, the child and the fds named on its command line (no others), and reads
+ * everything else back from the state file. If execve(2) fails, the
+ * monitor carries on as it is (container.c).
+ */
+void monitor_exec(const struct config *cfg, pid_t child)
+{
+	const struct detached *d = cfg->detached;
+	char nums[6 + MAX_PORTS][32], *argv[16 + MAX_PORTS];
+	int argc = 0, ok;
+
+	argv[argc++] = "minidock";
+	if (d->store_root[0]) {
+		argv[argc++] = "--root";
+		argv[argc++] = (char *)d->store_root;
+	}
+	if (debug)
+		argv[argc++] = "-D";
+	argv[argc++] = "_monitor";
+	argv[argc++] = (char *)cfg->id;
+	/* Nothing else of ours or the caller's (a test runner's pipe) goes with it. */
+	if (close_host_fds() < 0)
+		return;
+	snprintf(nums[0], sizeof(nums[0]), "%d", child);
+	snprintf(nums[1], sizeof(nums[1]), "%d", cfg->remove);
+	ok = pass_fd(d->log_fd, nums[2], sizeof(nums[2])) == 0 &&
+	     pass_fd(d->out_fd, nums[3], sizeof(nums[3])) == 0 &&
+	     pass_fd(d->err_fd, nums[4], sizeof(nums[4])) == 0;
+	for (int i = 0; i < 5; i++)
+		argv[argc++] = nums[i];
+	for (size_t i = 0; ok && i < d->n_ports; i++) {
+		ok = pass_fd(d->listen_fds[i], nums[5 + i], sizeof(nums[5 + i])) == 0;
+		snprintf(nums[5 + i] + strlen(nums[5 + i]), sizeof(nums[5 + i]) - strlen(nums[5 + i]),
+			 ":%u", d->ctr_ports[i]);
+		argv[argc++] = nums[5 + i];
+	}
+	argv[argc] = NULL;
+	if (ok)
+		execv("/proc/self/exe", argv);
+	fprintf(stderr, "%s: exec the monitor: %m; it stays as it is\n", PROG);
+}
+
+static int parse_int(const char *text, int *out)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+
+	if (*end || end == text || n < -1 || n > 0x7fffffff)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+/* The fds and ports monitor_exec put on the command line. */
+static int parse_monitor_args(int argc, char **argv, struct detached *d, pid_t *child, int *rm)
+{
+	int ok = argc >= 7 && argc - 7 <= MAX_PORTS && parse_int(argv[2], child) == 0 &&
+		 parse_int(argv[3], rm) == 0 && parse_int(argv[4], &d->log_fd) == 0 &&
+		 parse_int(argv[5], &d->out_fd) == 0 && parse_int(argv[6], &d->err_fd) == 0;
+
+	for (int i = 7; ok && i < argc; i++) {
+		char *colon = strchr(argv[i], ':');
+		int port = 0;
+
+		ok = colon != NULL;
+		if (ok) {
+			*colon = 0;
+			ok = parse_int(argv[i], &d->listen_fds[d->n_ports]) == 0 &&
+			     parse_int(colon + 1, &port) == 0;
+			d->ctr_ports[d->n_ports++] = (unsigned int)port;
+		}
+	}
+	if (!ok)
+		fprintf(stderr, "%s: _monitor: started by minidock itself, not by hand\n", PROG);
+	return ok ? 0 : -1;
+}
+
+/* _monitor ID CHILD RM LOGFD OUTFD ERRFD [LISTENFD:CTRPORT...]: see monitor_exec. */
+int cmd_monitor(const struct store *s, int argc, char **argv)
+{
+	struct detached d = {.ready_fd = -1};
+	struct config cfg = {.detached = &d};
+	struct record r;
+	pid_t child;
+	int rm, code;
+
+	if (parse_monitor_args(argc, argv, &d, &child, &rm) < 0 || record_read(s, argv[1], &r) < 0)
+		return EXIT_TOOL;
+	code = monitor_run(&cfg, child, r.ip);
+	code = container_finish(s, &r, code, rm);
+	record_free(&r);
 	return code;
 }

@@ -921,7 +921,7 @@ static int open_log(const struct container *c, const char *file, char *path)
  * write into, and a socketpair on which it tells us how the start went
  * (send(2) with MSG_NOSIGNAL: a caller gone by then is no reason to die).
  */
-static int prepare_detached(struct run_data *d, int ready[2])
+static int prepare_detached(const struct store *s, struct run_data *d, int ready[2])
 {
 	struct detached *det = &d->det;
 	char path[PATH_MAX];
@@ -941,6 +941,7 @@ static int prepare_detached(struct run_data *d, int ready[2])
 	d->cfg.process.stdout_fd = out[1];
 	d->cfg.process.stderr_fd = err[1];
 	det->ready_fd = ready[1];
+	det->store_root = s->root;
 	d->cfg.detached = det;
 	return 0;
 }
@@ -1029,7 +1030,7 @@ int cmd_run(const struct store *s, int argc, char **argv)
 		goto free_image;
 	/* Without --rm the exited container stays, as Docker keeps it. */
 	if (build_config(&d, &o) < 0 || record_config(&d, &o) < 0 ||
-	    (o.detach && (prepare_detached(&d, ready) < 0 ||
+	    (o.detach && (prepare_detached(s, &d, ready) < 0 ||
 			  (monitor = fork_monitor(&d, ready, o.rm)) < 0)))
 		o.rm = 1;
 	else if (monitor > 0)

@@ -34,6 +34,7 @@ struct port_map {
 struct cgroup_place {
 	char controller[16];
 	int v2;
+	int own_base;         /* its parent is our minidock/ (no --cgroup-parent): it goes once empty */
 	char dir[PATH_MAX];
 };
 

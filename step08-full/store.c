@@ -36,6 +36,7 @@ int store_open(struct store *s, const char *root)
 		fprintf(stderr, "%s: --root %s: must be an absolute path\n", PROG, root);
 		return -1;
 	}
+	snprintf(s->root, sizeof(s->root), "%s", root ? root : "");
 	n1 = snprintf(s->lib, sizeof(s->lib), "%s", lib);
 	n2 = root ? snprintf(s->run, sizeof(s->run), "%s/run", root)
 		  : snprintf(s->run, sizeof(s->run), "/run/minidock");
