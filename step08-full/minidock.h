@@ -65,6 +65,8 @@ struct container {
 	int named;
 };
 int store_open(struct store *s, const char *root);
+int valid_name(const char *name, const char *what);
+int new_id(char id[65]);
 int image_load(const struct store *s, const char *name, struct image *img);
 void image_free(struct image *img);
 int container_create(const struct store *s, const char *name, int rm, struct container *c);

@@ -156,7 +156,8 @@ static int freeze_v1(const char *dir, int frozen)
 			return -1;
 		}
 		if (!strncmp(buf, want, strlen(want))) {
-			narrate("read(\"%s/freezer.state\") = %s [freezer-subsystem.rst]", dir, want);
+			narrate("read(\"%s/freezer.state\") = %s [freezer-subsystem.rst]", dir,
+				want);
 			return 0;
 		}
 		if (!ms_left(&deadline))
@@ -632,8 +633,8 @@ static int add_stats_row(struct table *t, const struct usage *u, const long long
 /* One table: read every container, wait the interval, read again, print. */
 static int stats_round(const struct store *s, char **refs, int n_refs, int clear)
 {
-	static const char *const header[] = {"CONTAINER ID", "NAME",    "CPU %", "MEM USAGE / LIMIT",
-					     "MEM %",        "NET I/O", "PIDS"};
+	static const char *const header[] = {"CONTAINER ID", "NAME",  "CPU %",  "MEM USAGE / LIMIT",
+					     "MEM %", "NET I/O", "PIDS"};
 	struct table t = {.cols = 7};
 	struct usage *list = NULL;
 	long long host[2];
@@ -673,8 +674,10 @@ int cmd_stats(const struct store *s, int argc, char **argv)
 
 	for (; first < argc && argv[first][0] == '-'; first++) {
 		if (strcmp(argv[first], "--no-stream")) {
-			fprintf(stderr, "%s: stats: unknown option '%s' (usage: %s stats [--no-stream] "
-				"[CONTAINER...])\n", PROG, argv[first], PROG);
+			fprintf(stderr,
+				"%s: stats: unknown option '%s' (usage: %s stats [--no-stream] "
+				"[CONTAINER...])\n",
+				PROG, argv[first], PROG);
 			return 1;
 		}
 		stream = 0;
@@ -788,17 +791,20 @@ static void start_time(time_t started, time_t now, char *out, size_t len)
 		strftime(out, len, "%Y", &then);
 }
 
-/* Seconds since boot (/proc/uptime) and the boot time (btime in /proc/stat). */
+/*
+ * Seconds since boot (/proc/uptime), and so when the machine booted: a
+ * process's start time in /proc/PID/stat counts clock ticks from there.
+ */
 static int boot_clock(double *uptime, time_t *boot)
 {
-	char buf[STAT_BUF], *p;
+	char buf[128];
 
-	if (read_small_file("/proc/uptime", buf, sizeof(buf)) < 0 || sscanf(buf, "%lf", uptime) != 1 ||
-	    read_small_file("/proc/stat", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nbtime "))) {
-		fprintf(stderr, "%s: read /proc/uptime and /proc/stat: %m\n", PROG);
+	if (read_small_file("/proc/uptime", buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%lf", uptime) != 1) {
+		fprintf(stderr, "%s: read /proc/uptime: %m\n", PROG);
 		return -1;
 	}
-	*boot = (time_t)strtoll(p + 7, NULL, 10);
+	*boot = time(NULL) - (time_t)*uptime;
 	return 0;
 }
 
@@ -860,7 +866,8 @@ static int read_procs(const struct record *r, int **pids, size_t *n)
 		f = fopen(path, "re");
 	}
 	if (!f) {
-		fprintf(stderr, "%s: top: container %.12s: no readable cgroup.procs\n", PROG, r->id);
+		fprintf(stderr, "%s: top: container %.12s: no readable cgroup.procs\n", PROG,
+			r->id);
 		return -1;
 	}
 	while (fscanf(f, "%d", &pid) == 1) {

@@ -891,6 +891,10 @@ static int record_config(struct run_data *d, const struct run_opts *o)
 	r->memory = o->resources.memory;
 	r->pids_limit = o->resources.pids_limit;
 	r->cpu_quota = o->resources.cpu_quota;
+	/* run -d: where the monitor's log will be, for logs from the start */
+	if (o->detach && join_path(r->log_path, sizeof(r->log_path), d->ctr.layer_dir,
+				   "container.log") < 0)
+		return -1;
 	d->cfg.record = r;
 	return config_write(d->ctr.state_dir, r);
 }
@@ -904,13 +908,9 @@ static void free_env(struct run_data *d)
 
 /* ---- run -d ---- */
 
-static int open_log(const struct container *c, const char *file, char *path)
+static int open_log(const char *path)
 {
-	int fd;
-
-	if (join_path(path, PATH_MAX, c->layer_dir, file) < 0)
-		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		fprintf(stderr, "%s: open %s: %m\n", PROG, path);
 	return fd;
@@ -927,8 +927,10 @@ static int prepare_detached(const struct store *s, struct run_data *d, int ready
 	char path[PATH_MAX];
 	int out[2], err[2];
 
-	det->log_fd = open_log(&d->ctr, "container.log", d->rec.log_path);
-	det->own_log_fd = open_log(&d->ctr, "monitor.log", path);
+	det->log_fd = open_log(d->rec.log_path);
+	if (join_path(path, sizeof(path), d->ctr.layer_dir, "monitor.log") < 0)
+		return -1;
+	det->own_log_fd = open_log(path);
 	if (det->log_fd < 0 || det->own_log_fd < 0)
 		return -1;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||

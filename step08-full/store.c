@@ -48,7 +48,7 @@ int store_open(struct store *s, const char *root)
 }
 
 /* Names: letters, digits and "_.-:", starting with a letter or digit, as Docker's. */
-static int valid_name(const char *name, const char *what)
+int valid_name(const char *name, const char *what)
 {
 	size_t len = strlen(name);
 
@@ -64,7 +64,7 @@ static int valid_name(const char *name, const char *what)
 }
 
 /* 32 random bytes as 64 hex digits, Docker's id format (getrandom(2)). */
-static int new_id(char id[65])
+int new_id(char id[65])
 {
 	unsigned char bytes[32];
 
