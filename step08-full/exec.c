@@ -245,10 +245,6 @@ static int exec_in_container(const struct config *cfg, int sync_fd)
 		fprintf(stderr, "%s: exec: chdir %s: %m\n", PROG, cfg->process.cwd);
 		return report_failure(sync_fd, 0);
 	}
-	if (cfg->process.terminal && setsid() < 0) {
-		fprintf(stderr, "%s: setsid: %m\n", PROG);
-		return report_failure(sync_fd, 0);
-	}
 	if (set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
 		return report_failure(sync_fd, 0);
 	return exec_command(cfg, sync_fd);

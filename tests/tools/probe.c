@@ -10,6 +10,7 @@
  *   probe fork-until-fail MAX  fork until fork fails (or MAX), report the error
  *   probe burn MS              burn MS of this process's CPU time
  *   probe alloc MB             allocate and touch MB MiB
+ *   probe hold MB READY        allocate and touch MB MiB, create READY, keep them until killed
  *   probe ping ADDR            one ICMP echo (raw socket)
  *   probe listen PORT [READY]  accept one TCP connection, greet it
  *   probe connect ADDR PORT    connect over TCP, print the greeting
@@ -351,6 +352,17 @@ static int cmd_alloc(long mb)
 	return 0;
 }
 
+/* A container whose memory stays charged while the host reads its cgroup. */
+static int cmd_hold(long mb, const char *ready)
+{
+	if (cmd_alloc(mb) != 0)
+		return 1;
+	if (touch(ready) < 0)
+		return die("create ready file");
+	for (;;)
+		pause();
+}
+
 static int parse_ipv4(const char *s, struct sockaddr_in *sa, int port)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -682,6 +694,8 @@ int main(int argc, char **argv)
 		return cmd_burn(atoll(a1));
 	if (!strcmp(cmd, "alloc") && a1)
 		return cmd_alloc(atol(a1));
+	if (!strcmp(cmd, "hold") && a1 && a2)
+		return cmd_hold(atol(a1), a2);
 	if (!strcmp(cmd, "ping") && a1)
 		return cmd_ping(a1);
 	if (!strcmp(cmd, "listen") && a1)
