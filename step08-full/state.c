@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +303,8 @@ int record_read(const struct store *s, const char *id, struct record *r)
 {
 	char dir[PATH_MAX];
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct record, cwd));
+	r->cwd[0] = r->log_path[0] = 0;
 	if (snprintf(dir, sizeof(dir), "%s/containers/%s", s->run, id) >= (int)sizeof(dir))
 		return -1;
 	snprintf(r->id, sizeof(r->id), "%s", id);

@@ -46,7 +46,6 @@ struct record {
 	size_t n_args;
 	char *env[MAX_ENV + 1];
 	size_t n_env;
-	char cwd[PATH_MAX];
 	uid_t uid;
 	gid_t gid;
 	uint64_t caps;             /* bounding = effective = permitted */
@@ -54,7 +53,6 @@ struct record {
 	long long memory, pids_limit, cpu_quota;
 	struct port_map ports[MAX_PORTS];
 	size_t n_ports;
-	char log_path[PATH_MAX];   /* run -d: the monitor's log of the output */
 	/* state */
 	char status[16];           /* created, running, exited */
 	pid_t pid;                 /* the container's PID 1, as the host sees it */
@@ -64,12 +62,19 @@ struct record {
 	int oom_killed;
 	char ip[16];
 	char bridge[16];
-	struct cgroup_place cgroups[MAX_CGROUPS];
 	size_t n_cgroups;
 	/* owner: the process responsible for it (run, or run -d's monitor) */
 	pid_t monitor;
 	unsigned long long monitor_start;
 	int rm;
+	/*
+	 * The long ones last: record_read clears what comes before them and
+	 * only their first bytes, since run -d's monitor pays for every page
+	 * it touches (its PSS).
+	 */
+	char cwd[PATH_MAX];
+	char log_path[PATH_MAX];   /* run -d: the monitor's log of the output */
+	struct cgroup_place cgroups[MAX_CGROUPS];
 };
 
 struct store;

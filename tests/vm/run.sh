@@ -8,7 +8,8 @@
 # static builds of the chapter binary and the probe. The guest (tests/vm/init)
 # runs the SAME .bats files and powers off; we count its TAP lines.
 #
-#   STEP_BIN     chapter binary: built from STEP_BIN.c, or a static binary
+#   STEP_BIN     chapter binary: built from STEP_BIN.c (step08-full/minidock: from
+#                step08-full/*.c), or a static binary
 #                (default step04-cgroups/cgroups, or step03-mnt/mnt until
 #                chapter 4 exists)
 #   TESTS        .bats files, relative to the repo (default tests/step04.bats)
@@ -106,6 +107,10 @@ cflags=(-static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror)
 name=$(basename "$STEP_BIN")
 if [ -f "$STEP_BIN.c" ]; then
 	${CC:-cc} "${cflags[@]}" -DDEFAULT_ROOTFS='"/mdk/build/rootfs"' -o "$vm/$name" "$STEP_BIN.c"
+elif [ "$name" = minidock ] && [ -f "${STEP_BIN%/*}/main.c" ]; then
+	# chapter 8: one program of many files
+	${CC:-cc} "${cflags[@]}" -DDEFAULT_ROOTFS='"/mdk/build/rootfs"' -o "$vm/$name" \
+		"${STEP_BIN%/*}"/*.c
 elif [ -x "$STEP_BIN" ] && ! readelf -l "$STEP_BIN" | grep -q 'program interpreter'; then
 	cp "$STEP_BIN" "$vm/$name"
 else
@@ -178,6 +183,11 @@ STEP_BIN=/mdk/bin/$name
 TESTS="$TESTS"
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 EOF
+# minidock: its own tests call it directly, the chapters' through the adapter (tests/run.sh)
+if [ "$name" = minidock ]; then
+	printf 'export MINIDOCK=/mdk/bin/minidock\nSTEP_BIN=/mdk/tests/tools/minidock-as-step\n' \
+		>>"$ird/mdk/env"
+fi
 (cd "$ird" && find . | "$busybox" cpio -o -H newc 2>/dev/null) >"$vm/initramfs.cpio"
 rm -rf "$ird" "$vm/rootfs"
 
