@@ -653,7 +653,8 @@ static int lock_ipam(void)
 {
 	int fd;
 
-	if (make_dir("/run/minidock", 0700) < 0 || make_dir(IPAM_DIR, 0700) < 0)
+	/* make_dirs: a machine without /run (a bare initramfs) gets it made */
+	if (make_dirs(IPAM_DIR, 0700) < 0)
 		return -1;
 	fd = open(IPAM_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {

@@ -1039,6 +1039,9 @@ int cmd_run(const struct store *s, int argc, char **argv)
 		status = wait_until_started(&d, monitor, ready[0]);
 	else
 		status = container_run(&d.cfg);
+	/* One that never started is half-made: it goes, --rm or not. */
+	if (!d.rec.started)
+		o.rm = 1;
 	/* The caller of run -d leaves the container to its monitor. */
 	if (o.rm && monitor <= 0)
 		container_destroy(s, &d.ctr);
