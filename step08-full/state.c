@@ -74,28 +74,26 @@ static void put_num(FILE *f, const char *key, long long value)
 	fprintf(f, "%s=%lld\n", key, value);
 }
 
-/* FILE in DIR, whole: FILE.tmp, then rename(2) over FILE. */
+/* FILE in DIR, whole: the text is made in memory (open_memstream(3)), then written atomically. */
 static int write_record_file(const char *dir, const char *file, const struct record *r,
 			     void (*fill)(FILE *, const struct record *))
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 4];
+	char path[PATH_MAX], *text = NULL;
+	size_t len;
 	FILE *f;
+	int ret;
 
 	if (join_path(path, sizeof(path), dir, file) < 0)
 		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
+	f = open_memstream(&text, &len);
 	if (!f) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
+		fprintf(stderr, "%s: open_memstream: %m\n", PROG);
 		return -1;
 	}
 	fill(f, r);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	ret = fclose(f) == 0 ? write_file_atomic(path, text) : -1;
+	free(text);
+	return ret;
 }
 
 static void fill_config(FILE *f, const struct record *r)

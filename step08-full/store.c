@@ -86,21 +86,6 @@ static int image_path(const struct store *s, const char *name, char *out, size_t
 	return 0;
 }
 
-static int add_string(char **list, size_t *n, size_t max, const char *value)
-{
-	if (*n + 1 >= max) {
-		fprintf(stderr, "%s: image file: too many entries\n", PROG);
-		return -1;
-	}
-	list[*n] = strdup(value);
-	if (!list[*n]) {
-		fprintf(stderr, "%s: out of memory\n", PROG);
-		return -1;
-	}
-	list[++*n] = NULL;
-	return 0;
-}
-
 /* One "key value" line of an image file. */
 static int image_line(const struct store *s, struct image *img, const char *key,
 		      const char *value)
@@ -119,9 +104,9 @@ static int image_line(const struct store *s, struct image *img, const char *key,
 			       : 0;
 	}
 	if (!strcmp(key, "cmd"))
-		return add_string(img->cmd, &img->n_cmd, 64, value);
+		return record_add_string(img->cmd, &img->n_cmd, 63, value);
 	if (!strcmp(key, "env"))
-		return add_string(img->env, &img->n_env, 64, value);
+		return record_add_string(img->env, &img->n_env, 63, value);
 	if (!strcmp(key, "workdir"))
 		snprintf(img->workdir, sizeof(img->workdir), "%s", value);
 	return 0;
