@@ -415,7 +415,7 @@ static int owner_is_dead(const char *name)
 
 	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
 		return 0;
-	return process_start_time(pid) != t;
+	return !process_is(pid, (unsigned long long)t);
 }
 
 /*

@@ -123,6 +123,8 @@ int run_init(const struct config *cfg, int sync_fd)
 	if (cfg->process.stdout_fd >= 0 && (dup2(cfg->process.stdout_fd, STDOUT_FILENO) < 0 ||
 					   dup2(cfg->process.stderr_fd, STDERR_FILENO) < 0))
 		return EXIT_TOOL;
+	if (close_other_fds() < 0)
+		return EXIT_TOOL;
 	for (;;) {
 		sig = sigwaitinfo(&set, NULL);
 		if (sig < 0)

@@ -32,17 +32,19 @@ static int parse_flags(int argc, char **argv, const char *optstring, const char 
 
 	optind = 0;
 	opterr = 0;
+	/* One line for any mistake: what was wrong, and the usage. */
 	while ((opt = getopt(argc, argv, optstring)) != -1) {
-		if (opt == '?' || opt == ':' || take(opt, arg) < 0) {
-			if (opt == '?' || opt == ':')
-				fprintf(stderr, "%s: %s: bad option '%s'\n", PROG, argv[0],
-					argv[optind - 1]);
-			fprintf(stderr, "usage: %s %s\n", PROG, usage);
+		if (opt == '?' || opt == ':') {
+			fprintf(stderr, "%s: %s: bad option '%s' (usage: %s %s)\n", PROG, argv[0],
+				argv[optind - 1], PROG, usage);
 			return -1;
 		}
+		if (take(opt, arg) < 0)
+			return -1;
 	}
 	if (optind == argc) {
-		fprintf(stderr, "usage: %s %s\n", PROG, usage);
+		fprintf(stderr, "%s: %s: no container given (usage: %s %s)\n", PROG, argv[0], PROG,
+			usage);
 		return -1;
 	}
 	return optind;
@@ -320,6 +322,30 @@ static int take_force(int opt, void *arg)
 	return 0;
 }
 
+/*
+ * Before removing: a running container is killed (rm -f); one whose PID 1
+ * has just ended may still have its monitor finishing (cgroups, lease,
+ * state): that is waited for. A --rm container's monitor removes it all:
+ * r->id is then empty.
+ */
+static int end_container(const struct store *s, struct record *r)
+{
+	char dir[PATH_MAX];
+
+	if (record_alive(r)) {
+		if (kill_and_wait(s, r) < 0)
+			return -1;
+	} else if (record_monitor_alive(r) && wait_for_monitor(s, r, KILL_WAIT_MS) < 0) {
+		fprintf(stderr, "%s: container %s: its monitor %d did not finish\n", PROG, r->name,
+			r->monitor);
+		return -1;
+	}
+	if (snprintf(dir, sizeof(dir), "%s/containers/%s", s->run, r->id) < (int)sizeof(dir) &&
+	    access(dir, F_OK) < 0)
+		r->id[0] = 0;
+	return 0;
+}
+
 /* Under the container's lock, so two removals never overlap. */
 static int rm_one(const struct store *s, const char *ref, int force)
 {
@@ -336,7 +362,7 @@ static int rm_one(const struct store *s, const char *ref, int force)
 				"rm -f\n", PROG, ref);
 	else if (record_monitor_alive(&r) && !record_alive(&r) && !strcmp(r.status, "created"))
 		fprintf(stderr, "%s: container %s is being created\n", PROG, ref);
-	else if ((!record_alive(&r) || kill_and_wait(s, &r) == 0) && remove_container(s, &r) == 0)
+	else if (end_container(s, &r) == 0 && (!r.id[0] || remove_container(s, &r) == 0))
 		ret = 0;
 	record_free(&r);
 unlock:

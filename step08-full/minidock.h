@@ -135,6 +135,7 @@ int apply_capabilities(const struct capabilities *caps);
 int set_no_new_privs(void);
 int install_seccomp(void);
 int close_host_fds(void);
+int close_other_fds(void);
 int make_undumpable(void);
 
 /* cgroups.c */

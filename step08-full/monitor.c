@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -488,6 +489,9 @@ int cmd_monitor(const struct store *s, int argc, char **argv)
 
 	if (parse_monitor_args(argc, argv, &d, &child, &rm) < 0 || record_read(s, argv[1], &r) < 0)
 		return EXIT_TOOL;
+	/* exec of /proc/self/exe names us "exe": ps and pgrep should see minidock (prctl(2)) */
+	if (prctl(PR_SET_NAME, "minidock") < 0)
+		fprintf(stderr, "%s: prctl PR_SET_NAME: %m\n", PROG);
 	code = monitor_run(&cfg, child, r.ip);
 	code = container_finish(s, &r, code, rm);
 	record_free(&r);

@@ -1048,7 +1048,7 @@ void net_forget(const char *bridge, const char *ip_text, pid_t pid)
 		return;
 	if (read_small_file(path, text, sizeof(text)) == 0 && !strncmp(text, want, strlen(want)) &&
 	    unlink(path) == 0)
-		narrate("unlink(\"%s\") = 0: the lease of a container whose monitor died", path);
+		narrate("unlink(\"%s\") = 0: the container's lease [unlink(2)]", path);
 	close(lock);
 }
 

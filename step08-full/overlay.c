@@ -48,23 +48,60 @@ static int set_option(int fs, const char *key, const char *value)
 	return 0;
 }
 
+/* "a:b:c" of the layers, each less its first `skip` bytes, if it fits in 256 bytes. */
+static int join_layers(char lower[256], const char *const *layers, size_t n_layers, size_t skip)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < n_layers && used < 256; i++)
+		used += (size_t)snprintf(lower + used, 256 - used, "%s%s", i ? ":" : "",
+					 layers[i] + skip);
+	return used < 256;
+}
+
+/* The directory every layer is directly in (a store's layers/), or "". */
+static void common_parent(const char *const *layers, size_t n_layers, char dir[PATH_MAX])
+{
+	const char *slash = strrchr(layers[0], '/');
+	size_t len = slash ? (size_t)(slash - layers[0]) : 0;
+
+	dir[0] = 0;
+	if (!len || len >= PATH_MAX)
+		return;
+	for (size_t i = 0; i < n_layers; i++)
+		if (strncmp(layers[i], layers[0], len + 1) || strchr(layers[i] + len + 1, '/'))
+			return;
+	snprintf(dir, PATH_MAX, "%.*s", (int)len, layers[0]);
+}
+
 /*
  * The layers, top first. fsconfig(2) takes strings of at most 256 bytes:
  * layers that fit go in one "lowerdir", separated by ':', which every
- * kernel takes; longer lists need "lowerdir+" (Linux 6.8), one layer per
- * call. (Kernels before 6.5 accept "lowerdir+" at fsconfig time and only
- * refuse it at FSCONFIG_CMD_CREATE, so it is never tried first.)
+ * kernel takes. Too long as absolute paths, the layers of one store are
+ * named from inside their directory (overlayfs resolves a relative path
+ * from our working directory, as mount(8) does; Docker's overlay2 makes
+ * short symlinks for the same limit): *old_cwd then holds where we were.
+ * Longer lists need "lowerdir+" (Linux 6.8), one layer per call; kernels
+ * before 6.5 accept it at fsconfig time and refuse it only at
+ * FSCONFIG_CMD_CREATE, so it comes last.
  */
-static int set_lower_layers(int fs, const char *const *layers, size_t n_layers)
+static int set_lower_layers(int fs, const char *const *layers, size_t n_layers, int *old_cwd)
 {
-	char lower[256];
-	size_t used = 0;
+	char lower[256], dir[PATH_MAX];
 
-	for (size_t i = 0; i < n_layers && used < sizeof(lower); i++)
-		used += (size_t)snprintf(lower + used, sizeof(lower) - used, "%s%s", i ? ":" : "",
-					 layers[i]);
-	if (used < sizeof(lower))
+	if (join_layers(lower, layers, n_layers, 0))
 		return set_option(fs, "lowerdir", lower);
+	common_parent(layers, n_layers, dir);
+	if (dir[0] && join_layers(lower, layers, n_layers, strlen(dir) + 1)) {
+		*old_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*old_cwd < 0 || chdir(dir) < 0) {
+			fprintf(stderr, "%s: chdir %s: %m\n", PROG, dir);
+			return -1;
+		}
+		narrate("chdir(\"%s\"): the layers by name, so one lowerdir holds them [chdir(2)]",
+			dir);
+		return set_option(fs, "lowerdir", lower);
+	}
 	for (size_t i = 0; i < n_layers; i++) {
 		if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", layers[i], 0) < 0) {
 			fprintf(stderr, "%s: overlay layer %s: %m%s\n", PROG, layers[i],
@@ -104,10 +141,10 @@ static int set_volatile(int fs, const struct root *root)
 	return 0;
 }
 
-static int set_layers(int fs, const struct root *root, const char *const *layers)
+static int set_layers(int fs, const struct root *root, const char *const *layers, int *old_cwd)
 {
 	return set_option(fs, "source", "overlay") < 0 ||
-			       set_lower_layers(fs, layers, root->n_layers) < 0 ||
+			       set_lower_layers(fs, layers, root->n_layers, old_cwd) < 0 ||
 			       set_option(fs, "upperdir", root->upper) < 0 ||
 			       set_option(fs, "workdir", root->work) < 0 || set_volatile(fs, root) < 0
 		       ? -1
@@ -120,7 +157,7 @@ static int set_layers(int fs, const struct root *root, const char *const *layers
  */
 int overlay_create(const struct root *root, const char *const *layers)
 {
-	int fs, mnt = -1;
+	int fs, mnt = -1, old_cwd = -1;
 
 	fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 	if (fs < 0) {
@@ -128,10 +165,15 @@ int overlay_create(const struct root *root, const char *const *layers)
 		return -1;
 	}
 	narrate("fsopen(\"overlay\", FSOPEN_CLOEXEC) = %d [fsopen(2)]", fs);
-	if (set_layers(fs, root, layers) < 0)
+	if (set_layers(fs, root, layers, &old_cwd) < 0)
 		goto out;
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		fprintf(stderr, "%s: create the overlay: %m\n", PROG);
+		goto out;
+	}
+	/* The layers are resolved by now, whatever the kernel's version. */
+	if (old_cwd >= 0 && fchdir(old_cwd) < 0) {
+		fprintf(stderr, "%s: fchdir back: %m\n", PROG);
 		goto out;
 	}
 	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
@@ -141,6 +183,8 @@ int overlay_create(const struct root *root, const char *const *layers)
 		narrate("fsmount(%d, FSMOUNT_CLOEXEC, 0) = %d: a detached overlay [fsmount(2)]",
 			fs, mnt);
 out:
+	if (old_cwd >= 0)
+		close(old_cwd);
 	close(fs);
 	return mnt;
 }

@@ -222,8 +222,8 @@ static int freeze_v2(const char *dir, int frozen)
 /*
  * Freeze (1) or thaw (0) every process of the container, and return once
  * the kernel says it is done: a frozen task runs no instruction and
- * notices no signal but SIGKILL until thawed, and the container cannot
- * tell it happened. Used by pause, unpause and commit.
+ * acts on no signal until thawed (on v1 not even SIGKILL), and the
+ * container cannot tell it happened. Used by pause, unpause and commit.
  */
 int container_freeze(const struct record *r, int frozen)
 {

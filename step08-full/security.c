@@ -188,8 +188,8 @@ int make_undumpable(void)
 	return 0;
 }
 
-/* Where close_range(2) is missing (before 5.11): mark each open fd by hand. */
-static int cloexec_each_fd(void)
+/* Where close_range(2) is missing (before 5.11): mark, or close, each open fd by hand. */
+static int each_fd(int close_them)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -204,8 +204,9 @@ static int cloexec_each_fd(void)
 		fd = atoi(e->d_name);
 		if (e->d_name[0] == '.' || fd < 3 || fd == self)
 			continue;
-		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-			fprintf(stderr, "%s: fcntl %d FD_CLOEXEC: %m\n", PROG, fd);
+		if (close_them ? close(fd) < 0 : fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			fprintf(stderr, "%s: %s %d: %m\n", PROG, close_them ? "close" : "fcntl FD_CLOEXEC",
+				fd);
 			closedir(d);
 			return -1;
 		}
@@ -231,7 +232,26 @@ int close_host_fds(void)
 		return -1;
 	}
 	narrate("close_range: %m; marking each fd close-on-exec instead [fcntl(2)]");
-	return cloexec_each_fd();
+	return each_fd(0);
+}
+
+/*
+ * --init never execs, so close-on-exec never closes anything for it, and
+ * whatever it inherited (a test runner's pipe, the log, a published
+ * port's socket) would stay open as long as the container: it closes
+ * every fd above 2 itself.
+ */
+int close_other_fds(void)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, 0) == 0) {
+		narrate("close_range(3, ~0U, 0) = 0 [close_range(2)]");
+		return 0;
+	}
+	if (errno != ENOSYS && errno != EINVAL) {
+		fprintf(stderr, "%s: close_range: %m\n", PROG);
+		return -1;
+	}
+	return each_fd(1);
 }
 
 /* ---- seccomp ---- */

@@ -445,8 +445,10 @@ const char *record_status(const struct record *r)
 }
 
 /*
- * Commands that change a container (rm, prune, the monitor's state
- * writes) take turns: flock(2) on its state directory. The kernel drops
+ * Commands that remove or copy a container (rm, prune, commit) take
+ * turns: flock(2) on its state directory. The monitor takes no lock (rm -f
+ * holds it while waiting for the monitor); rm waits for a monitor still
+ * finishing instead. The kernel drops
  * the lock when the fd closes or its holder dies. Returns the fd, or -1.
  */
 int lock_container(const struct store *s, const char *id)

@@ -263,10 +263,6 @@ int container_set_owner(const struct container *c, int rm)
 }
 
 /*
- * An existing container, for removing it: its paths, and whether NAME
- * still points to it (a name is released only by its own container).
- */
-/*
  * An empty container: each string's first byte. Clearing all 24 KiB
  * would dirty every page of it, and run -d's monitor, a fork of us,
  * pays for each page it has touched (its PSS).
@@ -278,6 +274,10 @@ static void container_clear(struct container *c)
 	c->named = 0;
 }
 
+/*
+ * An existing container, for removing it: its paths, and whether NAME
+ * still points to it (a name is released only by its own container).
+ */
 int container_reopen(const struct store *s, const char *id, const char *name, struct container *c)
 {
 	char link[PATH_MAX], target[65];

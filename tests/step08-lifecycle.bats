@@ -13,6 +13,25 @@ BR="minidockl$((BATS_ROOT_PID % 100000))"
 X=$((BATS_ROOT_PID % 200 + 30))
 NET=(--bridge "$BR" --subnet "10.216.$X.0/24")
 
+# On a cgroup-v2-only machine our own cgroup holds this shell, so it cannot
+# hand controllers to a minidock/ child (no internal processes): the
+# containers go under a sibling of it instead, as in step04.bats, when
+# its parent delegates memory (the root always may).
+CGPARENT=
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	_own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	_up=${_own%/*}
+	grep -qw memory "/sys/fs/cgroup$_up/cgroup.subtree_control" 2>/dev/null &&
+		CGPARENT="$_up/mdk-life-$((BATS_ROOT_PID % 100000))"
+fi
+CG=(${CGPARENT:+--cgroup-parent "$CGPARENT"})
+
+eval "_common_$(declare -f setup_file)"
+setup_file() {
+	_common_setup_file
+	[ -z "$CGPARENT" ] || mkdir -p "/sys/fs/cgroup$CGPARENT"
+}
+
 # What teardown checks: every container a test started, and its monitor as PID-START.
 IDS=()
 MONITORS=()
@@ -21,6 +40,7 @@ BG=()
 
 teardown_file() {
 	sh "$REPO/tests/tools/clean-net.sh" "$BR" >/dev/null 2>&1 || true
+	[ -z "$CGPARENT" ] || rmdir "/sys/fs/cgroup$CGPARENT"
 }
 
 eval "_common_$(declare -f teardown)"
@@ -36,7 +56,7 @@ teardown() {
 # mdd ARGS...: run -d on this file's bridge, with $T as /t; the id goes in ID. Bounded, and
 # through a file, not a pipe: a monitor that kept our stdout (or bats' fd 3) would hang the test.
 mdd() {
-	timeout -s KILL 20 "$MINIDOCK" --root "$STORE" run -d -v "$T:/t" "${NET[@]}" "$@" \
+	timeout -s KILL 20 "$MINIDOCK" --root "$STORE" run -d -v "$T:/t" "${NET[@]}" "${CG[@]}" "$@" \
 		>"$T/run-d.out" 3>&- || return
 	ID=$(cat "$T/run-d.out")
 	track "$ID"
