@@ -44,9 +44,12 @@ test: all rootfs
 test-step%: all rootfs
 	@bash tests/run.sh $(filter step$*-%,$(STEPS) $(MINIDOCK))
 
-# Chapter 4's tests inside a throwaway cgroup-v2-only VM.
+# In throwaway cgroup-v2-only VMs: chapter 4's tests, then (unless STEP_BIN or
+# TESTS picks one run) minidock's lifecycle and security tests.
 test-v2:
 	@bash tests/vm/run.sh
+	@[ -n "$(STEP_BIN)$(TESTS)" ] || STEP_BIN=step08-full/minidock \
+		TESTS="tests/step08-lifecycle.bats tests/step08-security.bats" bash tests/vm/run.sh
 
 # A narrated tour of minidock: each fact shown from inside and from the host.
 demo: all rootfs
