@@ -48,7 +48,7 @@ test-step%: all rootfs
 # TESTS picks one run) minidock's lifecycle and security tests.
 test-v2:
 	@bash tests/vm/run.sh
-	@[ -n "$(STEP_BIN)$(TESTS)" ] || STEP_BIN=step08-full/minidock \
+	@[ -n "$(STEP_BIN)$(TESTS)" ] || STEP_BIN=step08-full/minidock VM_TIMEOUT=900 \
 		TESTS="tests/step08-lifecycle.bats tests/step08-security.bats" bash tests/vm/run.sh
 
 # A narrated tour of minidock: each fact shown from inside and from the host.

@@ -129,7 +129,7 @@ host_fields() {
 }
 
 @test "security: only fds 0, 1 and 2 reach the container, whatever we had open" {
-	exec 7</etc/hostname 8>"$T/somefile"
+	exec 7</etc/passwd 8>"$T/somefile"
 	run -0 mrun base probe fds
 	exec 7<&- 8>&-
 	[ "$output" = "fds=0 1 2 " ]
