@@ -372,8 +372,9 @@ static void remove_known(const char *dir, const char *const *names)
 
 void container_destroy(const struct store *s, struct container *c)
 {
-	/* A volatile overlay leaves work/work/incompat/volatile (filesystems/overlayfs.rst). */
-	static const char *const layer[] = {"upper/", "work/work/incompat/volatile/",
+	/* A volatile overlay leaves work/work/incompat/volatile/dirty (filesystems/overlayfs.rst). */
+	static const char *const layer[] = {"upper/", "work/work/incompat/volatile/dirty",
+					    "work/work/incompat/volatile/",
 					    "work/work/incompat/", "work/work/", "work/",
 					    "container.log", "monitor.log", NULL};
 	/* hostname, hosts, resolv.conf and rootfs/ were in a tmpfs of the container's (rootfs.c). */
