@@ -346,6 +346,26 @@ at_least() {
 	done
 }
 
+@test "fds: a detached container, with or without --init, holds only 0, 1 and 2, none of the caller's" {
+	local init pid fds
+	exec 7</etc/passwd
+	for init in "" --init; do
+		rm -f "$T/ready"
+		fifos ready
+		# shellcheck disable=SC2086 # an empty $init is no argument
+		mdd $init base sh -c 'probe fds; echo > /t/ready; sleep 1000 & wait'
+		wait_fifo ready
+		run -0 md logs "$ID"
+		[[ "$output" == *"fds=0 1 2 "* ]]
+		# from the host: PID 1 (init, or CMD itself) has no fd of ours past 2, not even 7
+		pid=$(ctr_pid "$ID")
+		fds=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
+		[ "$fds" = "0 1 2 " ]
+		run -0 md rm -f "$ID"
+	done
+	exec 7<&-
+}
+
 @test "rm: refuses a running container without -f; rm -f kills and removes it; rm takes several" {
 	mdd --name keep base sleep 1000
 	local id=$ID pid a b
