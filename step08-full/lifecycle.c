@@ -108,18 +108,37 @@ static int wait_for_monitor(const struct store *s, struct record *r, long long t
 	return done ? 0 : -1;
 }
 
-/* The container's PID 1, by the PID and start time recorded: never a reused PID. */
+/*
+ * The container's PID 1, by the PID and start time recorded: never a
+ * reused PID. A pidfd (pidfd_open(2), Linux 5.3) pins the process: once
+ * it is open, a start time that still matches means the signal reaches
+ * that very process (pidfd_send_signal(2)). Older kernels get kill(2)
+ * right after the check.
+ */
 static int signal_container(const struct record *r, int sig)
 {
+	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0), ret;
+
 	if (!record_alive(r)) {
 		fprintf(stderr, "%s: container %s is not running\n", PROG, r->name);
+		if (pidfd >= 0)
+			close(pidfd);
 		return -1;
 	}
-	if (kill(r->pid, sig) < 0) {
-		fprintf(stderr, "%s: kill %d (container %s): %m\n", PROG, r->pid, r->name);
+	if (pidfd >= 0)
+		ret = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	else
+		ret = kill(r->pid, sig);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (ret < 0) {
+		fprintf(stderr, "%s: signal %d to PID %d (container %s): %m\n", PROG, sig, r->pid,
+			r->name);
 		return -1;
 	}
-	narrate("kill(%d, %d) = 0: PID 1 of container %s [kill(2)]", r->pid, sig, r->name);
+	narrate("%s(%d, %d) = 0: PID 1 of container %s [%s(2)]",
+		pidfd >= 0 ? "pidfd_send_signal" : "kill", r->pid, sig, r->name,
+		pidfd >= 0 ? "pidfd_send_signal" : "kill");
 	return 0;
 }
 
@@ -159,39 +178,60 @@ static int take_timeout(int opt, void *arg)
 	return 0;
 }
 
-static int stop_one(const struct store *s, const char *ref, long secs)
+/* The grace period's end: SIGKILL for a container still running then. 0 once it is over. */
+static int finish_stop(const struct store *s, struct record *r, long long deadline)
 {
-	struct record r;
-	int ret = 0;
+	long long left = deadline - now_ms();
 
-	if (record_open(s, ref, &r) < 0)
-		return -1;
-	/* Docker's stop of a stopped container succeeds. */
-	if (record_alive(&r)) {
-		ret = signal_container(&r, SIGTERM);
-		if (ret == 0 && wait_for_monitor(s, &r, secs * 1000) < 0) {
-			narrate("container %s: still running after %lds: SIGKILL", r.name, secs);
-			ret = kill_and_wait(s, &r);
-		}
-	}
-	record_free(&r);
-	if (ret == 0)
-		printf("%s\n", ref);
-	return ret;
+	if (wait_for_monitor(s, r, left > 0 ? left : 0) == 0)
+		return 0;
+	narrate("container %s: still running at the end of its grace period: SIGKILL", r->name);
+	return kill_and_wait(s, r);
 }
 
-/* stop [-t SECS] CONTAINER...: SIGTERM, SIGKILL after SECS (default 10). */
+/*
+ * stop [-t SECS] CONTAINER...: SIGTERM, SIGKILL after SECS (default 10).
+ * Every container gets its SIGTERM first and they share one grace period,
+ * as Docker stops them side by side. Docker's stop of a stopped container
+ * succeeds.
+ */
 int cmd_stop(const struct store *s, int argc, char **argv)
 {
 	long secs = 10;
 	int first = parse_flags(argc, argv, "+t:", "stop [-t SECONDS] CONTAINER...",
 				take_timeout, &secs), ret = 0;
+	struct record *r;
+	int *state; /* 0: stopped already, 1: signalled, -1: failed */
+	long long deadline;
 
 	if (first < 0)
 		return 1;
-	for (int i = first; i < argc; i++)
-		if (stop_one(s, argv[i], secs) < 0)
+	r = calloc((size_t)(argc - first), sizeof(*r));
+	state = calloc((size_t)(argc - first), sizeof(*state));
+	if (!r || !state) {
+		fprintf(stderr, "%s: out of memory\n", PROG);
+		free(r);
+		free(state);
+		return 1;
+	}
+	for (int i = 0; i < argc - first; i++) {
+		if (record_open(s, argv[first + i], &r[i]) < 0)
+			state[i] = -1;
+		else if (record_alive(&r[i]))
+			state[i] = signal_container(&r[i], SIGTERM) == 0 ? 1 : -1;
+	}
+	deadline = now_ms() + secs * 1000;
+	for (int i = 0; i < argc - first; i++) {
+		if (state[i] == 1 && finish_stop(s, &r[i], deadline) < 0)
+			state[i] = -1;
+		if (state[i] >= 0)
+			printf("%s\n", argv[first + i]);
+		else
 			ret = 1;
+		record_free(&r[i]);
+	}
+	free(r);
+	free(state);
 	return ret;
 }
 
