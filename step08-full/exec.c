@@ -283,8 +283,13 @@ static int run_exec(const struct config *cfg, const struct record *r)
 
 	for (size_t i = 0; i < N_NAMESPACES; i++)
 		fds[i] = -1;
+	/* Still PID 1 after the opens: the namespaces are its, not a reused PID's. */
 	if (open_namespaces(r->pid, fds) < 0)
 		goto close_fds;
+	if (!record_alive(r)) {
+		fprintf(stderr, "%s: container %s stopped meanwhile\n", PROG, r->name);
+		goto close_fds;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		goto close_fds;
