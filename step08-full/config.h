@@ -139,7 +139,8 @@ struct config {
  * into the log and runs the proxies of the published ports.
  */
 struct detached {
-	const char *store_root;   /* --root, for the monitor's re-exec ("" for the defaults) */
+	const char *store_root;   /* --root and --exec-root, for the monitor's re-exec */
+	const char *exec_root;    /* ("" for the defaults) */
 	int ready_fd;             /* gets the start's exit code: 0, the container runs */
 	int log_fd;               /* the log: records of output (monitor.c) */
 	int own_log_fd;           /* the monitor's own messages, once the caller has gone */

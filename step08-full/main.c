@@ -18,7 +18,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [--root DIR] [-D] COMMAND [ARG...]\n"
+		"usage: %s [--root DIR] [--exec-root DIR] [-D] COMMAND [ARG...]\n"
 		"A small container runtime.\n"
 		"\n"
 		"Commands:\n"
@@ -43,6 +43,8 @@ static void usage(FILE *out)
 		"Options:\n"
 		"      --root DIR   keep images and state under DIR\n"
 		"                   (default /var/lib/minidock and /run/minidock)\n"
+		"      --exec-root DIR  keep the state in DIR (default: /run/minidock, or\n"
+		"                   DIR/run with --root)\n"
 		"  -D, --debug      narrate every kernel operation\n"
 		"      --help       show this help ('%s run --help' for run's options)\n",
 		PROG, PROG);
@@ -63,14 +65,15 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = 256, OPT_HELP };
+	enum { OPT_ROOT = 256, OPT_EXEC_ROOT, OPT_HELP };
 	static const struct option options[] = {
 		{"root", required_argument, NULL, OPT_ROOT},
+		{"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
 		{"debug", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
-	const char *root = NULL, *cmd;
+	const char *root = NULL, *exec_root = NULL, *cmd;
 	struct store store;
 	int opt;
 
@@ -79,6 +82,9 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case OPT_ROOT:
 			root = optarg;
+			break;
+		case OPT_EXEC_ROOT:
+			exec_root = optarg;
 			break;
 		case 'D':
 			debug = 1;
@@ -100,7 +106,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
 		return EXIT_TOOL;
 	}
-	if (store_open(&store, root) < 0)
+	if (store_open(&store, root, exec_root) < 0)
 		return EXIT_TOOL;
 	cmd = argv[optind];
 	argc -= optind;

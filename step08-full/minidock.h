@@ -44,7 +44,8 @@ int process_is(pid_t pid, unsigned long long start);
 struct store {
 	char lib[4096];      /* images, layers, writable layers */
 	char run[4096];      /* runtime state */
-	char root[4096];     /* --root as given, "" for the defaults */
+	char root[4096];     /* --root as given, "" for the default */
+	char exec_root[4096]; /* --exec-root as given, "" for the default */
 };
 struct image {
 	char name[256];
@@ -64,7 +65,7 @@ struct container {
 	char upper[4096], work[4096], rootfs[4096];
 	int named;
 };
-int store_open(struct store *s, const char *root);
+int store_open(struct store *s, const char *root, const char *exec_root);
 int valid_name(const char *name, const char *what);
 int new_id(char id[65]);
 int image_load(const struct store *s, const char *name, struct image *img);

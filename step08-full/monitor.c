@@ -417,6 +417,10 @@ void monitor_exec(const struct config *cfg, pid_t child)
 		argv[argc++] = "--root";
 		argv[argc++] = (char *)d->store_root;
 	}
+	if (d->exec_root[0]) {
+		argv[argc++] = "--exec-root";
+		argv[argc++] = (char *)d->exec_root;
+	}
 	if (debug)
 		argv[argc++] = "-D";
 	argv[argc++] = "_monitor";

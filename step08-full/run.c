@@ -944,6 +944,7 @@ static int prepare_detached(const struct store *s, struct run_data *d, int ready
 	d->cfg.process.stderr_fd = err[1];
 	det->ready_fd = ready[1];
 	det->store_root = s->root;
+	det->exec_root = s->exec_root;
 	d->cfg.detached = det;
 	return 0;
 }

@@ -27,19 +27,28 @@
 
 #include "minidock.h"
 
-int store_open(struct store *s, const char *root)
+/*
+ * --root DIR: images and layers in DIR, state in DIR/run. --exec-root DIR
+ * (dockerd's name for it) puts the state elsewhere: on a tmpfs, as
+ * /run/minidock is, its small files cost no disk I/O.
+ */
+int store_open(struct store *s, const char *root, const char *exec_root)
 {
 	const char *lib = root ? root : "/var/lib/minidock";
 	int n1, n2;
 
-	if (root && root[0] != '/') {
-		fprintf(stderr, "%s: --root %s: must be an absolute path\n", PROG, root);
+	if ((root && root[0] != '/') || (exec_root && exec_root[0] != '/')) {
+		fprintf(stderr, "%s: --%s %s: must be an absolute path\n", PROG,
+			root && root[0] != '/' ? "root" : "exec-root",
+			root && root[0] != '/' ? root : exec_root);
 		return -1;
 	}
 	snprintf(s->root, sizeof(s->root), "%s", root ? root : "");
+	snprintf(s->exec_root, sizeof(s->exec_root), "%s", exec_root ? exec_root : "");
 	n1 = snprintf(s->lib, sizeof(s->lib), "%s", lib);
-	n2 = root ? snprintf(s->run, sizeof(s->run), "%s/run", root)
-		  : snprintf(s->run, sizeof(s->run), "/run/minidock");
+	n2 = exec_root ? snprintf(s->run, sizeof(s->run), "%s", exec_root)
+	     : root    ? snprintf(s->run, sizeof(s->run), "%s/run", root)
+		       : snprintf(s->run, sizeof(s->run), "/run/minidock");
 	if (n1 >= (int)sizeof(s->lib) || n2 >= (int)sizeof(s->run)) {
 		fprintf(stderr, "%s: --root: path too long\n", PROG);
 		return -1;

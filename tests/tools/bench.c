@@ -11,6 +11,7 @@
  * wait4(2)), and the median of the per-round ratios to the first command.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,12 +61,22 @@ static int run_once(struct cmd *c, int round)
 	struct rusage ru;
 	int status;
 	pid_t pid;
-	double start = now_ms();
+	double start;
+	posix_spawn_file_actions_t quiet;
 
-	if (posix_spawnp(&pid, c->argv[0], NULL, NULL, c->argv, environ) != 0) {
-		fprintf(stderr, "bench: spawn %s: %m\n", c->argv[0]);
+	/* What the commands print (run -d's ids) would bury the table: stdout goes to /dev/null. */
+	if (posix_spawn_file_actions_init(&quiet) != 0 ||
+	    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0) != 0) {
+		fprintf(stderr, "bench: posix_spawn_file_actions: %m\n");
 		return -1;
 	}
+	start = now_ms();
+	if (posix_spawnp(&pid, c->argv[0], &quiet, NULL, c->argv, environ) != 0) {
+		fprintf(stderr, "bench: spawn %s: %m\n", c->argv[0]);
+		posix_spawn_file_actions_destroy(&quiet);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&quiet);
 	if (wait4(pid, &status, 0, &ru) < 0) {
 		fprintf(stderr, "bench: wait4: %m\n");
 		return -1;

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-50}
 rootfs=$PWD/build/rootfs
 work=$(mktemp -d -t minidock-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# minidock's state where its default is, on the /run tmpfs (--root alone would put it on disk)
+state=/run/minidock-bench.$$
+trap 'rm -rf "$work" "$state"' EXIT
 
 cmds=(true /bin/true
 	:: unshare+chroot unshare -u -p -m -i -n -f chroot "$rootfs" /bin/true)
@@ -28,10 +30,14 @@ for b in step01-uts/uts step02-pid/pid step03-mnt/mnt step04-cgroups/cgroups \
 	esac
 done
 if [ -x step08-full/minidock ]; then
-	md="step08-full/minidock --root $work/md"
+	md="step08-full/minidock --root $work/md --exec-root $state"
 	$md import "$rootfs" base >/dev/null
+	# part 2: a running container for exec, removed at the end
+	ctr=$($md run -d --network none base sleep 100000)
+	trap '$md rm -f "$ctr" >/dev/null; rm -rf "$work" "$state"' EXIT
 	cmds+=(:: "minidock run --network none" $md run --rm --network none base /bin/true
-		:: "minidock run (bridge)" $md run --rm base /bin/true)
+		:: "minidock run (bridge)" $md run --rm base /bin/true
+		:: "minidock exec" $md exec "$ctr" /bin/true)
 fi
 if command -v runc >/dev/null; then
 	mkdir -p "$work/runc"
