@@ -522,10 +522,37 @@ static int remove_layer(const char *layer)
 	return ret;
 }
 
+/*
+ * A container made from the image, running or not, still needs its
+ * layers (a running one has them under its overlay): its 12-digit id in
+ * `id`, 1; or 0.
+ */
+static int image_in_use(const struct store *s, const char *name, char id[13])
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	struct record r;
+	int used = 0;
+	DIR *d;
+
+	if (join_path(dir, sizeof(dir), s->run, "containers") < 0 || !(d = opendir(dir)))
+		return 0;
+	while (!used && (e = readdir(d))) {
+		if (strlen(e->d_name) != 64 || record_read(s, e->d_name, &r) < 0)
+			continue;
+		used = !strcmp(r.image, name);
+		if (used)
+			snprintf(id, 13, "%.12s", r.id);
+		record_free(&r);
+	}
+	closedir(d);
+	return used;
+}
+
 /* rmi NAME: the image file, then every layer no other image uses. */
 int cmd_rmi(const struct store *s, int argc, char **argv)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], id[13];
 	struct image img;
 	int ret = 0;
 
@@ -535,6 +562,12 @@ int cmd_rmi(const struct store *s, int argc, char **argv)
 	}
 	if (image_load(s, argv[1], &img) < 0 || image_path(s, argv[1], path, sizeof(path)) < 0)
 		return EXIT_TOOL;
+	if (image_in_use(s, argv[1], id)) {
+		fprintf(stderr, "%s: image %s is in use by container %s (remove it first: '%s rm')\n",
+			PROG, argv[1], id, PROG);
+		image_free(&img);
+		return EXIT_TOOL;
+	}
 	if (unlink(path) < 0) {
 		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
 		image_free(&img);

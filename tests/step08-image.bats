@@ -111,6 +111,21 @@ layer_count() {
 	[[ "$output" != *doomed* ]]
 }
 
+@test "image: rmi refuses an image a container still uses, running or exited; after rm it goes" {
+	run -0 md import "$ROOTFS_SRC" used
+	local layer=$output
+	run -0 md run --name user1 --network none used true
+	run -125 --separate-stderr md rmi used
+	assert_one_line_error
+	[[ "$stderr" == *"in use by container"* ]]
+	# nothing was removed: the image still runs
+	[ -d "$STORE/layers/$layer" ]
+	run -0 mrun --network none used true
+	run -0 md rm user1
+	run -0 md rmi used
+	[ ! -e "$STORE/layers/$layer" ]
+}
+
 @test "image: bad use of import and rmi gets a one-line error" {
 	run -125 --separate-stderr md import "$ROOTFS"
 	assert_one_line_error
