@@ -408,6 +408,11 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 	int status;
 
 	if (cfg->detached) {
+		/* -dt: the monitor logs what the terminal shows, and holds it open; it is the monitor's now */
+		if (tty_master >= 0) {
+			cfg->detached->out_fd = tty_master;
+			tty_master = -1;
+		}
 		monitor_ready(cfg, failed);
 		if (!failed) {
 			monitor_exec(cfg, child);

@@ -658,9 +658,9 @@ static int check_hostname(const struct run_opts *o)
 /* -d and -p: checked with the rest, bound only once everything else is known good. */
 static int check_detach(const struct run_opts *o, struct run_data *d)
 {
-	if (o->detach && (o->interactive || o->tty)) {
-		fprintf(stderr, "%s: -d with -i or -t is not supported: minidock has no attach\n",
-			PROG);
+	/* -dit keeps a shell alive on its terminal; -i alone would need attach to mean anything. */
+	if (o->detach && o->interactive && !o->tty) {
+		fprintf(stderr, "%s: -d with -i needs -t: minidock has no attach\n", PROG);
 		return -1;
 	}
 	if (o->n_publish && (!o->detach || d->cfg.network.mode != NET_BRIDGE)) {
@@ -933,8 +933,19 @@ static int prepare_detached(const struct store *s, struct run_data *d, int ready
 	det->own_log_fd = open_log(path);
 	if (det->log_fd < 0 || det->own_log_fd < 0)
 		return -1;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) < 0) {
+		fprintf(stderr, "%s: socketpair: %m\n", PROG);
+		return -1;
+	}
+	det->ready_fd = ready[1];
+	det->store_root = s->root;
+	det->exec_root = s->exec_root;
+	d->cfg.detached = det;
+	/* With -t the pty's master is the output, once the child has sent it (container.c). */
+	det->out_fd = det->err_fd = -1;
+	if (d->cfg.process.terminal)
+		return 0;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		fprintf(stderr, "%s: pipe: %m\n", PROG);
 		return -1;
 	}
@@ -942,10 +953,6 @@ static int prepare_detached(const struct store *s, struct run_data *d, int ready
 	det->err_fd = err[0];
 	d->cfg.process.stdout_fd = out[1];
 	d->cfg.process.stderr_fd = err[1];
-	det->ready_fd = ready[1];
-	det->store_root = s->root;
-	det->exec_root = s->exec_root;
-	d->cfg.detached = det;
 	return 0;
 }
 

@@ -366,6 +366,28 @@ at_least() {
 	exec 7<&-
 }
 
+# logged ID TEXT: the container's log has TEXT by now.
+logged() {
+	"$MINIDOCK" --root "$STORE" logs "$1" 2>/dev/null | grep -q "$2"
+}
+
+@test "run -dit: a terminal of its own keeps a shell alive, its output logged; -d -i alone is refused" {
+	local pid
+	mdd -it base sh -c 'probe tty; exec sh'
+	wait_until 10 logged "$ID" "isatty=1"
+	run -0 md logs "$ID"
+	[[ "$output" == *"ttyname=/dev/pts/0"* ]]
+	# from the host: PID 1 is the shell, still running, its stdin that terminal
+	pid=$(ctr_pid "$ID")
+	[ "$(readlink "/proc/$pid/fd/0")" = /dev/pts/0 ]
+	run -0 insp "$ID" .State.Status
+	[ "$output" = running ]
+	run -0 md exec "$ID" true
+	run -0 md rm -f "$ID"
+	run -125 --separate-stderr md run -d -i base sh
+	assert_one_line_error
+}
+
 @test "rm: refuses a running container without -f; rm -f kills and removes it; rm takes several" {
 	mdd --name keep base sleep 1000
 	local id=$ID pid a b
