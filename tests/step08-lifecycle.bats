@@ -366,6 +366,18 @@ at_least() {
 	exec 7<&-
 }
 
+@test "run -d returns through a pipe: neither the monitor nor the container keeps the caller's stdout or stderr" {
+	local id
+	# $(...) waits for end-of-file on its pipe: a holder of our stdout would keep it open for 1000 s
+	id=$(timeout -s KILL 10 "$MINIDOCK" --root "$STORE" run -d "${NET[@]}" "${CG[@]}" base \
+		sleep 1000 2>&1 3>&-)
+	track "$id"
+	ID=$id
+	run -0 insp "$ID" .State.Status
+	[ "$output" = running ]
+	run -0 md rm -f "$ID"
+}
+
 # logged ID TEXT: the container's log has TEXT by now.
 logged() {
 	"$MINIDOCK" --root "$STORE" logs "$1" 2>/dev/null | grep -q "$2"
