@@ -456,7 +456,8 @@ int cmd_prune(const struct store *s, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "-f"))) {
-		fprintf(stderr, "usage: %s prune [-f]\n", PROG);
+		fprintf(stderr, "%s: prune takes no arguments but -f (usage: %s prune [-f])\n", PROG,
+			PROG);
 		return 1;
 	}
 	printf("Deleted Containers:\n");
