@@ -45,11 +45,13 @@ test-step%: all rootfs
 	@bash tests/run.sh $(filter step$*-%,$(STEPS) $(MINIDOCK))
 
 # In throwaway cgroup-v2-only VMs: chapter 4's tests, then (unless STEP_BIN or
-# TESTS picks one run) minidock's lifecycle and security tests.
+# TESTS picks one run) minidock's own.
+V2_MINIDOCK_TESTS := tests/step08-run.bats tests/step08-lifecycle.bats tests/step08-security.bats \
+	tests/step08-userns.bats tests/step08-volumes.bats
 test-v2:
 	@bash tests/vm/run.sh
 	@[ -n "$(STEP_BIN)$(TESTS)" ] || STEP_BIN=step08-full/minidock VM_TIMEOUT=900 \
-		TESTS="tests/step08-lifecycle.bats tests/step08-security.bats" bash tests/vm/run.sh
+		TESTS="$(V2_MINIDOCK_TESTS)" bash tests/vm/run.sh
 
 # A narrated tour of minidock: each fact shown from inside and from the host.
 demo: all rootfs

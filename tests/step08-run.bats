@@ -236,7 +236,9 @@ load step08-common
 
 @test "run: -D narrates the namespaces, the mounts, the locks and the exec" {
 	run -0 --separate-stderr md -D run --rm base true
-	[[ "$stderr" == *"=> clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD)"*"[clone(2)]"* ]]
+	# clone(2); on cgroup v2, clone3(2) straight into the container's cgroup
+	[[ "$stderr" == *"=> clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD)"*"[clone(2)]"* ||
+		"$stderr" == *"=> clone3({flags="*"namespaces|CLONE_INTO_CGROUP"*"[clone(2)]"* ]]
 	[[ "$stderr" == *"=> unshare(CLONE_NEWCGROUP) = 0"* ]]
 	[[ "$stderr" == *'=> fsopen("overlay", FSOPEN_CLOEXEC)'*"[fsopen(2)]"* ]]
 	[[ "$stderr" == *'=> fsconfig('*'"lowerdir'*"\"$STORE/layers/"* ]]
