@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -651,23 +650,10 @@ static void lease_path(const char *bridge, uint32_t ip, char path[IPAM_PATH_MAX]
  */
 static int lock_ipam(void)
 {
-	int fd;
-
 	/* make_dirs: a machine without /run (a bare initramfs) gets it made */
 	if (make_dirs(IPAM_DIR, 0700) < 0)
 		return -1;
-	fd = open(IPAM_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "%s: open %s/lock: %m\n", PROG, IPAM_DIR);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX) < 0) {
-		fprintf(stderr, "%s: flock %s/lock: %m\n", PROG, IPAM_DIR);
-		close(fd);
-		return -1;
-	}
-	narrate("flock(\"%s/lock\", LOCK_EX) = 0 [flock(2)]", IPAM_DIR);
-	return fd;
+	return lock_path(IPAM_DIR "/lock", O_RDWR | O_CREAT);
 }
 
 /*

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -454,19 +453,8 @@ const char *record_status(const struct record *r)
 int lock_container(const struct store *s, const char *id)
 {
 	char dir[PATH_MAX];
-	int fd;
 
 	if (snprintf(dir, sizeof(dir), "%s/containers/%s", s->run, id) >= (int)sizeof(dir))
 		return -1;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, dir);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX) < 0) {
-		fprintf(stderr, "%s: flock %s: %m\n", PROG, dir);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return lock_path(dir, O_RDONLY | O_DIRECTORY);
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,6 +92,28 @@ int make_dirs(const char *path, mode_t mode)
 		*p = '/';
 	}
 	return make_dir(buf, mode);
+}
+
+/*
+ * open(2) PATH with FLAGS and take flock(2)'s exclusive lock on it, waiting
+ * for a holder to let go. The kernel drops the lock when the fd closes or
+ * its holder dies, so a killed process never leaves one held. The fd, or -1.
+ */
+int lock_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		fprintf(stderr, "%s: flock %s: %m\n", PROG, path);
+		close(fd);
+		return -1;
+	}
+	narrate("flock(\"%s\", LOCK_EX) = 0 [flock(2)]", path);
+	return fd;
 }
 
 int write_file(const char *path, const char *text)

@@ -675,13 +675,19 @@ assert c["Config"]["Image"] == "base", c["Config"]
 	run -0 md rmi snap
 }
 
-@test "monitor killed: the container dies with it, is reported exited, and rm cleans all of it" {
-	mdd --name orphan base sleep 1000
-	local mon pid
+# kill_monitor: SIGKILL the monitor of container ID (its PID in mon); PID 1 must die with it.
+kill_monitor() {
+	local pid
 	mon=$(monitor "$ID")
 	pid=$(ctr_pid "$ID")
 	kill -KILL "$mon"
 	wait_until 10 gone "$pid"
+}
+
+@test "monitor killed: the container dies with it, is reported exited, and rm cleans all of it" {
+	mdd --name orphan base sleep 1000
+	local mon
+	kill_monitor
 	run -0 insp orphan .State.Status
 	[ "$output" = exited ]
 	run -0 insp orphan .State.Running
@@ -702,11 +708,8 @@ assert c["Config"]["Image"] == "base", c["Config"]
 	local live=$ID live_pid
 	live_pid=$(ctr_pid "$ID")
 	mdd --name orphan base sleep 1000
-	local mon pid
-	mon=$(monitor "$ID")
-	pid=$(ctr_pid "$ID")
-	kill -KILL "$mon"
-	wait_until 10 gone "$pid"
+	local mon
+	kill_monitor
 	run -0 md prune
 	[ ! -e "$STORE/run/containers/$ID" ]
 	[ ! -e "$STORE/containers/$ID" ]
