@@ -5,7 +5,7 @@
  * (as Docker does), named mdk-<our pid>-<our start time> beneath a
  * minidock/ child of our own cgroup (or --cgroup-parent), so a later run
  * can tell a dead owner's leftovers from live ones. The child joins its
- * cgroups before anything else (v1: "0" into tasks; v2: clone3 with
+ * cgroups before it enters its root (v1: "0" into tasks; v2: clone3 with
  * CLONE_INTO_CGROUP creates it inside); the parent removes them after it.
  */
 #include <ctype.h>
@@ -309,19 +309,15 @@ static int find_hierarchies(void)
 	return 0;
 }
 
-/* Our own cgroup in h, from /proc/self/cgroup: "ID:CONTROLLERS:PATH" lines. */
-static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
+/* Our own cgroup in h, from the text of /proc/self/cgroup: "ID:CONTROLLERS:PATH" lines. */
+static int own_cgroup(const struct hierarchy *h, const char *text, char *out, size_t len)
 {
 	char line[PATH_MAX + 256], *path, *ctrls;
-	FILE *f = fopen("/proc/self/cgroup", "re");
 	int found = 0;
 
-	if (!f) {
-		fprintf(stderr, "%s: open /proc/self/cgroup: %m\n", PROG);
-		return -1;
-	}
-	while (!found && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
+	for (size_t n; !found && *text; text += n + (text[n] == '\n')) {
+		n = strcspn(text, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)n, text);
 		ctrls = strchr(line, ':');
 		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
 		if (!path)
@@ -338,7 +334,6 @@ static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
 		if (found)
 			snprintf(out, len, "%s%s", h->mount, !strcmp(path, "/") ? "" : path);
 	}
-	fclose(f);
 	if (!found) {
 		fprintf(stderr, "%s: our cgroup in %s is not in /proc/self/cgroup\n", PROG,
 			h->mount);
@@ -354,8 +349,13 @@ static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
  */
 static int choose_bases(const struct config *cfg)
 {
-	char own[PATH_MAX];
+	char own[PATH_MAX], text[16384];
 	struct stat st;
+
+	if (!cfg->linux.cgroups_path && read_small_file("/proc/self/cgroup", text, sizeof(text)) < 0) {
+		fprintf(stderr, "%s: read /proc/self/cgroup: %m\n", PROG);
+		return -1;
+	}
 
 	for (int i = 0; i < cg.n; i++) {
 		struct hierarchy *h = &cg.h[i];
@@ -375,7 +375,7 @@ static int choose_bases(const struct config *cfg)
 			}
 			continue;
 		}
-		if (own_cgroup(h, own, sizeof(own)) < 0)
+		if (own_cgroup(h, text, own, sizeof(own)) < 0)
 			return -1;
 		if (snprintf(h->base, sizeof(h->base), "%s/minidock", own) >=
 		    (int)sizeof(h->base)) {

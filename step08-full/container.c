@@ -61,18 +61,20 @@ static int die_with_parent(void)
 	return 0;
 }
 
-static int wait_for_parent(int sync_fd, int parent_fd)
+/*
+ * The go-ahead means the parent has made our cgroups (and maps, and
+ * network): we join them at once, while we still have the host's ids and
+ * the host's /sys/fs/cgroup in view.
+ */
+static int join_cgroups_when_released(int sync_fd)
 {
 	char go;
 
-	close(parent_fd);
-	if (die_with_parent() < 0)
-		return -1;
 	if (read(sync_fd, &go, 1) != 1) {
 		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
 		return -1;
 	}
-	return 0;
+	return cgroups_join();
 }
 
 /*
@@ -166,22 +168,28 @@ static int child_main(void *arg)
 	const struct child *c = arg;
 	const struct config *cfg = c->cfg;
 	int sync_fd = c->sync_fd, trees[MAX_MOUNTS], root_mnt = -1;
+	int userns = cfg->linux.namespaces & CLONE_NEWUSER;
 
-	if (make_undumpable() < 0)
+	close(c->parent_fd);
+	if (make_undumpable() < 0 || die_with_parent() < 0)
 		return EXIT_TOOL;
 	/*
-	 * Without a user namespace we build the overlay while the parent does
-	 * its part; with one, the parent sends it after the go-ahead (userns.c).
+	 * Without a user namespace we build the whole root while the parent
+	 * makes the cgroups and the network, and wait only before entering
+	 * it. With one we have no ids until the parent has written our maps,
+	 * and it sends the overlay after the go-ahead (userns.c): we wait first.
 	 */
-	if (!(cfg->linux.namespaces & CLONE_NEWUSER) && cfg->root.n_layers &&
+	if ((userns && join_cgroups_when_released(sync_fd) < 0) ||
+	    userns_receive_trees(cfg, sync_fd, &root_mnt, trees) < 0)
+		return report_failure(sync_fd, 0);
+	if (!userns && cfg->root.n_layers &&
 	    (root_mnt = overlay_create(&cfg->root, cfg->root.layers)) < 0)
 		return report_failure(sync_fd, 0);
-	if (wait_for_parent(sync_fd, c->parent_fd) < 0 ||
-	    userns_receive_trees(cfg, sync_fd, &root_mnt, trees) < 0)
-		return EXIT_TOOL;
-	if (cgroups_join() < 0 || enter_cgroup_namespace(cfg) < 0 || set_hostname(cfg->hostname) < 0 ||
-	    attach_rootfs(cfg, root_mnt, trees) < 0 || userns_become_root(cfg) < 0 ||
-	    setup_rootfs(cfg) < 0 || set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
+	if (set_hostname(cfg->hostname) < 0 || attach_rootfs(cfg, root_mnt, trees) < 0 ||
+	    userns_become_root(cfg) < 0 || fill_rootfs(cfg) < 0 ||
+	    (!userns && join_cgroups_when_released(sync_fd) < 0) ||
+	    enter_cgroup_namespace(cfg) < 0 || enter_rootfs(cfg) < 0 ||
+	    set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
 		return report_failure(sync_fd, 0);
 	if (cfg->process.init)
 		return run_init(cfg, sync_fd);

@@ -122,7 +122,8 @@ void relay_terminal(const struct config *cfg);
 /* rootfs.c, in the child; root_mnt: the parent's overlay, or -1 */
 int make_state_fs(void);
 int attach_rootfs(const struct config *cfg, int root_mnt, const int *trees);
-int setup_rootfs(const struct config *cfg);
+int fill_rootfs(const struct config *cfg);
+int enter_rootfs(const struct config *cfg);
 
 /* overlay.c */
 int overlay_create(const struct root *root, const char *const *layers);

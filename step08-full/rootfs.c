@@ -529,17 +529,6 @@ static int enter_root(void)
 	return 0;
 }
 
-static int fill_root(const struct config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_mounts; i++)
-		if (do_mount(root_fd, &cfg->mounts[i], bind_sources[i]) < 0)
-			return -1;
-	if (make_devices(root_fd, cfg) < 0 || mask_and_protect(root_fd, cfg) < 0 ||
-	    make_workdir(root_fd, cfg->process.cwd) < 0)
-		return -1;
-	return 0;
-}
-
 static int make_root_readonly(void)
 {
 	int fd = open("/", O_PATH | O_CLOEXEC), ret;
@@ -614,10 +603,22 @@ int attach_rootfs(const struct config *cfg, int root_mnt, const int *trees)
 	return 0;
 }
 
-/* Then, as the container's root: everything inside it, and into it. */
-int setup_rootfs(const struct config *cfg)
+/* Then, as the container's root: everything inside it. */
+int fill_rootfs(const struct config *cfg)
 {
-	if (fill_root(cfg) < 0 || enter_root() < 0)
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (do_mount(root_fd, &cfg->mounts[i], bind_sources[i]) < 0)
+			return -1;
+	if (make_devices(root_fd, cfg) < 0 || mask_and_protect(root_fd, cfg) < 0 ||
+	    make_workdir(root_fd, cfg->process.cwd) < 0)
+		return -1;
+	return 0;
+}
+
+/* Last, once the cgroups are joined: into it, for good. */
+int enter_rootfs(const struct config *cfg)
+{
+	if (enter_root() < 0)
 		return -1;
 	/* --read-only: the root itself; volumes, tmpfs, /dev and /proc keep their own. */
 	if (cfg->root.readonly && make_root_readonly() < 0)

@@ -490,7 +490,11 @@ out:
 	return ret;
 }
 
-/* In the child: the root (into *ROOT_MNT) and the idmapped volumes (TREES, by mount). */
+/*
+ * In the child, after the go-ahead: the root (into *ROOT_MNT) and the
+ * idmapped volumes (TREES, by mount). Without a user namespace the parent
+ * sends none, and every TREES entry is -1.
+ */
 int userns_receive_trees(const struct config *cfg, int sync_fd, int *root_mnt, int *trees)
 {
 	union {
