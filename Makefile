@@ -22,7 +22,7 @@ $(STEPS): %: %.c
 	$(CC) $(CFLAGS) $(DEFS) -o $@ $<
 
 step08-full/minidock: $(MINIDOCK_SRC) $(wildcard step08-full/*.h)
-	$(CC) $(CFLAGS) $(DEFS) -o $@ $(MINIDOCK_SRC)
+	$(CC) $(CFLAGS) $(DEFS) -pthread -o $@ $(MINIDOCK_SRC)
 
 build/probe: tests/tools/probe.c
 	@mkdir -p build

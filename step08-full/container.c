@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -435,18 +436,70 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 }
 
 /*
- * The parent's side, once the child exists; the child waits for the
- * go-ahead. Only what the child needs comes before it: the state record
- * is written while the child builds its root, off the path we wait on.
+ * v1's cgroups (a dozen mkdirs, their limits and device rules) and the
+ * network (a veth alone takes ~1 ms) do not depend on each other: a
+ * thread (pthread_create(3)) makes the cgroups while we wire the network,
+ * on the second core. On v2 they exist already (cgroups_before_clone).
+ */
+struct cgroup_job {
+	const struct config *cfg;
+	pthread_t thread;
+	int started, result;
+};
+
+static void *make_cgroups(void *arg)
+{
+	struct cgroup_job *job = arg;
+
+	job->result = cgroups_create(job->cfg);
+	return NULL;
+}
+
+static int start_cgroups(struct cgroup_job *job)
+{
+	int err;
+
+	if (cgroups_before_clone())
+		return 0;
+	err = pthread_create(&job->thread, NULL, make_cgroups, job);
+	if (err) {
+		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(err));
+		return -1;
+	}
+	job->started = 1;
+	return 0;
+}
+
+/* On every path, before anything is undone: the cgroups are then all made, or not. */
+static int finish_cgroups(struct cgroup_job *job)
+{
+	int err;
+
+	if (!job->started)
+		return 0;
+	job->started = 0;
+	err = pthread_join(job->thread, NULL);
+	if (err) {
+		fprintf(stderr, "%s: pthread_join: %s\n", PROG, strerror(err));
+		return -1;
+	}
+	return job->result;
+}
+
+/*
+ * The parent's side, once the child exists; the child builds its root
+ * meanwhile, then waits for the go-ahead. Only what the child needs comes
+ * before it: the state record is written while the child enters its root.
  */
 static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 {
+	struct cgroup_job cgroups = {.cfg = cfg};
 	int failed, status, root_mnt = -1, ok;
 
-	ok = (cgroups_before_clone() || cgroups_create(cfg) == 0) &&
-	     userns_write_maps(cfg, child) == 0 &&
-	     userns_root_tree(cfg, child, &root_mnt) == 0 &&
-	     net_setup(cfg, child) == 0 && write_pid_file(cfg->pid_file, child) == 0 &&
+	ok = start_cgroups(&cgroups) == 0 && userns_write_maps(cfg, child) == 0 &&
+	     userns_root_tree(cfg, child, &root_mnt) == 0 && net_setup(cfg, child) == 0 &&
+	     write_pid_file(cfg->pid_file, child) == 0;
+	ok = finish_cgroups(&cgroups) == 0 && ok &&
 	     forward_signals(child, cfg->process.terminal) == 0 && release_child(sync_fd) == 0 &&
 	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0 &&
 	     record_running(cfg, child) == 0;

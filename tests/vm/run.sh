@@ -109,7 +109,7 @@ if [ -f "$STEP_BIN.c" ]; then
 	${CC:-cc} "${cflags[@]}" -DDEFAULT_ROOTFS='"/mdk/build/rootfs"' -o "$vm/$name" "$STEP_BIN.c"
 elif [ "$name" = minidock ] && [ -f "${STEP_BIN%/*}/main.c" ]; then
 	# chapter 8: one program of many files
-	${CC:-cc} "${cflags[@]}" -DDEFAULT_ROOTFS='"/mdk/build/rootfs"' -o "$vm/$name" \
+	${CC:-cc} "${cflags[@]}" -pthread -DDEFAULT_ROOTFS='"/mdk/build/rootfs"' -o "$vm/$name" \
 		"${STEP_BIN%/*}"/*.c
 elif [ -x "$STEP_BIN" ] && ! readelf -l "$STEP_BIN" | grep -q 'program interpreter'; then
 	cp "$STEP_BIN" "$vm/$name"
