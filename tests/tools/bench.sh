@@ -7,9 +7,15 @@ cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-50}
 rootfs=$PWD/build/rootfs
 work=$(mktemp -d -t minidock-bench.XXXXXX)
-# minidock's state where its default is, on the /run tmpfs (--root alone would put it on disk)
+# minidock's state where its default is, under /run (--root alone would put it in the store)
 state=/run/minidock-bench.$$
-trap 'rm -rf "$work" "$state"' EXIT
+ctr=
+cleanup() {
+	[ -z "$ctr" ] || $md rm -f "$ctr" >/dev/null
+	umount "$work/ext4" "$work/run" 2>/dev/null || true
+	rm -rf "$work" "$state"
+}
+trap cleanup EXIT
 
 cmds=(true /bin/true
 	:: unshare+chroot unshare -u -p -m -i -n -f chroot "$rootfs" /bin/true)
@@ -29,15 +35,31 @@ for b in step01-uts/uts step02-pid/pid step03-mnt/mnt step04-cgroups/cgroups \
 	*) cmds+=(:: "$b" "$b" /bin/true) ;;
 	esac
 done
+# A typical distribution's layout, whatever this machine's is: the store on
+# ext4 with a journal and without online discard (mkfs.ext4's and most
+# distributions' defaults), the state on a tmpfs (/run is one under systemd).
+typical_layout() {
+	command -v mkfs.ext4 >/dev/null && truncate -s 1G "$work/ext4.img" &&
+		mkfs.ext4 -q -F "$work/ext4.img" && mkdir "$work/ext4" "$work/run" &&
+		mount -o loop "$work/ext4.img" "$work/ext4" && mount -t tmpfs mdkbench "$work/run"
+}
 if [ -x step08-full/minidock ]; then
 	md="step08-full/minidock --root $work/md --exec-root $state"
 	$md import "$rootfs" base >/dev/null
 	# part 2: a running container for exec, removed at the end
 	ctr=$($md run -d --network none base sleep 100000)
-	trap '$md rm -f "$ctr" >/dev/null; rm -rf "$work" "$state"' EXIT
 	cmds+=(:: "minidock run --network none" $md run --rm --network none base /bin/true
 		:: "minidock run (bridge)" $md run --rm base /bin/true
 		:: "minidock exec" $md exec "$ctr" /bin/true)
+	echo "bench: minidock's store on $(findmnt -n -o FSTYPE,OPTIONS -T "$work"), /run on $(findmnt -n -o FSTYPE -T /run)"
+	if typical_layout 2>/dev/null; then
+		typ="step08-full/minidock --root $work/ext4/md --exec-root $work/run/state"
+		$typ import "$rootfs" base >/dev/null
+		cmds+=(:: "minidock none, typical disk" $typ run --rm --network none base /bin/true
+			:: "minidock bridge, typical disk" $typ run --rm base /bin/true)
+	else
+		echo "bench: no ext4 image on a loop device here: no 'typical disk' rows"
+	fi
 fi
 if command -v runc >/dev/null; then
 	mkdir -p "$work/runc"
