@@ -747,6 +747,27 @@ static int write_lease_file(const char *path, const char *text)
 }
 
 /*
+ * The cursor is rewritten in place, under the IPAM lock that its only
+ * readers hold too: no new inode per run, no freed block (a /run on a
+ * disk pays for both).
+ */
+static int write_cursor(const char *bridge, uint32_t ip)
+{
+	char path[IPAM_PATH_MAX], text[INET_ADDRSTRLEN + 1], a[INET_ADDRSTRLEN];
+	int fd, len, ok;
+
+	ipam_path(bridge, "last", path);
+	len = snprintf(text, sizeof(text), "%s\n", ip_str(ip, a));
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ok = fd >= 0 && pwrite(fd, text, (size_t)len, 0) == len && ftruncate(fd, len) == 0;
+	if (!ok)
+		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
  * Round-robin, not lowest-free: start after the address handed out last,
  * so an address just freed is the last to be reused, long after the
  * kernel has torn down the namespace that had it.
@@ -801,9 +822,7 @@ static int take_lease(int fd, struct network *cfg, pid_t child)
 	leased = 1;
 	narrate("rename(\"%s.tmp\", \"%s\") = 0: %s leased to PID %d [rename(2)]", path, path,
 		ip_str(cfg->ip, a), child);
-	ipam_path(cfg->bridge, "last", path);
-	snprintf(text, sizeof(text), "%s\n", a);
-	return write_lease_file(path, text);
+	return write_cursor(cfg->bridge, cfg->ip);
 }
 
 /*
