@@ -17,8 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cmds=(true /bin/true
-	:: unshare+chroot unshare -u -p -m -i -n -f chroot "$rootfs" /bin/true)
+# The floor first: the ratio column is each command's to it, round by round.
+cmds=(unshare+chroot unshare -u -p -m -i -n -f chroot "$rootfs" /bin/true
+	:: true /bin/true)
 if command -v bwrap >/dev/null; then
 	cmds+=(:: "bwrap --unshare-all" bwrap --unshare-all --bind "$rootfs" / --proc /proc
 		--dev /dev /bin/true)
