@@ -5,8 +5,8 @@
  * then wait, passing signals on, and report how the container ended.
  *
  * The parent and the child talk over a socketpair: the child builds its
- * overlay, then waits until the parent has done its part (cgroups, id
- * maps, network, pid file); it sends its pty master when it has one, and
+ * root, then waits until the parent has done its part (cgroups, id maps,
+ * network, pid file); it sends its pty master when it has one, and
  * reports if a setup step or execve(2) fails. The child's end is
  * close-on-exec, so a successful execve closes it and the parent reads
  * end-of-file.
