@@ -79,6 +79,22 @@ static int join_cgroups_when_released(int sync_fd)
 }
 
 /*
+ * A step failed before the go-ahead, while the parent may still be at its
+ * half (a veth into our network namespace, our id maps): report it, then
+ * wait for the go-ahead all the same, so the parent never meets a dead
+ * child and the one error printed is ours.
+ */
+static int fail_before_release(int sync_fd)
+{
+	char go;
+
+	report_failure(sync_fd, 0);
+	while (read(sync_fd, &go, 1) < 0 && errno == EINTR)
+		;
+	return EXIT_TOOL;
+}
+
+/*
  * The cgroup namespace comes after the cgroups are joined: its root is the
  * cgroup we are in when we unshare, so the container sees its own cgroup
  * as "/" and none of the host's tree (cgroup_namespaces(7)).
@@ -183,12 +199,12 @@ static int child_main(void *arg)
 	if ((userns && join_cgroups_when_released(sync_fd) < 0) ||
 	    userns_receive_trees(cfg, sync_fd, &root_mnt, trees) < 0)
 		return report_failure(sync_fd, 0);
-	if (!userns && cfg->root.n_layers &&
-	    (root_mnt = overlay_create(&cfg->root, cfg->root.layers)) < 0)
-		return report_failure(sync_fd, 0);
-	if (set_hostname(cfg->hostname) < 0 || attach_rootfs(cfg, root_mnt, trees) < 0 ||
-	    userns_become_root(cfg) < 0 || fill_rootfs(cfg) < 0 ||
-	    (!userns && join_cgroups_when_released(sync_fd) < 0) ||
+	if ((!userns && cfg->root.n_layers &&
+	     (root_mnt = overlay_create(&cfg->root, cfg->root.layers)) < 0) ||
+	    set_hostname(cfg->hostname) < 0 || attach_rootfs(cfg, root_mnt, trees) < 0 ||
+	    userns_become_root(cfg) < 0 || fill_rootfs(cfg) < 0)
+		return userns ? report_failure(sync_fd, 0) : fail_before_release(sync_fd);
+	if ((!userns && join_cgroups_when_released(sync_fd) < 0) ||
 	    enter_cgroup_namespace(cfg) < 0 || enter_rootfs(cfg) < 0 ||
 	    set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
 		return report_failure(sync_fd, 0);

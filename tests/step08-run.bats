@@ -222,7 +222,9 @@ load step08-common
 		"--cap-add NOT_A_CAP base true" "--cap-drop bogus base true" \
 		"--security-opt nonsense base true" "--security-opt seccomp=/some/profile.json base true" \
 		"-u alice base true" "-w relative base true" "--network bogus base true" \
-		"--tmpfs relative base true" "--name bad/name base true" "-e =x base true"; do
+		"--tmpfs relative base true" "--name bad/name base true" "-e =x base true" \
+		"--tmpfs /etc/hostname/x base true" "--network none --tmpfs /etc/hostname/x base true"; do
+		# (the last two fail in the child, while the parent wires the network)
 		# shellcheck disable=SC2086
 		run -125 --separate-stderr md run --rm $bad
 		assert_one_line_error
