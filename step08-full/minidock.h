@@ -32,6 +32,7 @@ void narrate(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *mount_flag_names(unsigned long flags, char *buf, size_t len);
 int make_dir(const char *path, mode_t mode);
 int make_dirs(const char *path, mode_t mode);
+int passwd_name(unsigned int uid, char *out, size_t len);
 int lock_path(const char *path, int flags);
 int write_file(const char *path, const char *text);
 int write_file_atomic(const char *path, const char *text);

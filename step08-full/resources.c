@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -721,7 +720,6 @@ static int read_proc_stat(int pid, struct proc_info *p)
 static void proc_user(int pid, char *out, size_t len)
 {
 	char path[64], buf[4096], *p;
-	struct passwd *pw;
 	unsigned int uid;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -730,10 +728,7 @@ static void proc_user(int pid, char *out, size_t len)
 		snprintf(out, len, "?");
 		return;
 	}
-	pw = getpwuid(uid);
-	if (pw)
-		snprintf(out, len, "%s", pw->pw_name);
-	else
+	if (!passwd_name(uid, out, len))
 		snprintf(out, len, "%u", uid);
 }
 

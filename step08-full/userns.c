@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -205,13 +204,14 @@ static int free_remap_range(uint32_t *start)
 /* Container ids 0-65535: root's subordinate range (as podman does), else the free default. */
 static int default_map(const char *path, struct id_map *map, size_t *n)
 {
-	const struct passwd *pw = getpwuid(getuid());
+	char name[256] = "";
 	uint32_t start;
 	int found;
 
 	if (*n)
 		return 0;
-	found = find_subid_range(path, pw ? pw->pw_name : "", getuid(), &start);
+	passwd_name(getuid(), name, sizeof(name));
+	found = find_subid_range(path, name, getuid(), &start);
 	if (found < 0 || (!found && free_remap_range(&start) < 0))
 		return -1;
 	map[0] = (struct id_map){.container_id = 0, .host_id = start, .size = REMAP_COUNT};

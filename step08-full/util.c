@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -237,4 +238,30 @@ int process_is(pid_t pid, unsigned long long start)
 			  "%*d %*d %llu", &state, &t) != 2)
 		return 0;
 	return t == start && state != 'Z' && state != 'X';
+}
+
+/*
+ * The name /etc/passwd gives UID ("name:password:uid:..."); 1 if found.
+ * Read by hand rather than with getpwuid(3), whose NSS modules a
+ * statically linked minidock (the VM tests build one) cannot load: a user
+ * known only to a directory service has no name here, as ps(1) then
+ * shows it, by number.
+ */
+int passwd_name(unsigned int uid, char *out, size_t len)
+{
+	char line[1024], *pass, *id, *end;
+	FILE *f = fopen("/etc/passwd", "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		pass = strchr(line, ':');
+		id = pass ? strchr(pass + 1, ':') : NULL;
+		if (!id || strtoul(id + 1, &end, 10) != uid || *end != ':')
+			continue;
+		found = snprintf(out, len, "%.*s", (int)(pass - line), line) < (int)len;
+	}
+	fclose(f);
+	return found;
 }
