@@ -34,6 +34,19 @@ no_ports() {
 	[ "$(value if)" = lo ]
 }
 
+@test "net: the address cursor moves on from run to run, rewritten in place" {
+	local cur="/run/minidock/ipam/$BR/last" first inode
+	run -0 mrun "${NET[@]}" base true
+	first=$(cat "$cur")
+	inode=$(stat -c %i "$cur")
+	run -0 mrun "${NET[@]}" base probe info
+	# round-robin: the next run gets the next address, and the cursor says so
+	[ "$(cat "$cur")" != "$first" ]
+	[ "$(cat "$cur")" = "$(value addr.eth0)" ]
+	# the same file, not a new one renamed over it
+	[ "$(stat -c %i "$cur")" = "$inode" ]
+}
+
 @test "net: twenty --rm runs at once all succeed, with twenty distinct addresses" {
 	local i n go pids=()
 	mkfifo "$T/go"

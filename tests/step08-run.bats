@@ -251,6 +251,13 @@ load step08-common
 	[[ "$stderr" == *"=> close_range("* ]]
 	[[ "$stderr" == *"=> prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER"* ]]
 	[[ "$stderr" == *'=> execvp("true"'* ]]
+	# the child's order: its root's mounts, then (v1) the cgroups joined, then pivot_root
+	local proc join pivot
+	proc=$(printf '%s\n' "$stderr" | grep -n -m1 '=> mount("proc"' | cut -d: -f1)
+	pivot=$(printf '%s\n' "$stderr" | grep -n -m1 '=> pivot_root' | cut -d: -f1)
+	join=$(printf '%s\n' "$stderr" | grep -n -m1 '/tasks", "0")' | cut -d: -f1)
+	[ "$proc" -lt "$pivot" ]
+	[ -z "$join" ] || { [ "$proc" -lt "$join" ] && [ "$join" -lt "$pivot" ]; }
 }
 
 @test "run: a --rm run whose minidock was SIGKILLed is swept by the next run, and nothing else" {
