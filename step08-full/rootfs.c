@@ -109,12 +109,22 @@ static int open_in_root(int root, const char *path, int flags)
 {
 	struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
 			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int fd, tries = 0;
 
 	while (*path == '/')
 		path++;
 	if (!*path)
 		path = ".";
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	/*
+	 * A ".." walked while any rename or mount happens anywhere on the
+	 * machine (our parent renames its lease file meanwhile) makes the
+	 * kernel answer EAGAIN rather than risk an escape: openat2(2) says to
+	 * retry. A bounded number of times, at once.
+	 */
+	do
+		fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 64);
+	return fd;
 }
 
 /*

@@ -68,6 +68,31 @@ teardown() {
 	run -0 md rmi "evil$BATS_TEST_NUMBER"
 }
 
+@test "volumes: a destination through \"..\" resolves while the host renames files meanwhile" {
+	# openat2(2) answers EAGAIN when a ".." is walked during any rename on
+	# the machine; minidock must retry, not fail the run
+	local evil="$BATS_FILE_TMPDIR/climb-rootfs" renamer i
+	cp -a "$ROOTFS" "$evil"
+	ln -s "../../../../../../../../..$T/target" "$evil/climb-link"
+	run -0 md import "$evil" "climb$BATS_TEST_NUMBER"
+	rm -rf "$evil"
+	mkdir -p "$T/src"
+	echo vol > "$T/src/f"
+	touch "$T/a"
+	(while :; do mv "$T/a" "$T/b" && mv "$T/b" "$T/a"; done) 2>/dev/null &
+	renamer=$!
+	for i in $(seq 30); do
+		run mrun --network none -v "$T/src:/climb-link/sub" "climb$BATS_TEST_NUMBER" \
+			cat /climb-link/sub/f
+		[ "$status" -eq 0 ] && [ "$output" = vol ] || break
+	done
+	kill "$renamer"
+	wait "$renamer" || true
+	[ "$status" -eq 0 ] || { echo "run $i: $output" >&2; false; }
+	[ ! -e "$T/target" ]
+	run -0 md rmi "climb$BATS_TEST_NUMBER"
+}
+
 @test "volumes: -D narrates the destination resolved inside the root, and the recursive read-only" {
 	mkdir -p "$T/vol"
 	run -0 --separate-stderr md -D run --rm -v "$T/vol:/data:ro" base true
