@@ -30,11 +30,22 @@ build/probe: tests/tools/probe.c
 
 probe: build/probe
 
+# What the rootfs is made of: auto (a static busybox if the host has one, else
+# the host's binaries), busybox or host. The tests pass with either; CI runs both.
+ROOTFS_FROM ?= auto
+
 rootfs: build/rootfs/.done
 
-build/rootfs/.done: build/probe tests/tools/mkrootfs.sh
-	sh tests/tools/mkrootfs.sh $(ROOTFS) build/probe
+build/rootfs/.done: build/probe tests/tools/mkrootfs.sh build/rootfs-from
+	ROOTFS_FROM=$(ROOTFS_FROM) sh tests/tools/mkrootfs.sh $(ROOTFS) build/probe
 	touch $@
+
+# Rewritten only when ROOTFS_FROM changes, so the rootfs is rebuilt just then.
+build/rootfs-from: FORCE
+	@mkdir -p build
+	@[ "$$(cat $@ 2>/dev/null)" = "$(ROOTFS_FROM)" ] || echo "$(ROOTFS_FROM)" > $@
+
+FORCE:
 
 # make test: every chapter against its own tests and all earlier chapters'.
 test: all rootfs
@@ -65,9 +76,10 @@ bench: all rootfs
 image: rootfs
 	sh tests/tools/mkimage.sh $(ROOTFS) $(CURDIR)/build/image
 
-# Chapter 6's bridge is shared by all containers and stays; this removes it.
+# Chapter 6's bridge minidock0 is shared by all containers and stays; this
+# removes it and its leases (make clean-net BRIDGES='minidock-lab' for others).
 clean-net:
-	sh tests/tools/clean-net.sh
+	sh tests/tools/clean-net.sh $(BRIDGES)
 
 doctor: build/probe
 	@sh tests/tools/doctor.sh build/probe
@@ -82,4 +94,4 @@ diff:
 	 diff -u $$old.c $$new.c || true
 
 clean:
-	rm -rf build $(ALL_STEPS)
+	rm -rf build $(ALL_STEPS) step08-full/minidock

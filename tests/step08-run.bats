@@ -143,7 +143,10 @@ load step08-common
 	assert_one_line_error
 	run -126 --separate-stderr mrun base /etc/passwd
 	assert_one_line_error
-	run -143 mrun base sh -c 'sh -c "kill -TERM \$\$"'
+	# 128+N for a command killed by signal N. Under --init the command is not
+	# PID 1, so its own SIGTERM kills it whatever the image's shell execs.
+	run -143 mrun --init base sh -c 'kill -TERM $$'
+	run -138 mrun --init base sh -c 'kill -USR1 $$'
 	run -125 --separate-stderr mrun base
 	assert_one_line_error
 	[[ "$stderr" == *"missing command"* ]]

@@ -1,7 +1,8 @@
 #!/bin/sh
-# clean-net.sh [BRIDGE...]: remove chapter 6's host bridges and their address
-# leases (make clean-net). Without arguments: every bridge named minidock*
-# and every lease directory under /run/minidock/ipam.
+# clean-net.sh [BRIDGE...]: remove host bridges of ours and their address
+# leases (make clean-net). Without arguments: chapter 6's and minidock's
+# default bridge, minidock0, and its leases only; a bridge made with
+# --bridge NAME goes only when named.
 #
 # The bridge is shared by all containers and outlives them (like docker0);
 # this is the documented way to remove it. A bridge that still has
@@ -9,12 +10,7 @@
 set -eu
 ipam=/run/minidock/ipam
 
-if [ $# -eq 0 ]; then
-	bridges=$(ip -o link show type bridge | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
-		grep '^minidock' || true)
-	leases=$(ls "$ipam" 2>/dev/null | grep -v '^lock$' || true)
-	set -- $(printf '%s\n' $bridges $leases | sort -u)
-fi
+[ $# -gt 0 ] || set -- minidock0
 
 status=0
 for br in "$@"; do

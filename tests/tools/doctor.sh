@@ -39,13 +39,21 @@ tmpfs) [ -d /sys/fs/cgroup/unified ] && mode=hybrid || mode=v1 ;;
 *) mode=none ;;
 esac
 say ok "cgroup mode" "$mode"
+nonstandard=
 for c in cpu cpuacct memory pids devices freezer; do
 	where=$(awk -v c="$c" '$9 == "cgroup" && ("," $NF ",") ~ ("," c ",") { print $5 }' /proc/self/mountinfo | head -n 1)
 	[ -z "$where" ] && [ -f /sys/fs/cgroup/cgroup.controllers ] &&
 		grep -qw "$c" /sys/fs/cgroup/cgroup.controllers && where="/sys/fs/cgroup (v2)"
 	[ -n "$where" ] && say ok "controller $c" "$where" ||
 		say warn "controller $c" "not mounted: the options that need it are refused"
+	case $where in
+	/sys/fs/cgroup/* | "/sys/fs/cgroup (v2)" | "") ;;
+	*) nonstandard="$nonstandard $c" ;;
+	esac
 done
+# Chapters 4-7 assume the standard layout; minidock reads mountinfo and finds any.
+[ -z "$nonstandard" ] && say ok "cgroup layout" "standard (under /sys/fs/cgroup)" ||
+	say warn "cgroup layout" "not standard for:$nonstandard: chapters 4-7 expect /sys/fs/cgroup, use minidock"
 grep -qw overlay /proc/filesystems && say ok overlayfs "available" ||
 	say no overlayfs "not in /proc/filesystems (modprobe overlay)"
 
@@ -73,8 +81,17 @@ absent:*) say ok br_netfilter "not loaded: bridged traffic is not filtered" ;;
 *) say ok br_netfilter "bridge-nf-call-iptables=$nf, FORWARD policy $policy" ;;
 esac
 say ok ip_forward "$(cat /proc/sys/net/ipv4/ip_forward) (only outbound NAT needs 1; minidock never changes it)"
-if ip -4 route show table all 2>/dev/null | grep -q '^10\.111\.'; then
-	say warn "subnet 10.111.0.0/16" "already routed here: pass --subnet to chapter 6"
+# 10.111.0.0/16 on our own minidock0 is the default bridge at work; on any
+# other link it is a real conflict.
+others=$(ip -4 -o route show table all 2>/dev/null |
+	awk '$1 ~ /^10\.111\./ { for (i = 2; i < NF; i++) if ($i == "dev") print $(i + 1) }' |
+	grep -vx minidock0 | sort -u | tr '\n' ' ')
+if [ -n "$others" ]; then
+	say warn "subnet 10.111.0.0/16" "already routed here via ${others% }: pass --subnet to chapter 6 and minidock"
+elif ip link show minidock0 >/dev/null 2>&1; then
+	say ok "subnet 10.111.0.0/16" "on our own bridge minidock0 (make clean-net removes it)"
+else
+	say ok "subnet 10.111.0.0/16" "free"
 fi
 
 uns=$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)
@@ -84,6 +101,19 @@ if [ "$uns" = 1 ] && [ "$max" -gt 0 ] && [ "$aa" = 0 ]; then
 	say ok "user namespaces" "unprivileged users may create them (max $max)"
 else
 	say warn "user namespaces" "restricted: unprivileged_userns_clone=$uns max_user_namespaces=$max apparmor_restrict_unprivileged_userns=$aa (rootless runs fail)"
+fi
+
+# What the chapters' rootfs is made of, and what a learner will miss in it.
+rootfs=${ROOTFS:-build/rootfs}
+if [ -f "$rootfs/etc/minidock-rootfs-from" ]; then
+	lacks=$(cat "$rootfs/etc/minidock-rootfs-missing" 2>/dev/null)
+	if [ -z "$lacks" ]; then
+		say ok rootfs "from $(cat "$rootfs/etc/minidock-rootfs-from"), every tool mkrootfs.sh lists"
+	else
+		say warn rootfs "from $(cat "$rootfs/etc/minidock-rootfs-from"), lacks: $lacks (apt-get install busybox-static, then make rootfs; /bin/probe ping works without them)"
+	fi
+else
+	say warn rootfs "not built yet: make rootfs"
 fi
 
 if [ -e /.dockerenv ] || [ -e /run/.containerenv ]; then

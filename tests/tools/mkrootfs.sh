@@ -1,25 +1,21 @@
 #!/bin/sh
 # Build a small root filesystem for the chapters: mkrootfs.sh DIR PROBE
 #
-# From a static busybox when the host has one (an ELF with no interpreter),
-# otherwise from the host's own binaries plus the shared libraries ldd names.
-# Either way the static probe goes in as /bin/probe. BUSYBOX=PATH picks a busybox.
+# ROOTFS_FROM picks what the rootfs is made of:
+#   busybox  a static busybox (BUSYBOX=PATH, or the host's), every applet it has
+#   host     the host's own binaries plus the shared libraries ldd names
+#   auto     busybox when the host has a static one, else host (the default)
+# Either way the static probe goes in as /bin/probe. The tests pass with both.
 set -eu
 dir=$1
 probe=$(realpath "$2")
+from=${ROOTFS_FROM:-auto}
+# What the tests and the chapters' READMEs use ...
 tools="sh ls cat ps hostname id mount umount sleep echo mkdir rm rmdir touch mknod
 stat env true false grep sed readlink ln cp mv wc head tail tr uname chmod chown
 dd kill test printf cut sort uniq find mkfifo date expr seq nproc df"
-
-rm -rf "$dir.new"
-mkdir -p "$dir.new"
-cd "$dir.new"
-mkdir -p bin etc root tmp proc sys dev usr var/tmp
-chmod 1777 tmp var/tmp
-chmod 700 root
-ln -s ../bin usr/bin
-ln -s bin sbin
-ln -s ../bin usr/sbin
+# ... and what a learner reaches for inside (chapter 6: ping the other container).
+extras="ping ip nc wget ifconfig route top vi less free"
 
 # The program file itself, even for names the shell also has as builtins.
 find_bin() {
@@ -32,17 +28,41 @@ find_bin() {
 is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'; }
 
 bb=${BUSYBOX:-$(find_bin busybox)}
-if [ -n "$bb" ] && is_static "$bb"; then
-	echo "mkrootfs: using static busybox $bb"
+[ -n "$bb" ] && is_static "$bb" && bb=$(realpath "$bb") || bb=
+case $from in
+auto) from=${bb:+busybox}; from=${from:-host} ;;
+busybox) [ -n "$bb" ] || { echo "mkrootfs: ROOTFS_FROM=busybox but no static busybox (apt-get install busybox-static, or BUSYBOX=PATH)" >&2; exit 1; } ;;
+host) ;;
+*) echo "mkrootfs: ROOTFS_FROM must be auto, host or busybox, not $from" >&2; exit 2 ;;
+esac
+
+rm -rf "$dir.new"
+mkdir -p "$dir.new"
+cd "$dir.new"
+mkdir -p bin etc root tmp proc sys dev usr var/tmp
+chmod 1777 tmp var/tmp
+chmod 700 root
+ln -s ../bin usr/bin
+ln -s bin sbin
+ln -s ../bin usr/sbin
+
+missing=
+if [ "$from" = busybox ]; then
+	echo "mkrootfs: using static busybox $bb, every applet it has"
 	cp "$bb" bin/busybox
-	for t in $tools; do ln -sf busybox "bin/$t"; done
+	for t in $(bin/busybox --list); do
+		[ "$t" = busybox ] || ln -sf busybox "bin/$t"
+	done
+	for t in $tools $extras; do
+		[ -e "bin/$t" ] || missing="$missing $t"
+	done
 else
-	echo "mkrootfs: no static busybox; copying the host's binaries and their libraries"
-	for t in $tools; do
+	echo "mkrootfs: copying the host's binaries and their libraries"
+	for t in $tools $extras; do
 		p=$(find_bin "$t")
 		case "$p" in
 		/*) cp -L "$p" "bin/$t" ;;
-		*) echo "mkrootfs: $t not found on the host, skipped" >&2 ;;
+		*) missing="$missing $t" ;;
 		esac
 	done
 	for b in bin/*; do
@@ -52,6 +72,10 @@ else
 		cp -L "$lib" ".$lib"
 	done
 fi
+# make doctor reads these two files to say what the rootfs is and lacks.
+echo "$from" > etc/minidock-rootfs-from
+echo "${missing# }" > etc/minidock-rootfs-missing
+[ -z "$missing" ] || echo "mkrootfs: not in this rootfs:$missing"
 cp "$probe" bin/probe
 
 echo 'root:x:0:0:root:/root:/bin/sh' > etc/passwd

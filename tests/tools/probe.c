@@ -24,6 +24,7 @@
  *   probe xattr PATH NAME      the extended attribute NAME of PATH (not followed)
  *   probe pty                  a new pty from /dev/ptmx; open its other end
  *   probe devprogs CGROUPDIR   how many BPF device programs that cgroup holds
+ *   probe create PATH...       create each file; print PATH=ok or PATH=ERRNO (EROFS, ...)
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -548,6 +549,12 @@ static const char *errno_word(long r)
 		return "EACCES";
 	case EINVAL:
 		return "EINVAL";
+	case EROFS:
+		return "EROFS";
+	case EEXIST:
+		return "EEXIST";
+	case ENOENT:
+		return "ENOENT";
 	default:
 		return strerror(errno);
 	}
@@ -672,6 +679,22 @@ static int cmd_devprogs(const char *dir)
 	return 0;
 }
 
+/* Create each file, as touch would, and name the outcome by its errno. */
+static int cmd_create(int n, char **paths)
+{
+	int failed = 0;
+
+	for (int i = 0; i < n; i++) {
+		int fd = open(paths[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		printf("%s=%s\n", paths[i], errno_word(fd));
+		if (fd >= 0)
+			close(fd);
+		failed |= fd < 0;
+	}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "info";
@@ -722,6 +745,8 @@ int main(int argc, char **argv)
 		return cmd_pty();
 	if (!strcmp(cmd, "devprogs") && a1)
 		return cmd_devprogs(a1);
+	if (!strcmp(cmd, "create") && a1)
+		return cmd_create(argc - 2, argv + 2);
 	fprintf(stderr, "probe: unknown command or missing argument: %s\n", cmd);
 	return 2;
 }
