@@ -182,7 +182,9 @@ cat >"$ird/mdk/env" <<EOF
 STEP_BIN=/mdk/bin/$name
 TESTS="$TESTS"
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+BATS_BOUND=$((VM_TIMEOUT - 60))
 EOF
+cp tests/vm/tap-begin "$ird/mdk/tap-begin"
 # minidock: its own tests call it directly, the chapters' through the adapter (tests/run.sh)
 if [ "$name" = minidock ]; then
 	printf 'export MINIDOCK=/mdk/bin/minidock\nSTEP_BIN=/mdk/tests/tools/minidock-as-step\n' \
@@ -233,6 +235,15 @@ if [ -z "$rc" ]; then
 	{ [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; } && say "the guest did not finish within ${VM_TIMEOUT}s: killed"
 	say "no result from the guest; its console (build/vm/console.log) ends:"
 	tail -n 20 "$log" >&2
+	failed=$((failed + 1))
+fi
+# A hang inside the guest is a failure of its own, named: the guest's
+# watchdog printed MDK-V2-HUNG, what was blocked, and powered off.
+hung=$(sed -n 's/^MDK-V2-HUNG //p' "$log")
+if [ -n "$hung" ]; then
+	begun=$(grep '^# begin ' "$log" | tail -n 1)
+	say "the guest hung in: $hung${begun:+; the last test begun: ${begun#\# begin }}"
+	say "what was blocked, and the kernel's last messages: build/vm/console.log"
 	failed=$((failed + 1))
 fi
 echo "test-v2: $((passed - skipped)) passed, $failed failed, $skipped skipped"
