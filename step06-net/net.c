@@ -27,8 +27,8 @@
  * a bridge on the host carries the gateway address, and a veth pair
  * (veth(4)) is the cable, one end on the bridge, the other end in the
  * container as eth0. All of it is rtnetlink(7) messages that we build
- * ourselves, the ones ip(8) would send. Addresses come from a small
- * allocator under /run/minidock/ipam, serialised with flock(2).
+ * ourselves, the ones ip(8) would send. Each address is a lease file
+ * under /run/minidock/ipam, created with O_EXCL.
  *
  * The parent and the child talk over a socketpair: the child waits until
  * the parent has done its part (wiring its network, writing the pid
@@ -128,7 +128,7 @@ struct config {
 	const char *bridge;   /* --bridge: the host bridge's name */
 	uint32_t subnet;      /* --subnet: its network address (host byte order) */
 	int prefix;           /* and prefix length; 0 until set */
-	uint32_t ip;          /* --ip, or 0 until the allocator picks one */
+	uint32_t ip;          /* the container's address, once leased */
 	int leased;           /* we wrote the lease file for ip, so we remove it */
 };
 
@@ -200,7 +200,6 @@ static void usage(FILE *out)
 		"      --bridge NAME     the host bridge (default " DEFAULT_BRIDGE ")\n"
 		"      --subnet CIDR     the bridge's subnet, gateway = first address\n"
 		"                        (default " DEFAULT_SUBNET ")\n"
-		"      --ip ADDR         the container's address (default: the next free one)\n"
 		"  -D, --debug           narrate every kernel operation\n"
 		"      --help            show this help\n",
 		PROG, DEFAULT_ROOTFS, DEFAULT_STATE);
@@ -1220,15 +1219,6 @@ static int parse_subnet(const char *arg, struct config *cfg)
 	return 0;
 }
 
-static int parse_ip(const char *arg, struct config *cfg)
-{
-	if (parse_ipv4(arg, &cfg->ip) < 0 || !cfg->ip) {
-		fprintf(stderr, "%s: --ip '%s' is not an IPv4 address\n", PROG, arg);
-		return -1;
-	}
-	return 0;
-}
-
 /* Interface names are at most IFNAMSIZ - 1 bytes; we allow a safe alphabet only. */
 static int check_bridge_name(const char *name)
 {
@@ -1246,36 +1236,14 @@ static int check_bridge_name(const char *name)
 	return 0;
 }
 
-/* The defaults, then what only makes sense together: --ip inside --subnet. */
+/* The defaults; a bridge we may create must have one of our names. */
 static int check_network(struct config *cfg)
 {
-	uint32_t mask, broadcast;
-
 	if (!cfg->bridge)
 		cfg->bridge = DEFAULT_BRIDGE;
 	if (!cfg->prefix && parse_subnet(DEFAULT_SUBNET, cfg) < 0)
 		return -1;
-	if (cfg->network == NETWORK_NONE) {
-		if (cfg->ip) {
-			fprintf(stderr, "%s: --ip needs --network bridge\n", PROG);
-			return -1;
-		}
-		return 0;
-	}
-	if (check_bridge_name(cfg->bridge) < 0)
-		return -1;
-	mask = prefix_mask(cfg->prefix);
-	broadcast = cfg->subnet | ~mask;
-	/* Not the network address, not the gateway (the first), not the broadcast. */
-	if (cfg->ip && ((cfg->ip & mask) != cfg->subnet || cfg->ip <= cfg->subnet + 1 ||
-			cfg->ip == broadcast)) {
-		char ip[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN];
-
-		fprintf(stderr, "%s: --ip %s is not a container address in %s/%d\n", PROG,
-			ip_str(cfg->ip, ip), ip_str(cfg->subnet, sub), cfg->prefix);
-		return -1;
-	}
-	return 0;
+	return cfg->network == NETWORK_BRIDGE ? check_bridge_name(cfg->bridge) : 0;
 }
 
 static int parse_args(int argc, char **argv, struct config *cfg)
@@ -1284,7 +1252,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	       OPT_MEMORY, OPT_CPUS, OPT_PIDS_LIMIT, OPT_CPU_SHARES, OPT_CGROUP_PARENT };
 	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP };
 	/* Chapter 6's options, numbered clear of the ones above. */
-	enum { OPT_NETWORK = 320, OPT_BRIDGE, OPT_SUBNET, OPT_IP };
+	enum { OPT_NETWORK = 320, OPT_BRIDGE, OPT_SUBNET };
 	static const struct option options[] = {
 		{"hostname", required_argument, NULL, 'h'},
 		{"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -1306,7 +1274,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"net", required_argument, NULL, OPT_NETWORK},
 		{"bridge", required_argument, NULL, OPT_BRIDGE},
 		{"subnet", required_argument, NULL, OPT_SUBNET},
-		{"ip", required_argument, NULL, OPT_IP},
 		{0},
 	};
 	const char *rootfs = DEFAULT_ROOTFS;
@@ -1381,10 +1348,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_SUBNET:
 			if (parse_subnet(optarg, cfg) < 0)
-				return -1;
-			break;
-		case OPT_IP:
-			if (parse_ip(optarg, cfg) < 0)
 				return -1;
 			break;
 		case ':':
@@ -2072,73 +2035,35 @@ static int wait_for_child(pid_t pid)
 
 /* ---- the network, from the parent: rtnetlink(7) messages we build ourselves ---- */
 
-/*
- * One request: the netlink header, the family's header (ifinfomsg,
- * ifaddrmsg, rtmsg) and the attributes after it. Our largest message,
- * the veth pair, needs about 150 bytes.
- */
+/* One request: netlink header, family header (ifinfomsg, ...), attributes. */
 struct nl_request {
 	union {
 		struct nlmsghdr hdr;
-		char buf[1024];
+		char buf[512];
 	};
-	int overflow; /* an attribute did not fit: the request is not sent */
 };
 
-/* What a RTM_GETLINK reply tells us about an interface. */
-struct link_info {
-	int index;
-	char kind[16]; /* "bridge", "veth", ... or "" */
-};
-
-/* What the address and route dumps look for. */
-struct search {
-	uint32_t net; /* a subnet (host byte order) */
-	int prefix;
-	int index;         /* the interface whose address we want, or 0 */
-	char found[96];    /* what matched, for the message; "" if nothing */
-	uint32_t addr;     /* the matching address, when index was given */
-	int addr_prefix;
-};
-
-typedef void (*nl_each)(const struct nlmsghdr *h, void *arg);
-
-static unsigned int nl_seq;
-
-/* Start a request of the given type; returns where the family header goes. */
 static void *nl_start(struct nl_request *req, unsigned short type, unsigned short flags,
 		      size_t family_len)
 {
 	memset(req, 0, sizeof(*req));
 	req->hdr.nlmsg_len = NLMSG_LENGTH(family_len);
 	req->hdr.nlmsg_type = type;
-	req->hdr.nlmsg_flags = NLM_F_REQUEST | flags;
-	req->hdr.nlmsg_seq = ++nl_seq;
+	req->hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	return NLMSG_DATA(&req->hdr);
 }
 
-/* Append an attribute (type, length, value); a nest is one whose value follows. */
+/* Append an attribute: type, length, value. A nest's value is the ones after it. */
 static struct rtattr *nl_add(struct nl_request *req, unsigned short type, const void *data,
 			     size_t len)
 {
-	size_t at = NLMSG_ALIGN(req->hdr.nlmsg_len);
-	struct rtattr *rta = (struct rtattr *)(req->buf + at);
+	struct rtattr *rta = (struct rtattr *)(req->buf + NLMSG_ALIGN(req->hdr.nlmsg_len));
 
-	if (at + RTA_SPACE(len) > sizeof(req->buf)) {
-		req->overflow = 1;
-		return NULL;
-	}
 	rta->rta_type = type;
 	rta->rta_len = RTA_LENGTH(len);
-	if (len)
-		memcpy(RTA_DATA(rta), data, len);
-	req->hdr.nlmsg_len = at + RTA_SPACE(len);
+	memcpy(RTA_DATA(rta), data, len);
+	req->hdr.nlmsg_len = NLMSG_ALIGN(req->hdr.nlmsg_len) + RTA_SPACE(len);
 	return rta;
-}
-
-static void nl_add_string(struct nl_request *req, unsigned short type, const char *s)
-{
-	nl_add(req, type, s, strlen(s) + 1);
 }
 
 static void nl_add_u32(struct nl_request *req, unsigned short type, uint32_t v)
@@ -2146,75 +2071,26 @@ static void nl_add_u32(struct nl_request *req, unsigned short type, uint32_t v)
 	nl_add(req, type, &v, sizeof(v));
 }
 
-/* Addresses go on the wire in network byte order. */
-static void nl_add_ipv4(struct nl_request *req, unsigned short type, uint32_t ip)
-{
-	nl_add_u32(req, type, htonl(ip));
-}
-
-/* A nest's length covers everything appended since it was opened. */
 static void nl_end_nest(struct nl_request *req, struct rtattr *nest)
 {
-	if (nest)
-		nest->rta_len = req->buf + req->hdr.nlmsg_len - (char *)nest;
+	nest->rta_len = req->buf + req->hdr.nlmsg_len - (char *)nest;
 }
 
-/*
- * NLMSG_ERROR (the answer to a request) and NLMSG_DONE (the end of a dump)
- * both start with an int: 0, or a negative errno.
- */
-static int nl_error(const struct nlmsghdr *h)
+/* Send; the kernel acknowledges (NLM_F_ACK) with NLMSG_ERROR: 0 or -errno. */
+static int nl_talk(int fd, struct nl_request *req, const char *what)
 {
-	const int *err = NLMSG_DATA(h);
+	struct {
+		struct nlmsghdr hdr;
+		struct nlmsgerr err;
+	} ack;
+	ssize_t n = send(fd, req->buf, req->hdr.nlmsg_len, 0);
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)) || !*err)
-		return 0;
-	errno = -*err;
-	return -1;
-}
-
-/*
- * Send the request and read the replies to it: an acknowledgement, a
- * single answer, or a dump (NLM_F_MULTI parts until NLMSG_DONE). Each
- * answer goes to each(). Returns -1 with errno set by the kernel.
- */
-static int nl_exchange(int fd, struct nl_request *req, nl_each each, void *arg)
-{
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	struct nlmsghdr *h;
-	ssize_t n;
-
-	if (req->overflow) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (sendto(fd, req->buf, req->hdr.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) < 0)
-		return -1;
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != req->hdr.nlmsg_seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE)
-				return nl_error(h);
-			if (each)
-				each(h, arg);
-			if (!(h->nlmsg_flags & NLM_F_MULTI))
-				return 0;
-		}
-	}
-}
-
-/* nl_exchange, narrated as one line, or one error line naming what failed. */
-static int nl_talk(int fd, struct nl_request *req, const char *what, nl_each each, void *arg)
-{
-	if (nl_exchange(fd, req, each, arg) < 0) {
+	while (n >= 0 && (n = recv(fd, &ack, sizeof(ack), MSG_TRUNC)) >= 0 &&
+	       ack.hdr.nlmsg_type != NLMSG_ERROR)
+		;
+	if (n >= 0 && ack.err.error)
+		errno = -ack.err.error;
+	if (n < 0 || ack.err.error) {
 		fprintf(stderr, "%s: rtnetlink %s: %m\n", PROG, what);
 		return -1;
 	}
@@ -2226,634 +2102,283 @@ static int open_rtnetlink(void)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	if (fd < 0) {
+	if (fd < 0)
 		fprintf(stderr, "%s: socket NETLINK_ROUTE: %m\n", PROG);
-		return -1;
-	}
-	narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = %d [netlink(7)]", fd);
+	else
+		narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = %d [netlink(7)]", fd);
 	return fd;
 }
 
-/* A locally administered MAC (02:...) that spells the IPv4 address: 02:6d:a:b:c:d. */
-static void mac_for(uint32_t ip, unsigned char mac[6])
+/* An interface's index by name, in our current network namespace; 0 if none. */
+static int link_index(const char *name)
 {
-	mac[0] = 0x02;
-	mac[1] = 0x6d;
-	for (int i = 0; i < 4; i++)
-		mac[2 + i] = ip >> (24 - 8 * i);
+	int index = if_nametoindex(name);
+
+	narrate("if_nametoindex(\"%s\") = %d [if_nametoindex(3)]", name, index);
+	return index;
 }
 
-static const char *mac_str(const unsigned char mac[6], char buf[18])
+/* RTM_NEWLINK: ip link set NAME up, or with KIND: ip link add NAME up type KIND. */
+static void new_link(struct nl_request *req, const char *name, const char *kind)
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
-	return buf;
-}
+	struct ifinfomsg *ifi = nl_start(req, RTM_NEWLINK, kind ? NLM_F_CREATE | NLM_F_EXCL : 0,
+					 sizeof(*ifi));
 
-/* The host end of a container's veth is named for its address: mdk0a6f0002. */
-static void veth_name(uint32_t ip, char name[IFNAMSIZ])
-{
-	snprintf(name, IFNAMSIZ, "mdk%08x", ip);
-}
-
-static void parse_link(const struct nlmsghdr *h, void *arg)
-{
-	const struct ifinfomsg *ifi = NLMSG_DATA(h);
-	struct link_info *link = arg;
-	const struct rtattr *rta, *sub;
-	int len = IFLA_PAYLOAD(h), sublen;
-
-	link->index = ifi->ifi_index;
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type != IFLA_LINKINFO)
-			continue;
-		sublen = RTA_PAYLOAD(rta);
-		for (sub = RTA_DATA(rta); RTA_OK(sub, sublen); sub = RTA_NEXT(sub, sublen))
-			if (sub->rta_type == IFLA_INFO_KIND)
-				snprintf(link->kind, sizeof(link->kind), "%.*s",
-					 (int)RTA_PAYLOAD(sub), (const char *)RTA_DATA(sub));
-	}
-}
-
-/* RTM_GETLINK by name (ip link show NAME): 1 if it exists, 0 if not, -1 on error. */
-static int find_link(int fd, const char *name, struct link_info *link)
-{
-	struct nl_request req;
-	struct ifinfomsg *ifi = nl_start(&req, RTM_GETLINK, 0, sizeof(*ifi));
-
-	ifi->ifi_family = AF_UNSPEC;
-	nl_add_string(&req, IFLA_IFNAME, name);
-	memset(link, 0, sizeof(*link));
-	if (nl_exchange(fd, &req, parse_link, link) < 0) {
-		if (errno == ENODEV) {
-			narrate("sendto(RTM_GETLINK name=%s) = ENODEV [rtnetlink(7)]", name);
-			return 0;
-		}
-		fprintf(stderr, "%s: rtnetlink RTM_GETLINK %s: %m\n", PROG, name);
-		return -1;
-	}
-	narrate("sendto(RTM_GETLINK name=%s) = index %d [rtnetlink(7)]", name, link->index);
-	return 1;
-}
-
-/* RTM_NEWLINK on an existing interface, by name: ip link set NAME up. */
-static int set_link_up(int fd, const char *name)
-{
-	struct nl_request req;
-	struct ifinfomsg *ifi = nl_start(&req, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
-	char what[64];
-
-	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	nl_add_string(&req, IFLA_IFNAME, name);
-	snprintf(what, sizeof(what), "RTM_NEWLINK name=%s up", name);
-	return nl_talk(fd, &req, what, NULL, NULL);
+	nl_add(req, IFLA_IFNAME, name, strlen(name) + 1);
 }
 
-/* RTM_DELLINK: ip link del NAME. Only for a bridge we could not finish. */
-static int delete_link(int fd, int index, const char *name)
+/* A locally administered MAC (02:...) that spells the IPv4 address: 02:6d:a:b:c:d. */
+static void add_mac(struct nl_request *req, uint32_t ip, char text[18])
 {
-	struct nl_request req;
-	struct ifinfomsg *ifi = nl_start(&req, RTM_DELLINK, NLM_F_ACK, sizeof(*ifi));
-	char what[64];
+	unsigned char mac[6] = {0x02, 0x6d, ip >> 24, ip >> 16, ip >> 8, ip};
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
-	snprintf(what, sizeof(what), "RTM_DELLINK name=%s", name);
-	return nl_talk(fd, &req, what, NULL, NULL);
+	nl_add(req, IFLA_ADDRESS, mac, sizeof(mac));
+	snprintf(text, 18, "02:6d:%02x:%02x:%02x:%02x", mac[2], mac[3], mac[4], mac[5]);
 }
 
 /* RTM_NEWADDR: ip addr add IP/PREFIX broadcast + dev NAME. */
-static int add_address(int fd, int index, const char *name, uint32_t ip, int prefix)
+static int add_address(int fd, const char *name, uint32_t ip, int prefix)
 {
 	struct nl_request req;
-	struct ifaddrmsg *ifa =
-		nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifa));
+	struct ifaddrmsg *ifa = nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	char what[96], a[INET_ADDRSTRLEN];
 
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = prefix;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = index;
-	nl_add_ipv4(&req, IFA_LOCAL, ip);
-	nl_add_ipv4(&req, IFA_ADDRESS, ip);
-	nl_add_ipv4(&req, IFA_BROADCAST, ip | ~prefix_mask(prefix));
+	ifa->ifa_index = link_index(name);
+	/* addresses go on the wire in network byte order */
+	nl_add_u32(&req, IFA_LOCAL, htonl(ip));
+	nl_add_u32(&req, IFA_BROADCAST, htonl(ip | ~prefix_mask(prefix)));
 	snprintf(what, sizeof(what), "RTM_NEWADDR %s/%d dev %s", ip_str(ip, a), prefix, name);
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* RTM_NEWROUTE: ip route add default via GATEWAY dev NAME. */
-static int add_default_route(int fd, int index, const char *name, uint32_t gateway)
-{
-	struct nl_request req;
-	struct rtmsg *rt =
-		nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*rt));
-	char what[96], a[INET_ADDRSTRLEN];
-
-	rt->rtm_family = AF_INET;
-	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = RTPROT_BOOT;
-	rt->rtm_scope = RT_SCOPE_UNIVERSE;
-	rt->rtm_type = RTN_UNICAST;
-	rt->rtm_dst_len = 0; /* 0.0.0.0/0: every destination */
-	nl_add_ipv4(&req, RTA_GATEWAY, gateway);
-	nl_add_u32(&req, RTA_OIF, index);
-	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s dev %s", ip_str(gateway, a),
-		 name);
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* Do two networks share any address? Compare them under the shorter prefix. */
-static int overlaps(uint32_t a, int a_prefix, uint32_t b, int b_prefix)
-{
-	int p = a_prefix < b_prefix ? a_prefix : b_prefix;
-
-	return ((a ^ b) & prefix_mask(p)) == 0;
-}
-
-/* One address of a RTM_GETADDR dump: is it on s->index, or in s->net? */
-static void each_address(const struct nlmsghdr *h, void *arg)
-{
-	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
-	const struct rtattr *rta;
-	struct search *s = arg;
-	int len = IFA_PAYLOAD(h);
-	uint32_t addr = 0;
-	char a[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
-
-	if (ifa->ifa_family != AF_INET || s->found[0])
-		return;
-	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
-		if (rta->rta_type == IFA_LOCAL ||
-		    (rta->rta_type == IFA_ADDRESS && !addr))
-			addr = ntohl(*(const uint32_t *)RTA_DATA(rta));
-	if (s->index ? (int)ifa->ifa_index != s->index
-		     : !overlaps(addr, ifa->ifa_prefixlen, s->net, s->prefix))
-		return;
-	s->addr = addr;
-	s->addr_prefix = ifa->ifa_prefixlen;
-	if_indextoname(ifa->ifa_index, dev);
-	snprintf(s->found, sizeof(s->found), "address %s/%d on %s", ip_str(addr, a),
-		 ifa->ifa_prefixlen, dev);
-}
-
-/* One route of a RTM_GETROUTE dump, any table: does it cover part of s->net? */
-static void each_route(const struct nlmsghdr *h, void *arg)
-{
-	const struct rtmsg *rt = NLMSG_DATA(h);
-	const struct rtattr *rta;
-	struct search *s = arg;
-	int len = RTM_PAYLOAD(h);
-	uint32_t dst = 0, table = rt->rtm_table;
-	char a[INET_ADDRSTRLEN];
-
-	/* The default route covers everything; it is not another network. */
-	if (rt->rtm_family != AF_INET || !rt->rtm_dst_len || s->found[0])
-		return;
-	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == RTA_DST)
-			dst = ntohl(*(const uint32_t *)RTA_DATA(rta));
-		if (rta->rta_type == RTA_TABLE)
-			table = *(const uint32_t *)RTA_DATA(rta);
-	}
-	if (overlaps(dst, rt->rtm_dst_len, s->net, s->prefix))
-		snprintf(s->found, sizeof(s->found), "route %s/%d in table %u", ip_str(dst, a),
-			 rt->rtm_dst_len, table);
-}
-
-/* A RTM_GETADDR or RTM_GETROUTE dump of IPv4 (ip -4 addr / ip -4 route show table all). */
-static int dump(int fd, unsigned short type, nl_each each, struct search *s)
-{
-	struct nl_request req;
-	/* ifaddrmsg and rtmsg both start with the family byte. */
-	struct rtgenmsg *g = nl_start(&req, type, NLM_F_DUMP,
-				      type == RTM_GETADDR ? sizeof(struct ifaddrmsg)
-							  : sizeof(struct rtmsg));
-
-	g->rtgen_family = AF_INET;
-	return nl_talk(fd, &req, type == RTM_GETADDR ? "RTM_GETADDR dump" : "RTM_GETROUTE dump",
-		       each, s);
+	return nl_talk(fd, &req, what);
 }
 
 /*
- * Another tool's network may live here already (podman's 10.88.0.0/16,
- * Docker's 172.17.0.0/16, a VPN): a bridge on top of it would steal its
- * traffic. Refuse a subnet that shares any address with an address or a
- * route the host has.
+ * The shared bridge, made on first use with the gateway address: ip link
+ * add NAME address MAC up type bridge. Its MAC is set, so it stays: else a
+ * bridge takes the lowest of its ports', which changes as containers come
+ * and go. Returns its index.
  */
-static int refuse_overlap(int fd, const struct config *cfg)
-{
-	struct search s = {.net = cfg->subnet, .prefix = cfg->prefix};
-	char sub[INET_ADDRSTRLEN];
-
-	if (dump(fd, RTM_GETADDR, each_address, &s) < 0 ||
-	    (!s.found[0] && dump(fd, RTM_GETROUTE, each_route, &s) < 0))
-		return -1;
-	if (s.found[0]) {
-		fprintf(stderr,
-			"%s: subnet %s/%d overlaps %s already on the host (pick another --subnet)\n",
-			PROG, ip_str(cfg->subnet, sub), cfg->prefix, s.found);
-		return -1;
-	}
-	return 0;
-}
-
-/* An existing bridge is ours to use only if it carries our gateway address. */
-static int check_bridge(int fd, const struct config *cfg, const struct link_info *link)
-{
-	struct search s = {.index = link->index};
-	char gw[INET_ADDRSTRLEN];
-
-	if (strcmp(link->kind, "bridge")) {
-		fprintf(stderr, "%s: %s exists and is not a bridge\n", PROG, cfg->bridge);
-		return -1;
-	}
-	if (dump(fd, RTM_GETADDR, each_address, &s) < 0)
-		return -1;
-	if (s.addr != cfg->subnet + 1 || s.addr_prefix != cfg->prefix) {
-		fprintf(stderr,
-			"%s: bridge %s has %s, not %s/%d (use another --bridge, or 'make clean-net')\n",
-			PROG, cfg->bridge, s.found[0] ? s.found : "no IPv4 address",
-			ip_str(cfg->subnet + 1, gw), cfg->prefix);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * RTM_NEWLINK kind bridge: ip link add NAME address MAC up type bridge.
- * Set at creation, the MAC stays: otherwise a bridge takes the lowest MAC
- * of its ports, and the gateway's MAC would change as containers come
- * and go, leaving stale neighbour entries in every container.
- */
-static int create_bridge(int fd, const struct config *cfg)
-{
-	struct nl_request req;
-	struct ifinfomsg *ifi =
-		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
-	unsigned char mac[6];
-	struct rtattr *info;
-	char what[128], m[18];
-
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	mac_for(cfg->subnet + 1, mac);
-	nl_add_string(&req, IFLA_IFNAME, cfg->bridge);
-	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
-	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
-	nl_add_string(&req, IFLA_INFO_KIND, "bridge");
-	nl_end_nest(&req, info);
-	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", cfg->bridge,
-		 mac_str(mac, m));
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* The bridge, created on first use with the gateway address; its index. */
 static int ensure_bridge(int fd, const struct config *cfg)
 {
-	struct link_info link;
-	int found = find_link(fd, cfg->bridge, &link);
+	struct nl_request req;
+	struct rtattr *info;
+	char what[128], m[18];
+	int index = link_index(cfg->bridge);
 
-	if (found < 0)
+	if (index)
+		return index;
+	new_link(&req, cfg->bridge, "bridge");
+	add_mac(&req, cfg->subnet + 1, m);
+	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
+	nl_add(&req, IFLA_INFO_KIND, "bridge", sizeof("bridge"));
+	nl_end_nest(&req, info);
+	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", cfg->bridge,
+		 m);
+	/* EEXIST: a run started at the same time made it first */
+	if (nl_talk(fd, &req, what) < 0 && errno != EEXIST)
 		return -1;
-	if (found)
-		return check_bridge(fd, cfg, &link) < 0 ? -1 : link.index;
-	if (refuse_overlap(fd, cfg) < 0 || create_bridge(fd, cfg) < 0 ||
-	    find_link(fd, cfg->bridge, &link) <= 0)
-		return -1;
-	if (add_address(fd, link.index, cfg->bridge, cfg->subnet + 1, cfg->prefix) < 0) {
-		/* Nothing half-made: a bridge without its gateway is of no use. */
-		delete_link(fd, link.index, cfg->bridge);
+	if (errno != EEXIST && add_address(fd, cfg->bridge, cfg->subnet + 1, cfg->prefix) < 0) {
+		/* nothing half-made: a bridge without its gateway is of no use */
+		nl_start(&req, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
+		nl_add(&req, IFLA_IFNAME, cfg->bridge, strlen(cfg->bridge) + 1);
+		nl_talk(fd, &req, "RTM_DELLINK");
 		return -1;
 	}
-	return link.index;
+	return link_index(cfg->bridge);
 }
 
-/* IPAM_DIR/BRIDGE/LEAF: a lease (LEAF is the address) or the cursor ("last"). */
-static void ipam_path(const char *bridge, const char *leaf, char path[IPAM_PATH_MAX])
-{
-	snprintf(path, IPAM_PATH_MAX, "%s/%.*s/%s", IPAM_DIR, IFNAMSIZ - 1, bridge, leaf);
-}
-
+/* A lease: IPAM_DIR/BRIDGE/ADDRESS. */
 static void lease_path(const char *bridge, uint32_t ip, char path[IPAM_PATH_MAX])
 {
 	char a[INET_ADDRSTRLEN];
 
-	ipam_path(bridge, ip_str(ip, a), path);
+	snprintf(path, IPAM_PATH_MAX, "%s/%.*s/%s", IPAM_DIR, IFNAMSIZ - 1, bridge,
+		 ip_str(ip, a));
 }
 
 /*
- * One lock for every bridge: concurrent starts take turns to create a
- * bridge, pick an address and plug in their veth. flock(2) is released
- * by the kernel if we die, so a killed run never leaves it held.
+ * open(2) with O_CREAT|O_EXCL: of all runs that try one address, one gets
+ * its lease. The lease names its owner, mdk-PID-START: a dead owner's
+ * (SIGKILL left it) is taken over. 1 if the lease is ours, 0 if held.
  */
-static int lock_ipam(void)
+static int try_lease(const char *path, const char *owner)
 {
-	int fd;
+	char held[64] = "";
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
-	/* IPAM_DIR is in chapter 5's state directory: made the same way */
-	if (make_dir(DEFAULT_STATE, 0700) < 0 || make_dir(IPAM_DIR, 0755) < 0)
-		return -1;
-	fd = open(IPAM_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "%s: open %s/lock: %m\n", PROG, IPAM_DIR);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX) < 0) {
-		fprintf(stderr, "%s: flock %s/lock: %m\n", PROG, IPAM_DIR);
-		close(fd);
-		return -1;
-	}
-	narrate("flock(\"%s/lock\", LOCK_EX) = 0 [flock(2)]", IPAM_DIR);
-	return fd;
-}
-
-/*
- * An address is taken while a veth bears its name: the kernel removes a
- * dead container's veth some time after it exits, and until then the
- * address is not free. A lease file without its veth is left over from a
- * killed run: it goes.
- */
-static int address_taken(int fd, const char *bridge, uint32_t ip)
-{
-	char name[IFNAMSIZ], path[IPAM_PATH_MAX];
-	struct link_info link;
-	int found;
-
-	veth_name(ip, name);
-	found = find_link(fd, name, &link);
-	if (found)
-		return found;
-	lease_path(bridge, ip, path);
-	if (unlink(path) == 0) {
-		narrate("unlink(\"%s\") = 0: a stale lease [unlink(2)]", path);
-	} else if (errno != ENOENT) {
-		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * A run killed with SIGKILL has no exit path and leaves its lease file;
- * its veth goes with its namespace all the same. Every allocation sweeps
- * the bridge's leases, so such a file does not outlive its veth for long.
- */
-static int sweep_stale_leases(int fd, const char *bridge)
-{
-	char dir[IPAM_PATH_MAX];
-	struct dirent *d;
-	uint32_t ip;
-	int ok = 1;
-	DIR *dp;
-
-	ipam_path(bridge, "", dir);
-	dp = opendir(dir);
-	if (!dp) {
-		fprintf(stderr, "%s: opendir %s: %m\n", PROG, dir);
-		return -1;
-	}
-	while (ok && (d = readdir(dp)))
-		if (parse_ipv4(d->d_name, &ip) == 0)
-			ok = address_taken(fd, bridge, ip) >= 0;
-	closedir(dp);
-	return ok ? 0 : -1;
-}
-
-/* The address handed out last on this bridge, or 0. */
-static uint32_t read_cursor(const char *bridge)
-{
-	char path[IPAM_PATH_MAX], text[INET_ADDRSTRLEN + 1] = "";
-	uint32_t ip = 0;
-	FILE *f;
-
-	ipam_path(bridge, "last", path);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(text, sizeof(text), f))
-		text[strcspn(text, "\n")] = 0;
-	fclose(f);
-	return parse_ipv4(text, &ip) < 0 ? 0 : ip;
-}
-
-/* Write a small file whole: into PATH.tmp, then rename(2) over PATH. */
-static int write_atomically(const char *path, const char *text)
-{
-	char tmp[IPAM_PATH_MAX + 4];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
-		return -1;
-	}
-	fputs(text, f);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Round-robin, not lowest-free: start after the address handed out last,
- * so an address just freed is the last to be reused, long after the
- * kernel has torn down the namespace that had it.
- */
-static int pick_free_address(int fd, struct config *cfg)
-{
-	uint32_t first = cfg->subnet + 2, last = (cfg->subnet | ~prefix_mask(cfg->prefix)) - 1;
-	uint32_t ip = read_cursor(cfg->bridge), count = last - first + 1;
-	char sub[INET_ADDRSTRLEN];
-	int taken;
-
-	for (uint32_t i = 0; i < count; i++) {
-		ip = ip >= first && ip < last ? ip + 1 : first;
-		taken = address_taken(fd, cfg->bridge, ip);
-		if (taken < 0)
-			return -1;
-		if (!taken) {
-			cfg->ip = ip;
+	if (fd < 0 && errno == EEXIST) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read(fd, held, sizeof(held) - 1) > 0)
+			held[strcspn(held, "\n")] = 0;
+		if (fd >= 0)
+			close(fd);
+		if (!owner_is_dead(held) || unlink(path) < 0)
 			return 0;
-		}
+		narrate("unlink(\"%s\") = 0: %s is dead [unlink(2)]", path, held);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	}
-	fprintf(stderr, "%s: no free address left in %s/%d\n", PROG, ip_str(cfg->subnet, sub),
-		cfg->prefix);
-	return -1;
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0 || dprintf(fd, "%s\n", owner) < 0 || close(fd) < 0) {
+		fprintf(stderr, "%s: lease %s: %m\n", PROG, path);
+		return -1;
+	}
+	narrate("open(\"%s\", O_CREAT|O_EXCL) = %d, wrote %s [open(2)]", path, fd, owner);
+	return 1;
 }
 
-/* --ip or the next free address; the lease file records who holds it. */
-static int take_lease(int fd, struct config *cfg, pid_t child)
+/*
+ * The lowest free address after the gateway. One whose veth is still
+ * there is not free yet: the kernel removes an exited container's veth a
+ * moment later, and ours would be named the same.
+ */
+static int take_lease(struct config *cfg)
 {
-	char path[IPAM_PATH_MAX], text[64], name[IFNAMSIZ], a[INET_ADDRSTRLEN];
-	int taken;
+	char path[IPAM_PATH_MAX], owner[64], veth[IFNAMSIZ];
+	uint32_t ip, last = (cfg->subnet | ~prefix_mask(cfg->prefix)) - 1;
+	int got = 0;
 
-	ipam_path(cfg->bridge, "", path);
-	if (make_dir(path, 0755) < 0 || sweep_stale_leases(fd, cfg->bridge) < 0)
+	snprintf(owner, sizeof(owner), "mdk-%d-%llu", getpid(), start_time(getpid()));
+	snprintf(path, sizeof(path), "%s/%.*s", IPAM_DIR, IFNAMSIZ - 1, cfg->bridge);
+	if (make_dir(DEFAULT_STATE, 0700) < 0 || make_dir(IPAM_DIR, 0755) < 0 ||
+	    make_dir(path, 0755) < 0)
 		return -1;
-	if (cfg->ip) {
-		taken = address_taken(fd, cfg->bridge, cfg->ip);
-		if (taken) {
-			if (taken > 0)
-				fprintf(stderr, "%s: address %s is in use on bridge %s\n", PROG,
-					ip_str(cfg->ip, a), cfg->bridge);
+	for (ip = cfg->subnet + 2; ip <= last && got <= 0; ip++) {
+		lease_path(cfg->bridge, ip, path);
+		got = try_lease(path, owner);
+		if (got < 0)
 			return -1;
-		}
-	} else if (pick_free_address(fd, cfg) < 0) {
+		snprintf(veth, sizeof(veth), "mdk%08x", ip);
+		if (got && link_index(veth) && unlink(path) == 0)
+			got = 0;
+	}
+	if (got <= 0) {
+		fprintf(stderr, "%s: no free address left on %s\n", PROG, cfg->bridge);
 		return -1;
 	}
-	veth_name(cfg->ip, name);
-	lease_path(cfg->bridge, cfg->ip, path);
-	snprintf(text, sizeof(text), "pid=%d\nveth=%s\n", child, name);
-	if (write_atomically(path, text) < 0)
-		return -1;
+	cfg->ip = ip - 1;
 	cfg->leased = 1;
-	narrate("rename(\"%s.tmp\", \"%s\") = 0: %s leased to PID %d [rename(2)]", path, path,
-		ip_str(cfg->ip, a), child);
-	ipam_path(cfg->bridge, "last", path);
-	snprintf(text, sizeof(text), "%s\n", a);
-	return write_atomically(path, text);
+	return 0;
 }
 
 /*
  * RTM_NEWLINK kind veth: ip link add mdkXXXXXXXX master BRIDGE up type veth
  * peer name eth0 address MAC netns PID. One message makes both ends: the
- * host end plugged into the bridge, the peer created straight inside the
- * child's namespace (IFLA_NET_NS_PID), already named eth0, with a MAC
- * that spells its address.
+ * host end (named for the address) plugged into the bridge, the peer
+ * created straight inside the child's namespace (IFLA_NET_NS_PID).
  */
-static int create_veth(int fd, const struct config *cfg, int bridge_index, pid_t child)
+static int create_veth(int fd, const struct config *cfg, int bridge, pid_t child)
 {
-	struct nl_request req;
-	struct ifinfomsg *ifi =
-		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
-	/* Not up yet: the peer cannot open before its other half exists (ENOTCONN). */
+	/* the peer is not up yet: it cannot open before its other half exists */
 	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
 	struct rtattr *info, *data, *peer;
 	char name[IFNAMSIZ], what[192], m[18];
-	unsigned char mac[6];
+	struct nl_request req;
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	veth_name(cfg->ip, name);
-	mac_for(cfg->ip, mac);
-	nl_add_string(&req, IFLA_IFNAME, name);
-	nl_add_u32(&req, IFLA_MASTER, bridge_index);
+	snprintf(name, sizeof(name), "mdk%08x", cfg->ip);
+	new_link(&req, name, "veth");
+	nl_add_u32(&req, IFLA_MASTER, bridge);
 	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
-	nl_add_string(&req, IFLA_INFO_KIND, "veth");
+	nl_add(&req, IFLA_INFO_KIND, "veth", sizeof("veth"));
 	data = nl_add(&req, IFLA_INFO_DATA, NULL, 0);
 	peer = nl_add(&req, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
-	nl_add_string(&req, IFLA_IFNAME, "eth0");
-	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
+	nl_add(&req, IFLA_IFNAME, "eth0", sizeof("eth0"));
+	add_mac(&req, cfg->ip, m);
 	nl_add_u32(&req, IFLA_NET_NS_PID, child);
 	nl_end_nest(&req, peer);
 	nl_end_nest(&req, data);
 	nl_end_nest(&req, info);
 	snprintf(what, sizeof(what),
 		 "RTM_NEWLINK kind=veth name=%s master=%s up, peer name=eth0 address=%s "
-		 "netns_pid=%d",
-		 name, cfg->bridge, mac_str(mac, m), child);
-	return nl_talk(fd, &req, what, NULL, NULL);
+		 "netns_pid=%d", name, cfg->bridge, m, child);
+	return nl_talk(fd, &req, what);
+}
+
+/* Inside: lo up; with a bridge, eth0's address, eth0 up, the default route. */
+static int configure_inside(int fd, const struct config *cfg)
+{
+	struct nl_request req;
+	struct rtmsg *rt;
+	char what[96], a[INET_ADDRSTRLEN];
+
+	new_link(&req, "lo", NULL);
+	if (nl_talk(fd, &req, "RTM_NEWLINK name=lo up") < 0)
+		return -1;
+	if (cfg->network == NETWORK_NONE)
+		return 0;
+	new_link(&req, "eth0", NULL);
+	if (add_address(fd, "eth0", cfg->ip, cfg->prefix) < 0 ||
+	    nl_talk(fd, &req, "RTM_NEWLINK name=eth0 up") < 0)
+		return -1;
+	/* RTM_NEWROUTE: ip route add default (0.0.0.0/0) via GATEWAY dev eth0 */
+	rt = nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
+	rt->rtm_family = AF_INET;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_type = RTN_UNICAST;
+	nl_add_u32(&req, RTA_GATEWAY, htonl(cfg->subnet + 1));
+	nl_add_u32(&req, RTA_OIF, link_index("eth0"));
+	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s dev eth0",
+		 ip_str(cfg->subnet + 1, a));
+	return nl_talk(fd, &req, what);
 }
 
 /*
- * A netlink socket talks to the namespace it was created in. To reach
- * the container's, we step into it with setns(2), open the socket, and
- * step back; the socket stays bound to the container's namespace.
+ * A netlink socket, like if_nametoindex, talks to the network namespace
+ * we are in. To reach the container's, we step into it with setns(2),
+ * configure it, and step back.
  */
-static int open_rtnetlink_in(pid_t child)
+static int enter_and_configure(const struct config *cfg, pid_t child)
 {
 	char path[64];
-	int mine, theirs, fd = -1;
+	int mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), theirs, fd, ok = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", child);
-	mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	theirs = open(path, O_RDONLY | O_CLOEXEC);
-	if (mine < 0 || theirs < 0) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, mine < 0 ? "/proc/self/ns/net" : path);
-	} else if (setns(theirs, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "%s: setns %s: %m\n", PROG, path);
+	if (mine < 0 || theirs < 0 || setns(theirs, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "%s: enter %s: %m\n", PROG, path);
 	} else {
 		narrate("setns(\"%s\", CLONE_NEWNET) = 0 [setns(2)]", path);
 		fd = open_rtnetlink();
+		ok = fd >= 0 && configure_inside(fd, cfg) == 0;
+		if (fd >= 0)
+			close(fd);
 		if (setns(mine, CLONE_NEWNET) < 0) {
 			fprintf(stderr, "%s: setns back to our network namespace: %m\n", PROG);
-			if (fd >= 0)
-				close(fd);
-			fd = -1;
-		} else {
-			narrate("setns(\"/proc/self/ns/net\" as opened before, CLONE_NEWNET) = 0 "
-				"[setns(2)]");
+			ok = 0;
 		}
+		narrate("setns(our own, CLONE_NEWNET) = 0: back on the host [setns(2)]");
 	}
 	if (mine >= 0)
 		close(mine);
 	if (theirs >= 0)
 		close(theirs);
-	return fd;
-}
-
-/* Inside: lo up; with a bridge, eth0's address, eth0 up, the default route. */
-static int configure_inside(const struct config *cfg, pid_t child)
-{
-	struct link_info eth0;
-	int fd = open_rtnetlink_in(child), ok, found;
-
-	if (fd < 0)
-		return -1;
-	ok = set_link_up(fd, "lo") == 0;
-	if (ok && cfg->network == NETWORK_BRIDGE) {
-		found = find_link(fd, "eth0", &eth0);
-		if (found == 0)
-			fprintf(stderr, "%s: no eth0 in the container's network namespace\n", PROG);
-		ok = found > 0 &&
-		     add_address(fd, eth0.index, "eth0", cfg->ip, cfg->prefix) == 0 &&
-		     set_link_up(fd, "eth0") == 0 &&
-		     add_default_route(fd, eth0.index, "eth0", cfg->subnet + 1) == 0;
-	}
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* On the host, under the lock: the bridge, an address, the veth pair. */
-static int plug_into_bridge(struct config *cfg, pid_t child)
-{
-	int fd, lock, bridge, ok;
-
-	fd = open_rtnetlink();
-	if (fd < 0)
-		return -1;
-	lock = lock_ipam();
-	ok = lock >= 0 && (bridge = ensure_bridge(fd, cfg)) >= 0 &&
-	     take_lease(fd, cfg, child) == 0 && create_veth(fd, cfg, bridge, child) == 0;
-	if (lock >= 0)
-		close(lock);
-	close(fd);
 	return ok ? 0 : -1;
 }
 
 /*
  * Everything the container's network needs, done while the child waits
- * on the socketpair. If the child dies from here on, its namespace takes
- * the veth with it: we never delete one ourselves (deleting is slow).
+ * on the socketpair: on the host the bridge, a lease and the veth pair;
+ * then inside. If the child dies, its namespace takes the veth with it.
  */
 static int setup_network(struct config *cfg, pid_t child)
 {
-	if (cfg->network == NETWORK_BRIDGE && plug_into_bridge(cfg, child) < 0)
-		return -1;
-	return configure_inside(cfg, child);
+	int fd, bridge, ok = 1;
+
+	if (cfg->network == NETWORK_BRIDGE) {
+		fd = open_rtnetlink();
+		ok = fd >= 0 && (bridge = ensure_bridge(fd, cfg)) > 0 && take_lease(cfg) == 0 &&
+		     create_veth(fd, cfg, bridge, child) == 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return ok ? enter_and_configure(cfg, child) : -1;
 }
 
-/*
- * At exit the lease file goes; the address itself stays taken until the
- * kernel has removed the veth named for it (see address_taken).
- */
+/* At exit the lease goes; the veth went with the container's namespace. */
 static void release_lease(const struct config *cfg)
 {
 	char path[IPAM_PATH_MAX];
