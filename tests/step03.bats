@@ -155,3 +155,11 @@ shared_rootfs() {
 		[ "$(readlink "$p/root" 2>/dev/null)" != "$ROOTFS" ]
 	done
 }
+
+@test "mnt: the environment is clean: Docker's PATH, HOME and HOSTNAME, not the host's" {
+	MINIDOCK_SECRET=leak run -0 ctr -h envbox env
+	[ "$(printf '%s\n' "$output" | cut -d= -f1 | sort | tr '\n' ' ')" = "HOME HOSTNAME PATH " ]
+	[[ "$output" == *"HOSTNAME=envbox"* ]]
+	[[ "$output" == *"HOME=/root"* ]]
+	[[ "$output" == *"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"* ]]
+}
