@@ -19,21 +19,18 @@
  * (/run/minidock/<id>/) and removed when the container exits. The child
  * mounts it in its own mount namespace, so the host never sees it.
  *
- * CLONE_NEWNET gives it a network namespace (network_namespaces(7)): its
- * own interfaces, addresses, routes and ports, with nothing in it but a
- * loopback that is down. --network none brings lo up and stops there.
- * --network bridge (the default) wires it to the host like docker0 does:
- * a bridge on the host carries the gateway address, and a veth pair
- * (veth(4)) is the cable, one end on the bridge, the other end in the
- * container as eth0. All of it is rtnetlink(7) messages that we build
- * ourselves, the ones ip(8) would send. Each address is a lease file
- * under /run/minidock/ipam, created with O_EXCL.
+ * CLONE_NEWNET gives it a network namespace (network_namespaces(7)) with
+ * only a loopback, down; --network none brings it up. --network bridge
+ * (the default) wires it like docker0: a host bridge holds the gateway
+ * address, a veth pair (veth(4)) is the cable, eth0 inside. All of it is
+ * rtnetlink(7) messages we build. An address's lease is a file, O_EXCL.
  *
- * The parent and the child talk over a socketpair: the child waits until
- * the parent has done its part (wiring its network, writing the pid
- * file), and reports back if its setup or execve(2) fails. The child's end
- * is close-on-exec, so a successful execve closes it and the parent reads
- * end-of-file.
+ * Over a socketpair the parent releases the child once the pid file is
+ * written, and the child reports a failed setup or execve(2); a successful
+ * execve closes the child's end (close-on-exec): the parent reads EOF.
+ *
+ * Read in this order: prepare_network (ensure_bridge, take_lease),
+ * create_veth, configure_network, nl_talk, then main and child_main.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -44,7 +41,6 @@
 #include <limits.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
 #include <linux/veth.h>
@@ -53,13 +49,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -92,12 +86,12 @@ enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 
 /* mount(2) passes at most one page of options to the filesystem. */
 #define MOUNT_DATA_MAX 4096
-/* --network bridge: Docker's docker0, under our own names. */
-#define DEFAULT_BRIDGE "minidock0"
-#define DEFAULT_SUBNET "10.111.0.0/16"
-#define BRIDGE_PREFIX "minidock" /* we only ever create bridges named so */
-#define IPAM_DIR DEFAULT_STATE "/ipam"
-#define IPAM_PATH_MAX 64 /* IPAM_DIR/BRIDGE/ADDRESS, with room to spare */
+
+/* --network bridge: Docker's docker0 and 172.17.0.0/16, under our own names. */
+#define BRIDGE "minidock0"
+#define SUBNET 0x0a6f0000u /* 10.111.0.0/16, in host byte order */
+#define GATEWAY (SUBNET + 1)
+#define IPAM_DIR DEFAULT_STATE "/ipam/" BRIDGE
 
 struct config {
 	char **argv;          /* the command and its arguments */
@@ -119,15 +113,9 @@ struct config {
 	int keep;                /* --keep: leave the writable layer behind after the run */
 	char run_dir[PATH_MAX - 16]; /* this run's directory: upper/, work/, merged/ */
 	char overlay_data[MOUNT_DATA_MAX]; /* the overlay's mount options */
-	int network;          /* --network: NETWORK_BRIDGE (the default) or NETWORK_NONE */
-	const char *bridge;   /* --bridge: the host bridge's name */
-	uint32_t subnet;      /* --subnet: its network address (host byte order) */
-	int prefix;           /* and prefix length; 0 until set */
-	uint32_t ip;          /* the container's address, once leased */
-	int leased;           /* we wrote the lease file for ip, so we remove it */
+	int network_none;     /* --network none: only lo; bridge (the default): eth0 too */
+	uint32_t ip;          /* the container's address once leased, else 0 */
 };
-
-enum { NETWORK_BRIDGE, NETWORK_NONE };
 
 /* What the child needs: the configuration and both ends of the socketpair. */
 struct child {
@@ -186,9 +174,6 @@ static void usage(FILE *out)
 		"      --state DIR       where the run's writable layer goes (default %s)\n"
 		"      --keep            keep the writable layer after the run, to look at\n"
 		"      --network MODE    none (only lo) or bridge (the default); alias --net\n"
-		"      --bridge NAME     the host bridge (default " DEFAULT_BRIDGE ")\n"
-		"      --subnet CIDR     the bridge's subnet, gateway = first address\n"
-		"                        (default " DEFAULT_SUBNET ")\n"
 		"  -D, --debug           narrate every kernel operation\n"
 		"      --help            show this help\n",
 		PROG, DEFAULT_ROOTFS, DEFAULT_STATE);
@@ -1133,115 +1118,11 @@ static int check_layers(struct config *cfg, int rootfs_given)
 	return 0;
 }
 
-/* ---- network options ---- */
-
-/* The netmask of a prefix length, in host byte order. */
-static uint32_t prefix_mask(int prefix)
-{
-	return prefix ? ~0u << (32 - prefix) : 0;
-}
-
-static int parse_network_mode(const char *mode, struct config *cfg)
-{
-	if (!strcmp(mode, "bridge")) {
-		cfg->network = NETWORK_BRIDGE;
-	} else if (!strcmp(mode, "none")) {
-		cfg->network = NETWORK_NONE;
-	} else {
-		fprintf(stderr, "%s: unknown network mode '%s' (none or bridge)\n", PROG, mode);
-		return -1;
-	}
-	return 0;
-}
-
-/* A dotted IPv4 address, kept in host byte order so we can count with it. */
-static int parse_ipv4(const char *text, uint32_t *ip)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, text, &a) != 1)
-		return -1;
-	*ip = ntohl(a.s_addr);
-	return 0;
-}
-
-/* For messages: ip in dotted form, in buf. */
-static const char *ip_str(uint32_t ip, char buf[INET_ADDRSTRLEN])
-{
-	struct in_addr a = {.s_addr = htonl(ip)};
-
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-/* "ADDR/LEN", the address on a network boundary: its host bits all zero. */
-static int parse_subnet(const char *arg, struct config *cfg)
-{
-	char addr[INET_ADDRSTRLEN];
-	const char *slash = strchr(arg, '/');
-	char *end;
-	long prefix;
-
-	if (!slash || slash - arg >= (long)sizeof(addr) || !slash[1]) {
-		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
-			DEFAULT_SUBNET);
-		return -1;
-	}
-	memcpy(addr, arg, slash - arg);
-	addr[slash - arg] = 0;
-	prefix = strtol(slash + 1, &end, 10);
-	if (*end || parse_ipv4(addr, &cfg->subnet) < 0) {
-		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
-			DEFAULT_SUBNET);
-		return -1;
-	}
-	/* /31 and /32 leave no room for a gateway and a container. */
-	if (prefix < 8 || prefix > 30) {
-		fprintf(stderr, "%s: subnet '%s': the prefix length must be 8 to 30\n", PROG, arg);
-		return -1;
-	}
-	if (cfg->subnet & ~prefix_mask(prefix)) {
-		fprintf(stderr, "%s: subnet '%s' has host bits set (the network address ends in 0s)\n",
-			PROG, arg);
-		return -1;
-	}
-	cfg->prefix = prefix;
-	return 0;
-}
-
-/* Interface names are at most IFNAMSIZ - 1 bytes; we allow a safe alphabet only. */
-static int check_bridge_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(name, BRIDGE_PREFIX, strlen(BRIDGE_PREFIX)) || len >= IFNAMSIZ ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
-			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
-		fprintf(stderr,
-			"%s: bridge name '%s' must start with '%s' and be at most %d letters, "
-			"digits, '-' or '_'\n",
-			PROG, name, BRIDGE_PREFIX, IFNAMSIZ - 1);
-		return -1;
-	}
-	return 0;
-}
-
-/* The defaults; a bridge we may create must have one of our names. */
-static int check_network(struct config *cfg)
-{
-	if (!cfg->bridge)
-		cfg->bridge = DEFAULT_BRIDGE;
-	if (!cfg->prefix && parse_subnet(DEFAULT_SUBNET, cfg) < 0)
-		return -1;
-	return cfg->network == NETWORK_BRIDGE ? check_bridge_name(cfg->bridge) : 0;
-}
-
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP,
 	       OPT_MEMORY, OPT_CPUS, OPT_PIDS_LIMIT, OPT_CPU_SHARES, OPT_CGROUP_PARENT };
-	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP };
-	/* Chapter 6's options, numbered clear of the ones above. */
-	enum { OPT_NETWORK = 320, OPT_BRIDGE, OPT_SUBNET };
+	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP, OPT_NETWORK };
 	static const struct option options[] = {
 		{"hostname", required_argument, NULL, 'h'},
 		{"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -1261,8 +1142,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"keep", no_argument, NULL, OPT_KEEP},
 		{"network", required_argument, NULL, OPT_NETWORK},
 		{"net", required_argument, NULL, OPT_NETWORK},
-		{"bridge", required_argument, NULL, OPT_BRIDGE},
-		{"subnet", required_argument, NULL, OPT_SUBNET},
 		{0},
 	};
 	const char *rootfs = DEFAULT_ROOTFS;
@@ -1329,15 +1208,11 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->keep = 1;
 			break;
 		case OPT_NETWORK:
-			if (parse_network_mode(optarg, cfg) < 0)
+			cfg->network_none = !strcmp(optarg, "none");
+			if (!cfg->network_none && strcmp(optarg, "bridge")) {
+				fprintf(stderr, "%s: unknown network mode '%s'\n", PROG, optarg);
 				return -1;
-			break;
-		case OPT_BRIDGE:
-			cfg->bridge = optarg;
-			break;
-		case OPT_SUBNET:
-			if (parse_subnet(optarg, cfg) < 0)
-				return -1;
+			}
 			break;
 		default:
 			fprintf(stderr, "%s: %s '%s' (try '%s --help')\n", PROG,
@@ -1356,8 +1231,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return -1;
 	}
 	cfg->argv = &argv[optind];
-	if (check_network(cfg) < 0)
-		return -1;
 	if (cfg->n_layers || cfg->keep || cfg->state)
 		return check_layers(cfg, rootfs_given);
 	return check_rootfs(rootfs, cfg->rootfs);
@@ -1703,6 +1576,8 @@ static int run_init(const struct config *cfg, int sync_fd)
 	}
 }
 
+static int configure_network(const struct config *cfg); /* with the network, below */
+
 static int child_main(void *arg)
 {
 	const struct child *c = arg;
@@ -1712,8 +1587,8 @@ static int child_main(void *arg)
 	who = "child";
 	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
 		return EXIT_TOOL;
-	if (join_cgroups() < 0 || set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg) < 0 ||
-	    set_environment() < 0)
+	if (configure_network(cfg) < 0 || join_cgroups() < 0 ||
+	    set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg) < 0 || set_environment() < 0)
 		return fail(sync_fd, 0);
 	if (cfg->init)
 		return run_init(cfg, sync_fd);
@@ -1985,7 +1860,7 @@ static int wait_for_child(pid_t pid)
 	return sig ? 128 + sig : WEXITSTATUS(status);
 }
 
-/* ---- the network, from the parent: rtnetlink(7) messages we build ourselves ---- */
+/* ---- the network: rtnetlink(7) messages we build ourselves, as ip(8) does ---- */
 
 /* One request: netlink header, family header (ifinfomsg, ...), attributes. */
 struct nl_request {
@@ -2034,22 +1909,22 @@ static int nl_talk(int fd, struct nl_request *req, const char *what)
 	struct {
 		struct nlmsghdr hdr;
 		struct nlmsgerr err;
-	} ack;
+	} ack = {0};
 	ssize_t n = send(fd, req->buf, req->hdr.nlmsg_len, 0);
 
 	while (n >= 0 && (n = recv(fd, &ack, sizeof(ack), MSG_TRUNC)) >= 0 &&
 	       ack.hdr.nlmsg_type != NLMSG_ERROR)
 		;
-	if (n >= 0 && ack.err.error)
-		errno = -ack.err.error;
 	if (n < 0 || ack.err.error) {
+		errno = n < 0 ? errno : -ack.err.error;
 		fprintf(stderr, "%s: rtnetlink %s: %m\n", PROG, what);
 		return -1;
 	}
-	narrate("sendto(%s) = 0 [rtnetlink(7)]", what);
+	narrate("send(%s) = 0 [rtnetlink(7)]", what);
 	return 0;
 }
 
+/* A socket to the routing side of the network namespace we are in. */
 static int open_rtnetlink(void)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -2061,20 +1936,10 @@ static int open_rtnetlink(void)
 	return fd;
 }
 
-/* An interface's index by name, in our current network namespace; 0 if none. */
-static int link_index(const char *name)
+/* RTM_NEWLINK NAME up: ip link set NAME up; with NLM_F_CREATE, ip link add. */
+static void new_link(struct nl_request *req, const char *name, unsigned short flags)
 {
-	int index = if_nametoindex(name);
-
-	narrate("if_nametoindex(\"%s\") = %d [if_nametoindex(3)]", name, index);
-	return index;
-}
-
-/* RTM_NEWLINK: ip link set NAME up, or with KIND: ip link add NAME up type KIND. */
-static void new_link(struct nl_request *req, const char *name, const char *kind)
-{
-	struct ifinfomsg *ifi = nl_start(req, RTM_NEWLINK, kind ? NLM_F_CREATE | NLM_F_EXCL : 0,
-					 sizeof(*ifi));
+	struct ifinfomsg *ifi = nl_start(req, RTM_NEWLINK, flags, sizeof(*ifi));
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
@@ -2090,149 +1955,137 @@ static void add_mac(struct nl_request *req, uint32_t ip, char text[18])
 	snprintf(text, 18, "02:6d:%02x:%02x:%02x:%02x", mac[2], mac[3], mac[4], mac[5]);
 }
 
-/* RTM_NEWADDR: ip addr add IP/PREFIX broadcast + dev NAME. */
-static int add_address(int fd, const char *name, uint32_t ip, int prefix)
+/* For messages: an address, kept in host byte order to count with, dotted. */
+static const char *ip_str(uint32_t ip, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* RTM_NEWADDR: ip addr add IP/16 dev NAME. */
+static int add_address(int fd, const char *name, uint32_t ip)
 {
 	struct nl_request req;
 	struct ifaddrmsg *ifa = nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	char what[96], a[INET_ADDRSTRLEN];
 
 	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = prefix;
-	ifa->ifa_index = link_index(name);
-	/* addresses go on the wire in network byte order */
-	nl_add_u32(&req, IFA_LOCAL, htonl(ip));
-	nl_add_u32(&req, IFA_BROADCAST, htonl(ip | ~prefix_mask(prefix)));
-	snprintf(what, sizeof(what), "RTM_NEWADDR %s/%d dev %s", ip_str(ip, a), prefix, name);
+	ifa->ifa_prefixlen = 16;
+	ifa->ifa_index = if_nametoindex(name);
+	nl_add_u32(&req, IFA_LOCAL, htonl(ip)); /* on the wire: network byte order */
+	snprintf(what, sizeof(what), "RTM_NEWADDR %s/16 dev %s", ip_str(ip, a), name);
 	return nl_talk(fd, &req, what);
 }
 
 /*
- * The shared bridge, made on first use with the gateway address: ip link
- * add NAME address MAC up type bridge. Its MAC is set, so it stays: else a
- * bridge takes the lowest of its ports', which changes as containers come
- * and go. Returns its index.
+ * The shared bridge, made on first use with the gateway address. Its MAC
+ * is set so that it stays: else a bridge takes the lowest of its ports'.
  */
-static int ensure_bridge(int fd, const struct config *cfg)
+static int ensure_bridge(int fd)
 {
 	struct nl_request req;
 	struct rtattr *info;
 	char what[128], m[18];
-	int index = link_index(cfg->bridge);
 
-	if (index)
-		return index;
-	new_link(&req, cfg->bridge, "bridge");
-	add_mac(&req, cfg->subnet + 1, m);
-	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
+	if (if_nametoindex(BRIDGE))
+		return 0;
+	new_link(&req, BRIDGE, NLM_F_CREATE | NLM_F_EXCL);
+	add_mac(&req, GATEWAY, m);
+	info = nl_add(&req, IFLA_LINKINFO, NULL, 0); /* what to create */
 	nl_add(&req, IFLA_INFO_KIND, "bridge", sizeof("bridge"));
 	nl_end_nest(&req, info);
-	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", cfg->bridge,
-		 m);
-	/* EEXIST: a run started at the same time made it first */
-	if (nl_talk(fd, &req, what) < 0 && errno != EEXIST)
-		return -1;
-	if (errno != EEXIST && add_address(fd, cfg->bridge, cfg->subnet + 1, cfg->prefix) < 0) {
-		/* nothing half-made: a bridge without its gateway is of no use */
-		nl_start(&req, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
-		nl_add(&req, IFLA_IFNAME, cfg->bridge, strlen(cfg->bridge) + 1);
+	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", BRIDGE, m);
+	if (nl_talk(fd, &req, what) < 0)
+		return errno == EEXIST ? 0 : -1; /* EEXIST: a run beside us made it */
+	if (add_address(fd, BRIDGE, GATEWAY) < 0) {
+		nl_start(&req, RTM_DELLINK, 0, sizeof(struct ifinfomsg)); /* nothing half-made */
+		nl_add(&req, IFLA_IFNAME, BRIDGE, sizeof(BRIDGE));
 		nl_talk(fd, &req, "RTM_DELLINK");
 		return -1;
 	}
-	return link_index(cfg->bridge);
-}
-
-/* A lease: IPAM_DIR/BRIDGE/ADDRESS. */
-static void lease_path(const char *bridge, uint32_t ip, char path[IPAM_PATH_MAX])
-{
-	char a[INET_ADDRSTRLEN];
-
-	snprintf(path, IPAM_PATH_MAX, "%s/%.*s/%s", IPAM_DIR, IFNAMSIZ - 1, bridge,
-		 ip_str(ip, a));
-}
-
-/*
- * open(2) with O_CREAT|O_EXCL: of all runs that try one address, one gets
- * its lease. The lease names its owner, mdk-PID-START: a dead owner's
- * (SIGKILL left it) is taken over. 1 if the lease is ours, 0 if held.
- */
-static int try_lease(const char *path, const char *owner)
-{
-	char held[64] = "";
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-
-	if (fd < 0 && errno == EEXIST) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && read(fd, held, sizeof(held) - 1) > 0)
-			held[strcspn(held, "\n")] = 0;
-		if (fd >= 0)
-			close(fd);
-		if (!owner_is_dead(held) || unlink(path) < 0)
-			return 0;
-		narrate("unlink(\"%s\") = 0: %s is dead [unlink(2)]", path, held);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	}
-	if (fd < 0 && errno == EEXIST)
-		return 0;
-	if (fd < 0 || dprintf(fd, "%s\n", owner) < 0 || close(fd) < 0) {
-		fprintf(stderr, "%s: lease %s: %m\n", PROG, path);
-		return -1;
-	}
-	narrate("open(\"%s\", O_CREAT|O_EXCL) = %d, wrote %s [open(2)]", path, fd, owner);
-	return 1;
-}
-
-/*
- * The lowest free address after the gateway. One whose veth is still
- * there is not free yet: the kernel removes an exited container's veth a
- * moment later, and ours would be named the same.
- */
-static int take_lease(struct config *cfg)
-{
-	char path[IPAM_PATH_MAX], owner[64], veth[IFNAMSIZ];
-	uint32_t ip, last = (cfg->subnet | ~prefix_mask(cfg->prefix)) - 1;
-	int got = 0;
-
-	snprintf(owner, sizeof(owner), "mdk-%d-%llu", getpid(), start_time(getpid()));
-	snprintf(path, sizeof(path), "%s/%.*s", IPAM_DIR, IFNAMSIZ - 1, cfg->bridge);
-	if (make_dir(DEFAULT_STATE, 0700) < 0 || make_dir(IPAM_DIR, 0755) < 0 ||
-	    make_dir(path, 0755) < 0)
-		return -1;
-	for (ip = cfg->subnet + 2; ip <= last && got <= 0; ip++) {
-		lease_path(cfg->bridge, ip, path);
-		got = try_lease(path, owner);
-		if (got < 0)
-			return -1;
-		snprintf(veth, sizeof(veth), "mdk%08x", ip);
-		if (got && link_index(veth) && unlink(path) == 0)
-			got = 0;
-	}
-	if (got <= 0) {
-		fprintf(stderr, "%s: no free address left on %s\n", PROG, cfg->bridge);
-		return -1;
-	}
-	cfg->ip = ip - 1;
-	cfg->leased = 1;
 	return 0;
 }
 
+/* The lease of our address, IPAM_DIR/ADDRESS, and its veth's name. */
+static void lease_names(uint32_t ip, char path[PATH_MAX], char veth[IFNAMSIZ])
+{
+	char a[INET_ADDRSTRLEN];
+
+	snprintf(path, PATH_MAX, "%s/%s", IPAM_DIR, ip_str(ip, a));
+	snprintf(veth, IFNAMSIZ, "mdk%08x", ip);
+}
+
 /*
- * RTM_NEWLINK kind veth: ip link add mdkXXXXXXXX master BRIDGE up type veth
- * peer name eth0 address MAC netns PID. One message makes both ends: the
- * host end (named for the address) plugged into the bridge, the peer
- * created straight inside the child's namespace (IFLA_NET_NS_PID).
+ * The lowest free address after the gateway. Its lease is a file made with
+ * O_CREAT|O_EXCL: of all runs that try one address, one gets it (open(2)).
+ * It names its owner, mdk-PID-START: a dead owner's lease is taken over.
+ * While an address's veth is there it is not free: the kernel removes a
+ * container's veth a moment after the container exits.
  */
-static int create_veth(int fd, const struct config *cfg, int bridge, pid_t child)
+static int take_lease(struct config *cfg, const char *owner)
+{
+	char path[PATH_MAX], veth[IFNAMSIZ], held[64];
+	ssize_t n;
+	int fd;
+
+	for (uint32_t ip = GATEWAY + 1; ip < (SUBNET | 0xffff); ip++) {
+		lease_names(ip, path, veth);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? 0 : read(fd, held, sizeof(held) - 1);
+		held[n > 0 ? n - 1 : 0] = 0; /* without its newline */
+		if (fd >= 0 && !close(fd) && owner_is_dead(held) && !unlink(path))
+			narrate("unlink(\"%s\") = 0: %s is dead [unlink(2)]", path, held);
+		if (if_nametoindex(veth))
+			continue;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		cfg->ip = fd < 0 ? 0 : ip; /* from here on, release_lease removes it */
+		narrate("open(\"%s\", O_CREAT|O_EXCL) = %d [open(2)]", path, fd);
+		if (fd < 0 || dprintf(fd, "%s\n", owner) < 0 || close(fd) < 0) {
+			fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+			return -1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "%s: no free address left on %s\n", PROG, BRIDGE);
+	return -1;
+}
+
+/* The parent, before clone: the bridge and a lease. */
+static int prepare_network(struct config *cfg)
+{
+	char owner[64];
+	int fd, ok;
+
+	snprintf(owner, sizeof(owner), "mdk-%d-%llu", getpid(), start_time(getpid()));
+	fd = open_rtnetlink();
+	ok = fd >= 0 && ensure_bridge(fd) == 0 && make_dir(DEFAULT_STATE, 0700) == 0 &&
+	     make_dir(DEFAULT_STATE "/ipam", 0755) == 0 && make_dir(IPAM_DIR, 0755) == 0 &&
+	     take_lease(cfg, owner) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The parent, after clone: ip link add mdkXXXXXXXX master BRIDGE up type
+ * veth peer name eth0 address MAC netns PID. One message makes both ends:
+ * ours on the bridge, the peer straight in the child's network namespace.
+ */
+static int create_veth(const struct config *cfg, pid_t child)
 {
 	/* the peer is not up yet: it cannot open before its other half exists */
 	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	char path[PATH_MAX], name[IFNAMSIZ], what[192], m[18];
 	struct rtattr *info, *data, *peer;
-	char name[IFNAMSIZ], what[192], m[18];
 	struct nl_request req;
+	int fd, ok;
 
-	snprintf(name, sizeof(name), "mdk%08x", cfg->ip);
-	new_link(&req, name, "veth");
-	nl_add_u32(&req, IFLA_MASTER, bridge);
+	lease_names(cfg->ip, path, name);
+	new_link(&req, name, NLM_F_CREATE | NLM_F_EXCL);
+	nl_add_u32(&req, IFLA_MASTER, if_nametoindex(BRIDGE));
 	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
 	nl_add(&req, IFLA_INFO_KIND, "veth", sizeof("veth"));
 	data = nl_add(&req, IFLA_INFO_DATA, NULL, 0);
@@ -2243,104 +2096,53 @@ static int create_veth(int fd, const struct config *cfg, int bridge, pid_t child
 	nl_end_nest(&req, peer);
 	nl_end_nest(&req, data);
 	nl_end_nest(&req, info);
-	snprintf(what, sizeof(what),
-		 "RTM_NEWLINK kind=veth name=%s master=%s up, peer name=eth0 address=%s "
-		 "netns_pid=%d", name, cfg->bridge, m, child);
-	return nl_talk(fd, &req, what);
-}
-
-/* Inside: lo up; with a bridge, eth0's address, eth0 up, the default route. */
-static int configure_inside(int fd, const struct config *cfg)
-{
-	struct nl_request req;
-	struct rtmsg *rt;
-	char what[96], a[INET_ADDRSTRLEN];
-
-	new_link(&req, "lo", NULL);
-	if (nl_talk(fd, &req, "RTM_NEWLINK name=lo up") < 0)
-		return -1;
-	if (cfg->network == NETWORK_NONE)
-		return 0;
-	new_link(&req, "eth0", NULL);
-	if (add_address(fd, "eth0", cfg->ip, cfg->prefix) < 0 ||
-	    nl_talk(fd, &req, "RTM_NEWLINK name=eth0 up") < 0)
-		return -1;
-	/* RTM_NEWROUTE: ip route add default (0.0.0.0/0) via GATEWAY dev eth0 */
-	rt = nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
-	rt->rtm_family = AF_INET;
-	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = RTPROT_BOOT;
-	rt->rtm_type = RTN_UNICAST;
-	nl_add_u32(&req, RTA_GATEWAY, htonl(cfg->subnet + 1));
-	nl_add_u32(&req, RTA_OIF, link_index("eth0"));
-	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s dev eth0",
-		 ip_str(cfg->subnet + 1, a));
-	return nl_talk(fd, &req, what);
-}
-
-/*
- * A netlink socket, like if_nametoindex, talks to the network namespace
- * we are in. To reach the container's, we step into it with setns(2),
- * configure it, and step back.
- */
-static int enter_and_configure(const struct config *cfg, pid_t child)
-{
-	char path[64];
-	int mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), theirs, fd, ok = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", child);
-	theirs = open(path, O_RDONLY | O_CLOEXEC);
-	if (mine < 0 || theirs < 0 || setns(theirs, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "%s: enter %s: %m\n", PROG, path);
-	} else {
-		narrate("setns(\"%s\", CLONE_NEWNET) = 0 [setns(2)]", path);
-		fd = open_rtnetlink();
-		ok = fd >= 0 && configure_inside(fd, cfg) == 0;
-		if (fd >= 0)
-			close(fd);
-		if (setns(mine, CLONE_NEWNET) < 0) {
-			fprintf(stderr, "%s: setns back to our network namespace: %m\n", PROG);
-			ok = 0;
-		}
-		narrate("setns(our own, CLONE_NEWNET) = 0: back on the host [setns(2)]");
-	}
-	if (mine >= 0)
-		close(mine);
-	if (theirs >= 0)
-		close(theirs);
+	snprintf(what, sizeof(what), "RTM_NEWLINK kind=veth name=%s master=%s up, peer name=eth0 "
+		 "address=%s netns_pid=%d", name, BRIDGE, m, child);
+	fd = open_rtnetlink();
+	ok = fd >= 0 && nl_talk(fd, &req, what) == 0;
+	if (fd >= 0)
+		close(fd);
 	return ok ? 0 : -1;
 }
 
 /*
- * Everything the container's network needs, done while the child waits
- * on the socketpair: on the host the bridge, a lease and the veth pair;
- * then inside. If the child dies, its namespace takes the veth with it.
+ * The child, in its network namespace: lo up; on a bridge, eth0's address,
+ * eth0 up, and the route: ip route add default via GATEWAY dev eth0.
  */
-static int setup_network(struct config *cfg, pid_t child)
+static int configure_network(const struct config *cfg)
 {
-	int fd, bridge, ok = 1;
+	int fd = open_rtnetlink(), ok;
+	struct nl_request req;
+	struct rtmsg *rt;
 
-	if (cfg->network == NETWORK_BRIDGE) {
-		fd = open_rtnetlink();
-		ok = fd >= 0 && (bridge = ensure_bridge(fd, cfg)) > 0 && take_lease(cfg) == 0 &&
-		     create_veth(fd, cfg, bridge, child) == 0;
-		if (fd >= 0)
-			close(fd);
+	new_link(&req, "lo", 0);
+	ok = fd >= 0 && nl_talk(fd, &req, "RTM_NEWLINK name=lo up") == 0;
+	if (ok && !cfg->network_none) {
+		new_link(&req, "eth0", 0);
+		ok = add_address(fd, "eth0", cfg->ip) == 0 &&
+		     nl_talk(fd, &req, "RTM_NEWLINK name=eth0 up") == 0;
+		rt = nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
+		rt->rtm_family = AF_INET; /* and rtm_dst_len 0: 0.0.0.0/0, everywhere */
+		rt->rtm_table = RT_TABLE_MAIN;
+		rt->rtm_type = RTN_UNICAST;
+		nl_add_u32(&req, RTA_GATEWAY, htonl(GATEWAY));
+		nl_add_u32(&req, RTA_OIF, if_nametoindex("eth0"));
+		ok = ok && nl_talk(fd, &req, "RTM_NEWROUTE default via 10.111.0.1 dev eth0") == 0;
 	}
-	return ok ? enter_and_configure(cfg, child) : -1;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
 }
 
-/* At exit the lease goes; the veth went with the container's namespace. */
+/* At exit the lease goes; the veth goes with the container's namespace. */
 static void release_lease(const struct config *cfg)
 {
-	char path[IPAM_PATH_MAX];
+	char path[PATH_MAX], veth[IFNAMSIZ];
 
-	if (!cfg->leased)
-		return;
-	lease_path(cfg->bridge, cfg->ip, path);
-	if (unlink(path) < 0)
+	lease_names(cfg->ip, path, veth);
+	if (cfg->ip && unlink(path) < 0)
 		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
-	else
+	else if (cfg->ip)
 		narrate("unlink(\"%s\") = 0 [unlink(2)]", path);
 }
 
@@ -2358,7 +2160,7 @@ int main(int argc, char **argv)
 	}
 	narrate("socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC) = [%d, %d] [socketpair(2)]",
 		sv[0], sv[1]);
-	if (make_run_dir(&cfg) < 0) {
+	if (make_run_dir(&cfg) < 0 || (!cfg.network_none && prepare_network(&cfg) < 0)) {
 		close(sv[1]);
 		goto close_sync;
 	}
@@ -2366,7 +2168,7 @@ int main(int argc, char **argv)
 	close(sv[1]);
 	if (child < 0)
 		goto close_sync;
-	if (setup_network(&cfg, child) < 0)
+	if (!cfg.network_none && create_veth(&cfg, child) < 0)
 		goto kill_child;
 	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
 	    release_child(sv[0]) < 0)

@@ -7,6 +7,26 @@ bats_require_minimum_version 1.5.0
 load helpers
 load step08-common
 
+# Chapter 6's tests of --bridge, --subnet and --ip: a bridge and a /24 of
+# this file's own, so parallel runs and other tools never collide.
+BR="minidockb$((BATS_ROOT_PID % 100000))"
+X=$((BATS_ROOT_PID % 200 + 25))
+SUBNET="10.216.$X.0/24"
+GATEWAY="10.216.$X.1"
+NET=(--bridge "$BR" --subnet "$SUBNET")
+IPAM=/run/minidock/ipam
+
+teardown_file() {
+	sh "$REPO/tests/tools/clean-net.sh" "$BR" "${BR}x" >/dev/null 2>&1 || true
+}
+
+ports() {
+	ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+}
+no_ports() {
+	[ -z "$(ports)" ]
+}
+
 layer_count() {
 	ls "$STORE/layers" 2>/dev/null | wc -l
 }
@@ -144,4 +164,88 @@ refused() {
 	[[ "$(printf '%s\n' "$stderr" | tail -n 1)" == *"gzip -dc"*"failed"* ]]
 	[ "$(layer_count)" = "$before" ]
 	[ -z "$(ls "$STORE/images" | grep '^bad')" ]
+}
+
+@test "net (from chapter 6): addresses go round-robin, so a just-freed one is not reused at once" {
+	local a b
+	run -0 mrun "${NET[@]}" base probe info
+	a=$(value addr.eth0)
+	run -0 mrun "${NET[@]}" base probe info
+	b=$(value addr.eth0)
+	[ -n "$a" ] && [ "$a" != "$b" ]
+	[ "${b##*.}" -eq $((${a##*.} + 1)) ]
+	wait_until 10 no_ports
+}
+
+@test "net (from chapter 6): --ip picks the address; one in use or outside the subnet is refused" {
+	local ip="10.216.$X.200"
+	fifos ready go
+	chmod 666 "$T/ready" "$T/go"
+	start_md "${NET[@]}" --ip "$ip" base sh -c 'probe info > /t/info; echo > /t/ready; read x < /t/go'
+	wait_fifo ready
+	output=$(cat "$T/info")
+	[ "$(value addr.eth0)" = "$ip" ]
+	run -125 --separate-stderr mrun "${NET[@]}" --ip "$ip" base true
+	assert_one_line_error
+	[[ "$stderr" == *"$ip"*"in use"* ]]
+	release go
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	run -125 --separate-stderr mrun "${NET[@]}" --ip 10.214.0.5 base true
+	assert_one_line_error
+	[[ "$stderr" == *"10.214.0.5"* ]]
+	run -125 --separate-stderr mrun "${NET[@]}" --ip "$GATEWAY" base true
+	assert_one_line_error
+	run -125 --separate-stderr mrun --network none --ip "$ip" base true
+	assert_one_line_error
+	wait_until 10 no_ports
+}
+
+@test "net (from chapter 6): invalid or overlapping bridge and subnet get a clear error (125)" {
+	local other="${BR}x"
+	run -0 mrun "${NET[@]}" base true # the bridge exists from here on
+	run -125 --separate-stderr mrun --network bogus base true
+	assert_one_line_error
+	run -125 --separate-stderr mrun --bridge "$other" --subnet "10.216.$X.0" base true
+	assert_one_line_error
+	[[ "$stderr" == *"is not ADDR/LEN"* ]]
+	run -125 --separate-stderr mrun --bridge "$other" --subnet 10.216.300.0/24 base true
+	assert_one_line_error
+	run -125 --separate-stderr mrun --bridge "$other" --subnet "10.216.$X.0/31" base true
+	assert_one_line_error
+	[[ "$stderr" == *"prefix length"* ]]
+	run -125 --separate-stderr mrun --bridge "$other" --subnet "10.216.$X.7/24" base true
+	assert_one_line_error
+	[[ "$stderr" == *"host bits"* ]]
+	run -125 --separate-stderr mrun --bridge eth0 base true
+	assert_one_line_error
+	[[ "$stderr" == *"must start with 'minidock'"* ]]
+	run -125 --separate-stderr mrun --bridge minidock-far-too-long base true
+	assert_one_line_error
+	# our bridge exists with another subnet
+	run -125 --separate-stderr mrun --bridge "$BR" --subnet "10.216.$(((X + 1) % 256)).0/24" base true
+	assert_one_line_error
+	[[ "$stderr" == *"bridge $BR has address $GATEWAY/24"* ]]
+	# a new bridge whose subnet overlaps an address or route the host has
+	run -125 --separate-stderr mrun --bridge "$other" --subnet 10.216.0.0/16 base true
+	assert_one_line_error
+	[[ "$stderr" == *"overlaps address 10.216."*"/24 on minidock"* ]]
+	run -125 --separate-stderr mrun --bridge "$other" --subnet 127.0.0.0/16 base true
+	assert_one_line_error
+	[[ "$stderr" == *"overlaps"*"127.0.0."* ]]
+	# nothing half-made: no bridge, no lease
+	! ip link show dev "$other" >/dev/null 2>&1
+	[ -z "$(ls "$IPAM/$other" 2>/dev/null)" ]
+}
+
+@test "net (from chapter 6): make clean-net's script removes our bridge and leases, and only ours" {
+	run -0 mrun "${NET[@]}" base true
+	ip link show dev "$BR" >/dev/null
+	wait_until 10 no_ports
+	run -0 sh "$REPO/tests/tools/clean-net.sh" "$BR"
+	! ip link show dev "$BR" >/dev/null 2>&1
+	[ ! -e "$IPAM/$BR" ]
+	run -1 sh "$REPO/tests/tools/clean-net.sh" lo
+	[[ "$output" == *"lo is not ours"* ]]
+	ip link show dev lo >/dev/null
 }
