@@ -174,6 +174,8 @@ void net_describe(char ip[16], char bridge[16]);
 void net_forget(const char *bridge, const char *ip_text, pid_t pid);
 void net_prune(void);
 int cmd_network(const struct store *s, int argc, char **argv);
+int net_check_dns(const char *const *dns, size_t n);
+void net_resolv_conf(int bridged, const char *const *dns, size_t n_dns, char *out, size_t len);
 extern int net_ip_masq, net_ip_forward;
 
 /* nft.c: nf_tables batches (list before nft_begin: they share a buffer) */

@@ -1140,6 +1140,95 @@ static int add_host_entry(const struct config *cfg)
 	return close(fd);
 }
 
+/* ---- /etc/resolv.conf, as Docker writes it ---- */
+
+#define RESOLV_HOST "/etc/resolv.conf"
+/* systemd-resolved's stub listens on the host's loopback; its upstream servers are here. */
+#define RESOLV_STUB "127.0.0.53"
+#define RESOLV_UPSTREAM "/run/systemd/resolve/resolv.conf"
+/* With no usable name server left, Docker's fallback: Google's public ones. */
+#define RESOLV_FALLBACK "nameserver 8.8.8.8\nnameserver 8.8.4.4\n"
+
+/* --dns ADDR: an IPv4 or IPv6 address, checked before anything exists. */
+int net_check_dns(const char *const *dns, size_t n)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	for (size_t i = 0; i < n; i++)
+		if (inet_pton(AF_INET, dns[i], buf) != 1 && inet_pton(AF_INET6, dns[i], buf) != 1) {
+			fprintf(stderr, "%s: --dns '%s' is not an IP address\n", PROG, dns[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * A name server a bridged container can reach: not the host's loopback
+ * (127.0.0.0/8 or ::1: inside, that is the container's own lo), and not
+ * IPv6, which the bridge does not carry. Docker filters the same way.
+ */
+static int reachable_server(const char *addr)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, addr, &a) == 1 && (ntohl(a.s_addr) >> 24) != 127;
+}
+
+/* Append a line if it fits; the file is small, a longer one is cut at a line. */
+static void append_line(char *out, size_t len, const char *line)
+{
+	size_t used = strlen(out);
+
+	if (used + strlen(line) + 2 <= len)
+		snprintf(out + used, len - used, "%s\n", line);
+}
+
+/* The host's file, or systemd-resolved's upstream list when the host's names its stub. */
+static void read_host_resolv(int bridged, char *text, size_t len)
+{
+	char upstream[4096];
+
+	text[0] = 0;
+	if (read_small_file(RESOLV_HOST, text, len) < 0)
+		text[0] = 0;
+	if (bridged && strstr(text, "nameserver " RESOLV_STUB) &&
+	    read_small_file(RESOLV_UPSTREAM, upstream, sizeof(upstream)) == 0) {
+		narrate("open(\"%s\"): the host's resolver is systemd-resolved's stub, "
+			"its upstream servers are here [open(2)]",
+			RESOLV_UPSTREAM);
+		snprintf(text, len, "%s", upstream);
+	}
+}
+
+/*
+ * The container's /etc/resolv.conf: the host's, and on the bridge without
+ * the name servers it cannot reach (the fallback if none is left); --dns
+ * replaces the name servers, keeping search and options.
+ */
+void net_resolv_conf(int bridged, const char *const *dns, size_t n_dns, char *out, size_t len)
+{
+	char host[4096], addr[64], *line, *save = NULL;
+	int servers = 0;
+
+	out[0] = 0;
+	read_host_resolv(bridged, host, sizeof(host));
+	for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "nameserver %63s", addr) == 1) {
+			if (n_dns || (bridged && !reachable_server(addr)))
+				continue;
+			servers++;
+		}
+		append_line(out, len, line);
+	}
+	for (size_t i = 0; i < n_dns; i++) {
+		snprintf(addr, sizeof(addr), "nameserver %s", dns[i]);
+		append_line(out, len, addr);
+		servers++;
+	}
+	if (bridged && !servers && strlen(out) + sizeof(RESOLV_FALLBACK) <= len)
+		strcat(out, RESOLV_FALLBACK);
+}
+
 /*
  * In the parent, while the child waits on the socketpair. If the child
  * dies from here on, its namespace takes the veth with it: we never
