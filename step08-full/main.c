@@ -40,6 +40,7 @@ static void usage(FILE *out)
 		"  import FILE|DIR NAME                make an image from a tarball or a directory\n"
 		"  images                              list images\n"
 		"  rmi NAME                            remove an image\n"
+		"  network ls                          the bridges' NAT tables and their rules\n"
 		"  network rm BRIDGE...                remove a bridge, its NAT rules and leases\n"
 		"\n"
 		"Options:\n"

@@ -1398,14 +1398,47 @@ static int remove_network(int fd, const char *bridge)
 	return 0;
 }
 
-/* network rm BRIDGE...: as `docker network rm`, for the bridges minidock made. */
+static void count_rule(const struct nft_rule_info *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/* network ls: our tables, their rules, and whether their bridge is still there. */
+static int list_networks(int fd)
+{
+	struct table_names tables = {.n = 0};
+	struct link_info link;
+	int rules, found;
+
+	if (nft_list_tables(collect_table, &tables) < 0)
+		return EXIT_TOOL;
+	printf("%-16s %-6s %s\n", "TABLE", "RULES", "BRIDGE");
+	for (size_t i = 0; i < tables.n; i++) {
+		rules = 0;
+		if (nft_list_rules(tables.names[i], count_rule, &rules) < 0 ||
+		    (found = find_link(fd, tables.names[i], &link)) < 0)
+			return EXIT_TOOL;
+		printf("ip %-13s %-6d %s\n", tables.names[i], rules, found ? "present" : "gone");
+	}
+	return 0;
+}
+
+/* network ls | rm BRIDGE...: as `docker network`, for the bridges minidock made. */
 int cmd_network(const struct store *s, int argc, char **argv)
 {
 	int fd, lock, ret = 0;
 
 	(void)s;
+	if (argc == 2 && !strcmp(argv[1], "ls")) {
+		fd = open_rtnetlink();
+		ret = fd < 0 ? EXIT_TOOL : list_networks(fd);
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
 	if (argc < 3 || strcmp(argv[1], "rm")) {
-		fprintf(stderr, "usage: %s network rm BRIDGE...\n", PROG);
+		fprintf(stderr, "usage: %s network ls | network rm BRIDGE...\n", PROG);
 		return EXIT_TOOL;
 	}
 	fd = open_rtnetlink();
