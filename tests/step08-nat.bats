@@ -49,6 +49,10 @@ setup() {
 	_nat_setup
 	"$MINIDOCK" network ls >/dev/null 2>&1 ||
 		skip "no nf_tables here: $("$MINIDOCK" network ls 2>&1 | tail -n 1)"
+}
+
+# need_outside: the outside namespace and the tcpeer in $T, or skip.
+need_outside() {
 	[ -f "$BATS_FILE_TMPDIR/tcpeer" ] || skip "198.51.100.0/24 is routed on this host already"
 	cp "$BATS_FILE_TMPDIR/tcpeer" "$T/tcpeer"
 }
@@ -79,6 +83,15 @@ rules() {
 	"$MINIDOCK" network ls | awk -v t="$BR" '$2 == t { print $3; n = 1 } END { if (!n) print 0 }'
 }
 
+rules_are() {
+	[ "$(rules)" = "$1" ]
+}
+
+# no_ports: no veth is plugged into the bridge any more.
+no_ports() {
+	[ -z "$(ip -o link show master "$BR" 2>/dev/null)" ]
+}
+
 # listen_outside PORT: one connection accepted in the outside namespace; output in $T/outside.
 listen_outside() {
 	rm -f "$T/ready"
@@ -95,6 +108,7 @@ mdd() {
 }
 
 @test "nat: a container reaches the outside as the host (masquerade), ip_forward on, narrated" {
+	need_outside
 	echo 0 >/proc/sys/net/ipv4/ip_forward
 	listen_outside 7001
 	run -0 timeout 20 "$MINIDOCK" --root "$STORE" -D run --rm -v "$T:/t" "${NET[@]}" base \
@@ -109,6 +123,7 @@ mdd() {
 }
 
 @test "nat: --ip-masq=false: the outside sees the container's own address; --ip-forward=false leaves forwarding" {
+	need_outside
 	# an earlier run's masquerade rule, which --ip-masq=false takes away
 	run -0 mrun "${NET[@]}" base true
 	[ "$(rules)" = 1 ]
@@ -127,6 +142,7 @@ mdd() {
 }
 
 @test "nat: a published port: DNAT from outside (the container sees the client), the proxy from loopback" {
+	need_outside
 	mdd -p 7002 base sh -c '/t/tcpeer listen 7002 /t/r1 && /t/tcpeer listen 7002 /t/r2'
 	wait_until 10 test -e "$T/r1"
 	# masquerade, a prerouting and an output rule, named for the container
@@ -142,10 +158,11 @@ mdd() {
 	run -0 timeout 10 "$T/tcpeer" connect 127.0.0.1 "$port" 1
 	[ "$(value peer)" = "$GATEWAY" ]
 	# the container has ended: its rules went with it, the masquerade stays with the bridge
-	wait_until 10 test "$(rules)" = 1
+	wait_until 10 rules_are 1
 }
 
 @test "nat: a killed monitor's DNAT rules go at the next run, and at prune" {
+	need_outside
 	local mon
 	for sweeper in run prune; do
 		rm -f "$T/r1"
@@ -155,7 +172,7 @@ mdd() {
 		mon=$(sed -n 's/^owner=\([0-9]*\)-.*/\1/p' "$STORE/run/containers/$ID/owner")
 		kill -KILL "$mon"
 		# the container dies with its monitor; its veth goes a moment later
-		wait_until 10 test -z "$(ip -o link show master "$BR")"
+		wait_until 10 no_ports
 		[ "$(rules)" = 3 ]
 		if [ "$sweeper" = run ]; then
 			run -0 mrun "${NET[@]}" base true
