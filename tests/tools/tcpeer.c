@@ -8,6 +8,7 @@
  *   tcpeer connect ADDR PORT [MB]  print the listener's line, send MB MiB
  *                                (0 by default), wait for its end: mbps=N
  */
+#define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
