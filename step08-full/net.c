@@ -7,7 +7,9 @@
  * the other in the container as eth0. Addresses come from a small
  * allocator under /run/minidock/ipam, serialised with flock(2): the
  * bridge is the host's, so its leases are too, whatever --root says.
- * host: no network namespace at all.
+ * host: no network namespace at all. Beyond the host, the bridge's NAT
+ * (masquerade out, DNAT of published ports in) is an nf_tables table named
+ * as the bridge, written in batches of our own (nft.c).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -1055,6 +1057,7 @@ static void sweep_nat(const char *bridge)
 /* On the host, under the lock: the bridge, an address, its NAT, the veth pair. */
 static int plug_into_bridge(struct network *cfg, const struct config *run, pid_t child)
 {
+	const char *id = run->id ? run->id : "";
 	int fd, lock, bridge, ok;
 
 	fd = open_rtnetlink();
@@ -1062,7 +1065,7 @@ static int plug_into_bridge(struct network *cfg, const struct config *run, pid_t
 		return -1;
 	lock = lock_ipam();
 	ok = lock >= 0 && (bridge = ensure_bridge(fd, cfg)) >= 0 &&
-	     take_lease(fd, cfg, child, run->id) == 0 && sync_nat(cfg, run->id, run->record) == 0 &&
+	     take_lease(fd, cfg, child, id) == 0 && sync_nat(cfg, id, run->record) == 0 &&
 	     create_veth(fd, cfg, bridge, child) == 0;
 	if (lock >= 0)
 		close(lock);
