@@ -18,7 +18,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [--root DIR] [--exec-root DIR] [-D] COMMAND [ARG...]\n"
+		"usage: %s [--root DIR] [--exec-root DIR] [-D] [--ip-masq=BOOL] [--ip-forward=BOOL]\n"
+		"       COMMAND [ARG...]\n"
 		"A small container runtime.\n"
 		"\n"
 		"Commands:\n"
@@ -39,6 +40,8 @@ static void usage(FILE *out)
 		"  import FILE|DIR NAME                make an image from a tarball or a directory\n"
 		"  images                              list images\n"
 		"  rmi NAME                            remove an image\n"
+		"  network ls                          the bridges' NAT tables and their rules\n"
+		"  network rm BRIDGE...                remove a bridge, its NAT rules and leases\n"
 		"\n"
 		"Options:\n"
 		"      --root DIR   keep images and state under DIR\n"
@@ -46,6 +49,8 @@ static void usage(FILE *out)
 		"      --exec-root DIR  keep the state in DIR (default: /run/minidock, or\n"
 		"                   DIR/run with --root)\n"
 		"  -D, --debug      narrate every kernel operation\n"
+		"      --ip-masq=BOOL     masquerade the bridge's traffic to elsewhere (true)\n"
+		"      --ip-forward=BOOL  turn on the host's net.ipv4.ip_forward (true)\n"
 		"      --help       show this help ('%s run --help' for run's options)\n",
 		PROG, PROG);
 }
@@ -61,16 +66,30 @@ static const struct {
 	{"top", cmd_top},         {"commit", cmd_commit}, {"prune", cmd_prune},
 	{"_monitor", cmd_monitor},
 	{"import", cmd_import},   {"images", cmd_images}, {"rmi", cmd_rmi},
+	{"network", cmd_network},
 };
+
+/* --ip-masq=false, as dockerd takes it: true or false. */
+static int parse_bool(const char *opt, const char *text, int *out)
+{
+	if (strcmp(text, "true") && strcmp(text, "false")) {
+		fprintf(stderr, "%s: --%s takes true or false, not '%s'\n", PROG, opt, text);
+		return -1;
+	}
+	*out = !strcmp(text, "true");
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = 256, OPT_EXEC_ROOT, OPT_HELP };
+	enum { OPT_ROOT = 256, OPT_EXEC_ROOT, OPT_HELP, OPT_IP_MASQ, OPT_IP_FORWARD };
 	static const struct option options[] = {
 		{"root", required_argument, NULL, OPT_ROOT},
 		{"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
 		{"debug", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"ip-masq", required_argument, NULL, OPT_IP_MASQ},
+		{"ip-forward", required_argument, NULL, OPT_IP_FORWARD},
 		{0},
 	};
 	const char *root = NULL, *exec_root = NULL, *cmd;
@@ -92,6 +111,14 @@ int main(int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
+		case OPT_IP_MASQ:
+			if (parse_bool("ip-masq", optarg, &net_ip_masq) < 0)
+				return EXIT_TOOL;
+			break;
+		case OPT_IP_FORWARD:
+			if (parse_bool("ip-forward", optarg, &net_ip_forward) < 0)
+				return EXIT_TOOL;
+			break;
 		case ':':
 			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n", PROG,
 				argv[optind - 1], PROG);

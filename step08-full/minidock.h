@@ -173,6 +173,28 @@ void net_release(void);
 void net_describe(char ip[16], char bridge[16]);
 void net_forget(const char *bridge, const char *ip_text, pid_t pid);
 void net_prune(void);
+int cmd_network(const struct store *s, int argc, char **argv);
+int net_check_dns(const char *const *dns, size_t n);
+void net_resolv_conf(int bridged, const char *const *dns, size_t n_dns, char *out, size_t len);
+extern int net_ip_masq, net_ip_forward;
+
+/* nft.c: nf_tables batches (list before nft_begin: they share a buffer) */
+struct nft_rule_info {
+	char table[32], chain[32];
+	unsigned long long handle;
+	char comment[128];
+};
+typedef void (*nft_rule_fn)(const struct nft_rule_info *r, void *arg);
+int nft_list_rules(const char *table, nft_rule_fn fn, void *arg);
+int nft_list_tables(nft_rule_fn fn, void *arg);
+void nft_begin(void);
+void nft_add_nat_table(const char *table);
+void nft_add_masquerade(const char *table, uint32_t subnet, int prefix, const char *bridge);
+void nft_add_dnat(const char *table, const char *bridge, uint32_t host_ip, unsigned int host_port,
+		  uint32_t ip, unsigned int port, const char *comment);
+void nft_del_rule(const char *table, const char *chain, uint64_t handle);
+void nft_del_table(const char *table);
+int nft_commit(void);
 
 /* userns.c */
 int userns_parse(const char *mode, const char *const *uidmaps, size_t n_uid,

@@ -7,7 +7,9 @@
  * the other in the container as eth0. Addresses come from a small
  * allocator under /run/minidock/ipam, serialised with flock(2): the
  * bridge is the host's, so its leases are too, whatever --root says.
- * host: no network namespace at all.
+ * host: no network namespace at all. Beyond the host, the bridge's NAT
+ * (masquerade out, DNAT of published ports in) is an nf_tables table named
+ * as the bridge, written in batches of our own (nft.c).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -37,9 +39,15 @@
 #define IPAM_DIR "/run/minidock/ipam"
 #define IPAM_PATH_MAX 64 /* IPAM_DIR/BRIDGE/ADDRESS, with room to spare */
 
-/* This run's network, as set up: the address chosen, and whether we leased it. */
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+#define MAX_STALE 32 /* stale DNAT rules removed per batch; the rest next time */
+
+/* This run's network, as set up: the address chosen, whether we leased it, added DNAT. */
 static struct network net;
-static int leased;
+static int leased, dnat_added;
+
+/* The global --ip-masq and --ip-forward (main.c), as dockerd's. */
+int net_ip_masq = 1, net_ip_forward = 1;
 
 /* ---- network options ---- */
 
@@ -129,13 +137,18 @@ static int parse_ip(const char *arg, struct network *cfg)
 }
 
 /* Interface names are at most IFNAMSIZ - 1 bytes; we allow a safe alphabet only. */
-static int check_bridge_name(const char *name)
+static int check_bridge_name_quietly(const char *name)
 {
 	size_t len = strlen(name);
 
-	if (strncmp(name, BRIDGE_PREFIX, strlen(BRIDGE_PREFIX)) || len >= IFNAMSIZ ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
-			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
+	return !strncmp(name, BRIDGE_PREFIX, strlen(BRIDGE_PREFIX)) && len < IFNAMSIZ &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
+}
+
+static int check_bridge_name(const char *name)
+{
+	if (!check_bridge_name_quietly(name)) {
 		fprintf(stderr,
 			"%s: bridge name '%s' must start with '%s' and be at most %d letters, "
 			"digits, '-' or '_'\n",
@@ -795,9 +808,9 @@ static int pick_free_address(int fd, struct network *cfg)
 }
 
 /* --ip or the next free address; the lease file records who holds it. */
-static int take_lease(int fd, struct network *cfg, pid_t child)
+static int take_lease(int fd, struct network *cfg, pid_t child, const char *id)
 {
-	char path[IPAM_PATH_MAX], text[64], name[IFNAMSIZ], a[INET_ADDRSTRLEN];
+	char path[IPAM_PATH_MAX], text[128], name[IFNAMSIZ], a[INET_ADDRSTRLEN];
 	int taken;
 
 	ipam_path(cfg->bridge, "", path);
@@ -816,7 +829,7 @@ static int take_lease(int fd, struct network *cfg, pid_t child)
 	}
 	veth_name(cfg->ip, name);
 	lease_path(cfg->bridge, cfg->ip, path);
-	snprintf(text, sizeof(text), "pid=%d\nveth=%s\n", child, name);
+	snprintf(text, sizeof(text), "pid=%d\nveth=%s\nid=%.64s\n", child, name, id);
 	if (write_lease_file(path, text) < 0)
 		return -1;
 	leased = 1;
@@ -922,9 +935,129 @@ static int configure_inside(const struct network *cfg, pid_t child)
 	return ok ? 0 : -1;
 }
 
-/* On the host, under the lock: the bridge, an address, the veth pair. */
-static int plug_into_bridge(struct network *cfg, pid_t child)
+/* ---- beyond the host: the bridge's NAT, in an nf_tables table named as the bridge ---- */
+
+/*
+ * net.ipv4.ip_forward = 1 lets the host route between its interfaces,
+ * here from the bridge to the others: host-wide, for every interface, as
+ * dockerd does; like dockerd, we never turn it back off (proc_sys_net(5)).
+ */
+static int enable_ip_forward(void)
 {
+	char value[8] = "";
+
+	if (!net_ip_forward || (read_small_file(IP_FORWARD, value, sizeof(value)) == 0 &&
+				value[0] == '1'))
+		return 0;
+	if (write_file(IP_FORWARD, "1\n") < 0)
+		return -1;
+	narrate("write(\"%s\", \"1\") = 2: the host routes between all its interfaces from "
+		"now on, as with Docker [proc_sys_net(5)]",
+		IP_FORWARD);
+	return 0;
+}
+
+/* What a look at the bridge's table found: our masquerade rule, stale DNAT rules. */
+struct nat_scan {
+	const char *bridge;
+	unsigned long long masq; /* its handle, 0: none */
+	struct nft_rule_info stale[MAX_STALE];
+	size_t n_stale;
+};
+
+/*
+ * A DNAT rule's comment is "ID IP": the container's id and address. It
+ * is stale once that address's lease no longer names that id (the
+ * container has ended, and its lease has gone: see address_taken).
+ */
+static int rule_is_stale(const char *bridge, const char *comment)
+{
+	char id[65], ip_text[INET_ADDRSTRLEN], path[IPAM_PATH_MAX], text[128], want[72];
+	uint32_t ip;
+
+	if (sscanf(comment, "%64s %15s", id, ip_text) != 2 || parse_ipv4(ip_text, &ip) < 0)
+		return 0;
+	lease_path(bridge, ip, path);
+	snprintf(want, sizeof(want), "id=%s\n", id);
+	return read_small_file(path, text, sizeof(text)) < 0 || !strstr(text, want);
+}
+
+static void scan_rule(const struct nft_rule_info *r, void *arg)
+{
+	struct nat_scan *s = arg;
+
+	if (!strcmp(r->chain, "postrouting"))
+		s->masq = r->handle;
+	else if (s->n_stale < MAX_STALE && rule_is_stale(s->bridge, r->comment))
+		s->stale[s->n_stale++] = *r;
+}
+
+static void delete_stale_rules(const struct nat_scan *scan)
+{
+	for (size_t i = 0; i < scan->n_stale; i++)
+		nft_del_rule(scan->bridge, scan->stale[i].chain, scan->stale[i].handle);
+}
+
+/* Connections to the host's loopback never reach prerouting or a DNAT rule: the proxy's. */
+static int needs_dnat(const struct port_map *p)
+{
+	return strncmp(p->host_ip, "127.", 4) != 0;
+}
+
+/*
+ * Under the IPAM lock, once this run's address is leased: one batch that
+ * makes the table if needed, adds or removes the masquerade rule as
+ * --ip-masq says, removes stale DNAT rules and adds this container's.
+ * A bridge that already has all it needs costs one dump and no batch.
+ */
+static int sync_nat(const struct network *cfg, const char *id, const struct record *rec)
+{
+	struct nat_scan scan = {.bridge = cfg->bridge};
+	char comment[96], a[INET_ADDRSTRLEN];
+	size_t n_dnat = 0;
+	uint32_t host_ip;
+
+	if (enable_ip_forward() < 0 || nft_list_rules(cfg->bridge, scan_rule, &scan) < 0)
+		return -1;
+	for (size_t i = 0; rec && i < rec->n_ports; i++)
+		n_dnat += needs_dnat(&rec->ports[i]);
+	nft_begin();
+	if ((net_ip_masq && !scan.masq) || n_dnat)
+		nft_add_nat_table(cfg->bridge);
+	if (net_ip_masq && !scan.masq)
+		nft_add_masquerade(cfg->bridge, cfg->subnet, cfg->prefix, cfg->bridge);
+	if (!net_ip_masq && scan.masq)
+		nft_del_rule(cfg->bridge, "postrouting", scan.masq);
+	delete_stale_rules(&scan);
+	snprintf(comment, sizeof(comment), "%.64s %s", id, ip_str(cfg->ip, a));
+	for (size_t i = 0; rec && i < rec->n_ports; i++) {
+		if (!needs_dnat(&rec->ports[i]) || parse_ipv4(rec->ports[i].host_ip, &host_ip) < 0)
+			continue;
+		nft_add_dnat(cfg->bridge, cfg->bridge, host_ip, rec->ports[i].host_port, cfg->ip,
+			     rec->ports[i].ctr_port, comment);
+	}
+	if (nft_commit() < 0)
+		return -1;
+	dnat_added = n_dnat > 0;
+	return 0;
+}
+
+/* Stale DNAT rules out of BRIDGE's table, under the IPAM lock (held by the caller). */
+static void sweep_nat(const char *bridge)
+{
+	struct nat_scan scan = {.bridge = bridge};
+
+	if (nft_list_rules(bridge, scan_rule, &scan) < 0)
+		return;
+	nft_begin();
+	delete_stale_rules(&scan);
+	nft_commit();
+}
+
+/* On the host, under the lock: the bridge, an address, its NAT, the veth pair. */
+static int plug_into_bridge(struct network *cfg, const struct config *run, pid_t child)
+{
+	const char *id = run->id ? run->id : "";
 	int fd, lock, bridge, ok;
 
 	fd = open_rtnetlink();
@@ -932,7 +1065,8 @@ static int plug_into_bridge(struct network *cfg, pid_t child)
 		return -1;
 	lock = lock_ipam();
 	ok = lock >= 0 && (bridge = ensure_bridge(fd, cfg)) >= 0 &&
-	     take_lease(fd, cfg, child) == 0 && create_veth(fd, cfg, bridge, child) == 0;
+	     take_lease(fd, cfg, child, id) == 0 && sync_nat(cfg, id, run->record) == 0 &&
+	     create_veth(fd, cfg, bridge, child) == 0;
 	if (lock >= 0)
 		close(lock);
 	close(fd);
@@ -944,9 +1078,9 @@ static int plug_into_bridge(struct network *cfg, pid_t child)
  * on the socketpair. If the child dies from here on, its namespace takes
  * the veth with it: we never delete one ourselves (deleting is slow).
  */
-static int setup_network(struct network *cfg, pid_t child)
+static int setup_network(struct network *cfg, const struct config *run, pid_t child)
 {
-	if (cfg->mode == NET_BRIDGE && plug_into_bridge(cfg, child) < 0)
+	if (cfg->mode == NET_BRIDGE && plug_into_bridge(cfg, run, child) < 0)
 		return -1;
 	return configure_inside(cfg, child);
 }
@@ -958,6 +1092,7 @@ static int setup_network(struct network *cfg, pid_t child)
 static void release_lease(const struct network *cfg)
 {
 	char path[IPAM_PATH_MAX];
+	int lock;
 
 	if (!leased)
 		return;
@@ -966,6 +1101,11 @@ static void release_lease(const struct network *cfg)
 		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
 	else
 		narrate("unlink(\"%s\") = 0 [unlink(2)]", path);
+	/* Without its lease, this run's DNAT rules are stale: they go now. */
+	if (dnat_added && (lock = lock_ipam()) >= 0) {
+		sweep_nat(cfg->bridge);
+		close(lock);
+	}
 }
 
 /*
@@ -1003,6 +1143,95 @@ static int add_host_entry(const struct config *cfg)
 	return close(fd);
 }
 
+/* ---- /etc/resolv.conf, as Docker writes it ---- */
+
+#define RESOLV_HOST "/etc/resolv.conf"
+/* systemd-resolved's stub listens on the host's loopback; its upstream servers are here. */
+#define RESOLV_STUB "127.0.0.53"
+#define RESOLV_UPSTREAM "/run/systemd/resolve/resolv.conf"
+/* With no usable name server left, Docker's fallback: Google's public ones. */
+#define RESOLV_FALLBACK "nameserver 8.8.8.8\nnameserver 8.8.4.4\n"
+
+/* --dns ADDR: an IPv4 or IPv6 address, checked before anything exists. */
+int net_check_dns(const char *const *dns, size_t n)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	for (size_t i = 0; i < n; i++)
+		if (inet_pton(AF_INET, dns[i], buf) != 1 && inet_pton(AF_INET6, dns[i], buf) != 1) {
+			fprintf(stderr, "%s: --dns '%s' is not an IP address\n", PROG, dns[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * A name server a bridged container can reach: not the host's loopback
+ * (127.0.0.0/8 or ::1: inside, that is the container's own lo), and not
+ * IPv6, which the bridge does not carry. Docker filters the same way.
+ */
+static int reachable_server(const char *addr)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, addr, &a) == 1 && (ntohl(a.s_addr) >> 24) != 127;
+}
+
+/* Append a line if it fits; the file is small, a longer one is cut at a line. */
+static void append_line(char *out, size_t len, const char *line)
+{
+	size_t used = strlen(out);
+
+	if (used + strlen(line) + 2 <= len)
+		snprintf(out + used, len - used, "%s\n", line);
+}
+
+/* The host's file, or systemd-resolved's upstream list when the host's names its stub. */
+static void read_host_resolv(int bridged, char *text, size_t len)
+{
+	char upstream[4096];
+
+	text[0] = 0;
+	if (read_small_file(RESOLV_HOST, text, len) < 0)
+		text[0] = 0;
+	if (bridged && strstr(text, "nameserver " RESOLV_STUB) &&
+	    read_small_file(RESOLV_UPSTREAM, upstream, sizeof(upstream)) == 0) {
+		narrate("open(\"%s\"): the host's resolver is systemd-resolved's stub, "
+			"its upstream servers are here [open(2)]",
+			RESOLV_UPSTREAM);
+		snprintf(text, len, "%s", upstream);
+	}
+}
+
+/*
+ * The container's /etc/resolv.conf: the host's, and on the bridge without
+ * the name servers it cannot reach (the fallback if none is left); --dns
+ * replaces the name servers, keeping search and options.
+ */
+void net_resolv_conf(int bridged, const char *const *dns, size_t n_dns, char *out, size_t len)
+{
+	char host[4096], addr[64], *line, *save = NULL;
+	int servers = 0;
+
+	out[0] = 0;
+	read_host_resolv(bridged, host, sizeof(host));
+	for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "nameserver %63s", addr) == 1) {
+			if (n_dns || (bridged && !reachable_server(addr)))
+				continue;
+			servers++;
+		}
+		append_line(out, len, line);
+	}
+	for (size_t i = 0; i < n_dns; i++) {
+		snprintf(addr, sizeof(addr), "nameserver %s", dns[i]);
+		append_line(out, len, addr);
+		servers++;
+	}
+	if (bridged && !servers && strlen(out) + sizeof(RESOLV_FALLBACK) <= len)
+		strcat(out, RESOLV_FALLBACK);
+}
+
 /*
  * In the parent, while the child waits on the socketpair. If the child
  * dies from here on, its namespace takes the veth with it: we never
@@ -1013,7 +1242,7 @@ int net_setup(const struct config *cfg, pid_t child)
 	net = cfg->network;
 	if (net.mode == NET_HOST)
 		return 0;
-	if (setup_network(&net, child) < 0)
+	if (setup_network(&net, cfg, child) < 0)
 		return -1;
 	return net.mode == NET_BRIDGE ? add_host_entry(cfg) : 0;
 }
@@ -1040,7 +1269,7 @@ void net_describe(char ip[16], char bridge[16])
  */
 void net_forget(const char *bridge, const char *ip_text, pid_t pid)
 {
-	char path[IPAM_PATH_MAX], text[64], want[32];
+	char path[IPAM_PATH_MAX], text[128], want[32];
 	uint32_t ip;
 	int lock;
 
@@ -1052,27 +1281,181 @@ void net_forget(const char *bridge, const char *ip_text, pid_t pid)
 	if (lock < 0)
 		return;
 	if (read_small_file(path, text, sizeof(text)) == 0 && !strncmp(text, want, strlen(want)) &&
-	    unlink(path) == 0)
+	    unlink(path) == 0) {
 		narrate("unlink(\"%s\") = 0: the container's lease [unlink(2)]", path);
+		if (strstr(text, "\nid="))
+			sweep_nat(bridge);
+	}
 	close(lock);
 }
 
-/* prune: the default bridge's leases whose veth is gone (address_taken). */
+/* The names of our tables (named as our bridges), gathered from a dump. */
+struct table_names {
+	char names[16][IFNAMSIZ];
+	size_t n;
+};
+
+static void collect_table(const struct nft_rule_info *r, void *arg)
+{
+	struct table_names *t = arg;
+
+	if (t->n < 16 && check_bridge_name_quietly(r->table))
+		snprintf(t->names[t->n++], IFNAMSIZ, "%.15s", r->table);
+}
+
+/*
+ * prune: the default bridge's leases whose veth is gone (address_taken),
+ * then every table of ours: stale DNAT rules out, and the whole table if
+ * its bridge is gone (removed by hand, with `ip link del`).
+ */
 void net_prune(void)
 {
+	struct table_names tables = {.n = 0};
+	struct link_info link;
 	char dir[IPAM_PATH_MAX];
 	int fd, lock;
 
-	ipam_path(DEFAULT_BRIDGE, "", dir);
-	if (access(dir, F_OK) < 0)
-		return;
 	fd = open_rtnetlink();
 	if (fd < 0)
 		return;
 	lock = lock_ipam();
 	if (lock >= 0) {
-		sweep_stale_leases(fd, DEFAULT_BRIDGE);
+		ipam_path(DEFAULT_BRIDGE, "", dir);
+		if (access(dir, F_OK) == 0)
+			sweep_stale_leases(fd, DEFAULT_BRIDGE);
+		if (nft_list_tables(collect_table, &tables) == 0)
+			for (size_t i = 0; i < tables.n; i++) {
+				if (find_link(fd, tables.names[i], &link) == 0) {
+					nft_begin();
+					nft_del_table(tables.names[i]);
+					nft_commit();
+				} else {
+					sweep_nat(tables.names[i]);
+				}
+			}
 		close(lock);
 	}
 	close(fd);
+}
+
+/* A bridge's ports, as sysfs lists them: the veths of containers still plugged in. */
+static int count_ports(const char *bridge)
+{
+	char dir[64];
+	struct dirent *d;
+	int n = 0;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "/sys/class/net/%s/brif", bridge);
+	dp = opendir(dir);
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp)))
+		n += d->d_name[0] != '.';
+	closedir(dp);
+	return n;
+}
+
+/* Does our table for BRIDGE exist? */
+static void find_table(const struct nft_rule_info *r, void *arg)
+{
+	struct table_names *t = arg;
+
+	if (!strcmp(r->table, t->names[0]))
+		t->n = 1;
+}
+
+/*
+ * network rm BRIDGE: the bridge and everything of ours that lives as long
+ * as it does: its nf_tables table (NAT and DNAT), then the bridge, then
+ * its leases. A bridge with containers plugged in stays.
+ */
+static int remove_network(int fd, const char *bridge)
+{
+	struct table_names table = {.n = 0};
+	struct link_info link;
+	char dir[IPAM_PATH_MAX];
+	int found, ports;
+
+	if (check_bridge_name(bridge) < 0 || (found = find_link(fd, bridge, &link)) < 0)
+		return -1;
+	ports = found ? count_ports(bridge) : 0;
+	if (ports) {
+		fprintf(stderr, "%s: network rm %s: %d container(s) still plugged in: stop them first\n",
+			PROG, bridge, ports);
+		return -1;
+	}
+	snprintf(table.names[0], IFNAMSIZ, "%s", bridge);
+	if (nft_list_tables(find_table, &table) < 0)
+		return -1;
+	nft_begin();
+	if (table.n)
+		nft_del_table(bridge);
+	if (nft_commit() < 0 || (found && delete_link(fd, link.index, bridge) < 0))
+		return -1;
+	ipam_path(bridge, "", dir);
+	if (remove_tree(dir) < 0) {
+		fprintf(stderr, "%s: remove %s: %m\n", PROG, dir);
+		return -1;
+	}
+	return 0;
+}
+
+static void count_rule(const struct nft_rule_info *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/* network ls: our tables, their rules, and whether their bridge is still there. */
+static int list_networks(int fd)
+{
+	struct table_names tables = {.n = 0};
+	struct link_info link;
+	int rules, found;
+
+	if (nft_list_tables(collect_table, &tables) < 0)
+		return EXIT_TOOL;
+	printf("%-16s %-6s %s\n", "TABLE", "RULES", "BRIDGE");
+	for (size_t i = 0; i < tables.n; i++) {
+		rules = 0;
+		if (nft_list_rules(tables.names[i], count_rule, &rules) < 0 ||
+		    (found = find_link(fd, tables.names[i], &link)) < 0)
+			return EXIT_TOOL;
+		printf("ip %-13s %-6d %s\n", tables.names[i], rules, found ? "present" : "gone");
+	}
+	return 0;
+}
+
+/* network ls | rm BRIDGE...: as `docker network`, for the bridges minidock made. */
+int cmd_network(const struct store *s, int argc, char **argv)
+{
+	int fd, lock, ret = 0;
+
+	(void)s;
+	if (argc == 2 && !strcmp(argv[1], "ls")) {
+		fd = open_rtnetlink();
+		ret = fd < 0 ? EXIT_TOOL : list_networks(fd);
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	if (argc < 3 || strcmp(argv[1], "rm")) {
+		fprintf(stderr, "usage: %s network ls | network rm BRIDGE...\n", PROG);
+		return EXIT_TOOL;
+	}
+	fd = open_rtnetlink();
+	if (fd < 0)
+		return EXIT_TOOL;
+	lock = lock_ipam();
+	for (int i = 2; lock >= 0 && i < argc; i++) {
+		if (remove_network(fd, argv[i]) < 0)
+			ret = 1;
+		else
+			printf("%s\n", argv[i]);
+	}
+	if (lock >= 0)
+		close(lock);
+	close(fd);
+	return lock < 0 ? EXIT_TOOL : ret;
 }

@@ -1,10 +1,12 @@
 /*
  * ports.c: -p/--publish [IP:][HOSTPORT:]CTRPORT[/tcp], Docker's syntax.
  * The socket is bound here, before the container exists, so a port in
- * use is refused with nothing made; run -d's monitor then accepts on it
+ * use is refused with nothing made. Connections from elsewhere never reach
+ * it: the kernel's DNAT rules (net.c) send them to the container first.
+ * What is left (the host's loopback, the bridge) run -d's monitor accepts
  * and relays to the container (monitor.c), as docker-proxy does. With no
  * HOSTPORT, bind(2) to port 0 lets the kernel pick a free one, which
- * getsockname(2) reads back for ps and port.
+ * getsockname(2) reads back for ps, port and the DNAT rules.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

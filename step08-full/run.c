@@ -40,6 +40,8 @@ struct run_opts {
 	int rm, interactive, tty, read_only, init, no_new_privs, seccomp, detach;
 	const char *publish[MAX_PORTS];
 	size_t n_publish;
+	const char *dns[MAX_OPTS];
+	size_t n_dns;
 	const char *env[MAX_OPTS], *volumes[MAX_OPTS], *tmpfs[MAX_OPTS];
 	const char *cap_add[MAX_OPTS], *cap_drop[MAX_OPTS];
 	size_t n_env, n_volumes, n_tmpfs, n_cap_add, n_cap_drop;
@@ -88,6 +90,7 @@ static void run_usage(FILE *out)
 		"      --ip ADDR             the container's address on the bridge\n"
 		"      --bridge NAME         the host bridge (default minidock0)\n"
 		"      --subnet CIDR         the bridge's subnet (default 10.111.0.0/16)\n"
+		"      --dns ADDR            a name server for /etc/resolv.conf (repeatable)\n"
 		"  -v, --volume SRC:DST[:OPT] bind-mount a host directory; OPT: ro, rw,\n"
 		"                            idmap (seen through --userns's maps), comma-separated\n"
 		"      --read-only           make the root filesystem read-only\n"
@@ -176,6 +179,7 @@ enum {
 	OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_INIT, OPT_PID_FILE, OPT_HELP, OPT_MEMORY, OPT_CPUS,
 	OPT_CPU_SHARES, OPT_PIDS_LIMIT, OPT_CGROUP_PARENT, OPT_BRIDGE, OPT_SUBNET, OPT_IP,
 	OPT_USERNS, OPT_UIDMAP, OPT_GIDMAP,
+	OPT_DNS,
 };
 
 /* Chapter 7's user namespace (userns.c checks them once all are read). */
@@ -238,6 +242,8 @@ static int parse_long_option(int opt, struct run_opts *o)
 	case OPT_IP:
 		o->ip = optarg;
 		return 0;
+	case OPT_DNS:
+		return add_opt(o->dns, &o->n_dns, optarg, "--dns");
 	case OPT_READ_ONLY:
 		o->read_only = 1;
 		return 0;
@@ -278,6 +284,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{"bridge", required_argument, NULL, OPT_BRIDGE},
 		{"subnet", required_argument, NULL, OPT_SUBNET},
 		{"ip", required_argument, NULL, OPT_IP},
+		{"dns", required_argument, NULL, OPT_DNS},
 		{"userns", required_argument, NULL, OPT_USERNS},
 		{"uidmap", required_argument, NULL, OPT_UIDMAP},
 		{"gidmap", required_argument, NULL, OPT_GIDMAP},
@@ -685,6 +692,7 @@ static int check_options(const struct run_opts *o, struct run_data *d)
 
 	if (check_hostname(o) < 0 ||
 	    net_parse(o->network, o->bridge, o->subnet, o->ip, &cfg->network) < 0 ||
+	    net_check_dns(o->dns, o->n_dns) < 0 ||
 	    userns_parse(o->userns, o->uidmaps, o->n_uidmaps, o->gidmaps, o->n_gidmaps, cfg) < 0 ||
 	    parse_user(o->user, &cfg->process.uid, &cfg->process.gid) < 0 ||
 	    compute_caps(o, &caps) < 0 || check_detach(o, d) < 0)
@@ -719,14 +727,12 @@ static int check_options(const struct run_opts *o, struct run_data *d)
  * the state tmpfs (rootfs.c), with the root's mount point. We write them
  * through the tmpfs's fd; the child sees them in its state directory.
  */
-static int write_etc_files(struct run_data *d)
+static int write_etc_files(struct run_data *d, const struct run_opts *o)
 {
 	static const char *const names[] = {"hostname", "hosts", "resolv.conf"};
 	static const char *const etc_paths[] = {"/etc/hostname", "/etc/hosts",
 						"/etc/resolv.conf"};
-	char text[1024], resolv[4096] = "", fs_path[3][64], root[64];
-	FILE *f;
-	size_t n = 0;
+	char text[1024], resolv[4096], fs_path[3][64], root[64];
 
 	d->cfg.state_fs = make_state_fs();
 	if (d->cfg.state_fs < 0)
@@ -741,12 +747,7 @@ static int write_etc_files(struct run_data *d)
 	snprintf(d->hosts, sizeof(d->hosts), "%s", fs_path[1]);
 	if (make_dir(root, 0755) < 0)
 		return -1;
-	f = fopen("/etc/resolv.conf", "re");
-	if (f) {
-		n = fread(resolv, 1, sizeof(resolv) - 1, f);
-		resolv[n] = 0;
-		fclose(f);
-	}
+	net_resolv_conf(d->cfg.network.mode == NET_BRIDGE, o->dns, o->n_dns, resolv, sizeof(resolv));
 	snprintf(text, sizeof(text), "%s\n", d->hostname);
 	if (write_file(fs_path[0], text) < 0)
 		return -1;
@@ -857,7 +858,7 @@ static int build_config(struct run_data *d, const struct run_opts *o)
 	add_devices(cfg);
 	if (overlay_init_layer(&cfg->root, d->init_layer) < 0 || build_env(d, o, cfg->process.uid) < 0 ||
 	    add_system_mounts(cfg) < 0 ||
-	    write_etc_files(d) < 0 || add_volumes(d, o) < 0)
+	    write_etc_files(d, o) < 0 || add_volumes(d, o) < 0)
 		return -1;
 	return 0;
 }

@@ -10,8 +10,15 @@ work=$(mktemp -d -t minidock-bench.XXXXXX)
 # minidock's state where its default is, under /run (--root alone would put it in the store)
 state=/run/minidock-bench.$$
 ctr=
+tput_ctr=
+forward=$(cat /proc/sys/net/ipv4/ip_forward)
+out_ns=minidock-bench-out$$
 cleanup() {
 	[ -z "$ctr" ] || $md rm -f "$ctr" >/dev/null
+	[ -z "$tput_ctr" ] || $md rm -f "$tput_ctr" >/dev/null
+	ip netns del "$out_ns" 2>/dev/null || true
+	# a bridged run turns forwarding on for good, as dockerd does; the bench puts it back
+	[ -z "$forward" ] || echo "$forward" >/proc/sys/net/ipv4/ip_forward
 	umount "$work/ext4" "$work/run" 2>/dev/null || true
 	rm -rf "$work" "$state"
 }
@@ -75,4 +82,42 @@ echo "== hot: $rounds interleaved rounds"
 build/bench -n "$rounds" "${cmds[@]}"
 echo "== after idle: 10 rounds, 500 ms idle before each run"
 build/bench -n 10 -i 500 "${cmds[@]}"
+
+# Part 3: a published port's throughput. A client in a namespace of our own
+# (198.18.0.0/24, the benchmarking range of RFC 2544) reaches the host's
+# address through the DNAT rule; one on the host's loopback goes through
+# run -d's proxy; "direct" connects to the container's address, no NAT.
+throughput() {
+	local port addr mode mb=${TPUT_MB:-512}
+	cc -O2 -static -o "$work/tcpeer" tests/tools/tcpeer.c
+	ip netns add "$out_ns"
+	ip link add "mdkbh$$" type veth peer name eth0 netns "$out_ns"
+	ip addr add 198.18.0.1/24 dev "mdkbh$$"
+	ip link set "mdkbh$$" up
+	ip -n "$out_ns" addr add 198.18.0.2/24 dev eth0
+	ip -n "$out_ns" link set eth0 up
+	tput_ctr=$($md run -d -v "$work:/w" -p 7003 --bridge minidockbench --subnet 10.254.77.0/24 \
+		base sh -c 'while /w/tcpeer listen 7003 /w/ready >/dev/null; do :; done')
+	port=$($md port "$tput_ctr" 7003 | sed 's/.*://')
+	addr=$($md inspect -f '{{.NetworkSettings.IPAddress}}' "$tput_ctr")
+	echo "== a published port's throughput, $mb MiB per connection (Mbit/s; 3 rounds)"
+	for mode in "DNAT (from outside):ip netns exec $out_ns $work/tcpeer connect 198.18.0.1 $port" \
+		"proxy (from loopback):$work/tcpeer connect 127.0.0.1 $port" \
+		"direct (no NAT):$work/tcpeer connect $addr 7003"; do
+		printf '%-24s' "${mode%%:*}"
+		for round in 1 2 3; do
+			until [ -e "$work/ready" ]; do sleep 0.01; done
+			rm "$work/ready"
+			printf ' %8s' "$(${mode#*:} "$mb" | sed -n 's/^mbps=//p')"
+		done
+		echo
+	done
+	$md rm -f "$tput_ctr" >/dev/null
+	tput_ctr=
+}
+if [ -x step08-full/minidock ] && ! ip -4 route show 198.18.0.0/24 | grep -q .; then
+	throughput
+else
+	echo "bench: no published-port throughput (no minidock, or 198.18.0.0/24 is routed here)"
+fi
 sh tests/tools/clean-net.sh minidockbench >/dev/null 2>&1 || true

@@ -2,13 +2,19 @@
 # clean-net.sh [BRIDGE...]: remove host bridges of ours and their address
 # leases (make clean-net). Without arguments: chapter 6's and minidock's
 # default bridge, minidock0, and its leases only; a bridge made with
-# --bridge NAME goes only when named.
+# --bridge NAME goes only when named. With each bridge goes the nf_tables
+# table minidock keeps for it (its NAT rules, named as the bridge).
 #
 # The bridge is shared by all containers and outlives them (like docker0);
 # this is the documented way to remove it. A bridge that still has
 # containers plugged in is left alone: stop them first.
 set -eu
 ipam=/run/minidock/ipam
+# minidock itself removes its tables (it speaks nf_tables; nft may not be installed)
+md=$(dirname "$0")/../../step08-full/minidock
+tables() {
+	[ -x "$md" ] && "$md" network ls 2>/dev/null | awk 'NR > 1 { print $2 }'
+}
 
 [ $# -gt 0 ] || set -- minidock0
 
@@ -41,6 +47,10 @@ for br in "$@"; do
 	if [ -d "$ipam/$br" ]; then
 		rm -rf "${ipam:?}/$br"
 		echo "clean-net: removed leases $ipam/$br"
+	fi
+	if tables | grep -qx "$br"; then
+		"$md" network rm "$br" >/dev/null
+		echo "clean-net: removed nf_tables table ip $br"
 	fi
 done
 exit $status

@@ -80,7 +80,22 @@ absent:*) say ok br_netfilter "not loaded: bridged traffic is not filtered" ;;
 1:DROP) say warn br_netfilter "loaded and FORWARD policy DROP: container-to-container traffic is blocked (iptables -I FORWARD -i minidock0 -o minidock0 -j ACCEPT)" ;;
 *) say ok br_netfilter "bridge-nf-call-iptables=$nf, FORWARD policy $policy" ;;
 esac
-say ok ip_forward "$(cat /proc/sys/net/ipv4/ip_forward) (only outbound NAT needs 1; minidock never changes it)"
+# nf_tables: minidock's NAT (masquerade out of the bridge, DNAT of -p ports)
+# is a table of nf_tables rules it sends itself over netlink.
+config=$( (zcat /proc/config.gz || cat "/boot/config-$(uname -r)") 2>/dev/null | grep '^CONFIG_NF_TABLES=')
+md=$(dirname "$0")/../../step08-full/minidock
+if [ -x "$md" ] && "$md" network ls >/dev/null 2>&1; then
+	say ok nf_tables "available (${config:-its netlink answers}): minidock's bridge NAT works"
+elif [ -n "$config" ] || [ -d /sys/module/nf_tables ]; then
+	say ok nf_tables "${config:-module loaded} (build minidock to try its netlink)"
+else
+	say warn nf_tables "not found (CONFIG_NF_TABLES, modprobe nf_tables): bridged runs need --ip-masq=false and no -p"
+fi
+[ "$policy" = DROP ] && say warn "FORWARD policy" "DROP: the host drops what it routes for containers (out through NAT, in through DNAT) (iptables -I FORWARD -i minidock0 -j ACCEPT; iptables -I FORWARD -o minidock0 -j ACCEPT)"
+say ok "minidock will add" "nf_tables table ip minidock0 (masquerade 10.111.0.0/16 out, DNAT of -p ports); removed with the bridge (make clean-net)"
+[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] && fwd="1 already" ||
+	fwd="0: a bridged run sets it to 1, host-wide, as dockerd does (--ip-forward=false: never)"
+say ok ip_forward "$fwd"
 # 10.111.0.0/16 on our own minidock0 is the default bridge at work; on any
 # other link it is a real conflict.
 others=$(ip -4 -o route show table all 2>/dev/null |
