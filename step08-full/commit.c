@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -252,9 +253,9 @@ static int copy_file(const struct copy *c, int sdir, const char *sname, int ddir
 
 /*
  * Anything but a directory. A whiteout is a character device 0:0, so
- * mknod(2) makes it again; FIFOs and any other device node the container
- * made are kept as docker commit keeps them (a later container opens a
- * device only if its device policy allows it).
+ * mknod(2) makes it again; FIFOs too. Any other device node is refused,
+ * as import refuses one: an image is a thing to share, and a node of a
+ * host disk in it would open that disk wherever a policy allows it.
  */
 static int make_node(const struct copy *c, int sdir, const char *sname, int ddir,
 		     const char *dname, const struct stat *st)
@@ -274,6 +275,11 @@ static int make_node(const struct copy *c, int sdir, const char *sname, int ddir
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
+		if (!S_ISFIFO(st->st_mode) && (S_ISBLK(st->st_mode) || st->st_rdev != makedev(0, 0))) {
+			fprintf(stderr, "%s: commit: refusing device node /%s (as import does)\n",
+				PROG, c->path);
+			return -1;
+		}
 		if (mknodat(ddir, dname, (st->st_mode & S_IFMT) | 0600, st->st_rdev) < 0)
 			return fail(c, "mknod");
 		return 0;

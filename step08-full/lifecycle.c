@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -237,7 +238,7 @@ int cmd_stop(const struct store *s, int argc, char **argv)
 
 /* ---- kill ---- */
 
-/* "TERM", "SIGTERM" or "15". */
+/* "TERM", "SIGTERM" or "15", in any case ("sigterm"), as Docker takes them. */
 static int parse_signal(const char *name)
 {
 	static const struct {
@@ -255,10 +256,10 @@ static int parse_signal(const char *name)
 
 	if (!*end && end != name)
 		return n > 0 && n < NSIG ? (int)n : -1;
-	if (!strncmp(name, "SIG", 3))
+	if (!strncasecmp(name, "SIG", 3))
 		name += 3;
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		if (!strcmp(name, signals[i].name))
+		if (!strcasecmp(name, signals[i].name))
 			return signals[i].sig;
 	return -1;
 }

@@ -27,6 +27,9 @@
 
 #include "minidock.h"
 
+/* import, images, rmi: 1 for their own errors, as every command but run (Docker's). */
+#define EXIT_CMD_ERROR 1
+
 /*
  * --root DIR: images and layers in DIR, state in DIR/run. --exec-root DIR
  * (dockerd's name for it) puts the state elsewhere: on a tmpfs, as
@@ -432,22 +435,22 @@ int cmd_import(const struct store *s, int argc, char **argv)
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s import FILE|DIR NAME\n", PROG);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (valid_name(argv[2], "image") < 0 || image_path(s, argv[2], path, sizeof(path)) < 0)
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	if (access(path, F_OK) == 0) {
 		fprintf(stderr, "%s: image %s already exists (remove it with '%s rmi %s')\n", PROG,
 			argv[2], PROG, argv[2]);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (new_id(id) < 0 || join_path(dir, sizeof(dir), s->lib, "layers") < 0 ||
 	    make_dirs(dir, 0700) < 0 || join_path(layer, sizeof(layer), dir, id) < 0 ||
 	    join_path(path, sizeof(path), s->lib, "images") < 0 || make_dirs(path, 0700) < 0)
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	if (import_into(argv[1], layer) < 0 || write_image_file(s, argv[2], id) < 0) {
 		remove_tree(layer);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	printf("%s\n", id);
 	return 0;
@@ -463,14 +466,14 @@ int cmd_images(const struct store *s, int argc, char **argv)
 	(void)argv;
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s images\n", PROG);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	printf("%-24s %-7s %s\n", "NAME", "LAYERS", "COMMAND");
 	if (join_path(dir, sizeof(dir), s->lib, "images") < 0)
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	d = opendir(dir);
 	if (!d)
-		return errno == ENOENT ? 0 : EXIT_TOOL;
+		return errno == ENOENT ? 0 : EXIT_CMD_ERROR;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp") ||
 		    image_load(s, e->d_name, &img) < 0)
@@ -558,24 +561,24 @@ int cmd_rmi(const struct store *s, int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s rmi NAME\n", PROG);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (image_load(s, argv[1], &img) < 0 || image_path(s, argv[1], path, sizeof(path)) < 0)
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	if (image_in_use(s, argv[1], id)) {
 		fprintf(stderr, "%s: image %s is in use by container %s (remove it first: '%s rm')\n",
 			PROG, argv[1], id, PROG);
 		image_free(&img);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (unlink(path) < 0) {
 		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
 		image_free(&img);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	for (size_t i = 0; i < img.n_layers; i++)
 		if (!layer_in_use(s, img.layers[i]) && remove_layer(img.layers[i]) < 0)
-			ret = EXIT_TOOL;
+			ret = EXIT_CMD_ERROR;
 	image_free(&img);
 	printf("Deleted: %s\n", argv[1]);
 	return ret;
