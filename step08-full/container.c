@@ -414,7 +414,11 @@ static int record_running(const struct config *cfg, pid_t child)
 	r->exit_code = -1;
 	net_describe(r->ip, r->bridge);
 	r->n_cgroups = cgroups_places(r->cgroups, MAX_CGROUPS);
-	return state_write(cfg->state_dir, r);
+	if (state_write(cfg->state_dir, r) == 0)
+		return 0;
+	/* Unrecorded, it never started: run.c removes it all (a full disk, say). */
+	r->started = 0;
+	return -1;
 }
 
 static void record_exited(const struct config *cfg, int code)

@@ -338,7 +338,9 @@ static int resolve_name(const struct store *s, const char *ref, char id[65])
 	if (n != 64)
 		return -1;
 	id[64] = 0;
-	return is_id(id) ? 0 : -1;
+	/* A name whose container is gone names nothing (prune removes it). */
+	return is_id(id) && snprintf(link, sizeof(link), "%s/containers/%s", s->run, id) <
+				    (int)sizeof(link) && access(link, F_OK) == 0 ? 0 : -1;
 }
 
 /* A unique prefix of an id, as Docker takes it. */

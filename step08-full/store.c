@@ -177,6 +177,48 @@ void image_free(struct image *img)
 /* ---- containers ---- */
 
 /*
+ * A name whose container is gone (its state directory is not there): a
+ * minidock killed at the wrong moment by an older version, or a hand
+ * that removed the state. Under the names directory's lock, so that two
+ * runs never both take it. 1: LINK was stale and is gone.
+ */
+static int reclaim_stale_name(const struct store *s, const char *names, const char *link)
+{
+	char id[65], dir[PATH_MAX];
+	ssize_t n;
+	int lock = lock_path(names, O_RDONLY | O_DIRECTORY), stale = 0;
+
+	if (lock < 0)
+		return -1;
+	n = readlink(link, id, 64);
+	if (n >= 0) {
+		id[n] = 0;
+		stale = snprintf(dir, sizeof(dir), "%s/containers/%s", s->run, id) <
+				(int)sizeof(dir) && access(dir, F_OK) < 0 && errno == ENOENT &&
+			unlink(link) == 0;
+	}
+	close(lock);
+	errno = EEXIST;
+	return stale;
+}
+
+/* prune: every name whose container is gone. */
+void prune_stale_names(const struct store *s)
+{
+	char names[PATH_MAX], link[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (join_path(names, sizeof(names), s->run, "names") < 0 || !(d = opendir(names)))
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && join_path(link, sizeof(link), names, e->d_name) == 0 &&
+		    reclaim_stale_name(s, names, link) == 1)
+			narrate("unlink(\"%s\") = 0: its container is gone [unlink(2)]", link);
+	closedir(d);
+}
+
+/*
  * --name is reserved by creating <run>/names/NAME as a symlink to the id:
  * symlink(2) fails with EEXIST if it exists, so two runs can never take
  * the same name, without a lock. Returns -2 for a name in use.
@@ -189,7 +231,8 @@ static int reserve_name(const struct store *s, struct container *c, int quiet)
 	    join_path(dir, sizeof(dir), s->run, "names") < 0 || make_dirs(dir, 0700) < 0 ||
 	    join_path(link, sizeof(link), dir, c->name) < 0)
 		return -1;
-	if (symlink(c->id, link) < 0) {
+	if (symlink(c->id, link) < 0 &&
+	    (errno != EEXIST || reclaim_stale_name(s, dir, link) != 1 || symlink(c->id, link) < 0)) {
 		if (errno == EEXIST && quiet)
 			return -2;
 		if (errno == EEXIST)
@@ -346,9 +389,12 @@ int container_create(const struct store *s, const char *name, int rm, struct con
 	sweep_stale_containers(s);
 	if (name)
 		snprintf(c->name, sizeof(c->name), "%s", name);
-	if (new_id(c->id) < 0 || (name ? reserve_name(s, c, 0) : invent_name(s, c)) < 0)
+	/* The state directory before the name, so that a name always leads to one. */
+	if (new_id(c->id) < 0)
 		return -1;
-	if (make_container_dirs(s, c) < 0 || container_set_owner(c, rm) < 0) {
+	if (make_container_dirs(s, c) < 0 ||
+	    (name ? reserve_name(s, c, 0) : invent_name(s, c)) < 0 ||
+	    container_set_owner(c, rm) < 0) {
 		container_destroy(s, c);
 		return -1;
 	}
@@ -393,14 +439,15 @@ void container_destroy(const struct store *s, struct container *c)
 	static const char *const state[] = {"state", "config", "owner", NULL};
 	char link[PATH_MAX];
 
-	if (c->layer_dir[0])
-		remove_known(c->layer_dir, layer);
-	if (c->state_dir[0])
-		remove_known(c->state_dir, state);
+	/* The name first: a name must never outlive the state directory it leads to. */
 	if (c->named && snprintf(link, sizeof(link), "%s/names/%s", s->run, c->name) <
 				(int)sizeof(link))
 		unlink(link);
 	c->named = 0;
+	if (c->layer_dir[0])
+		remove_known(c->layer_dir, layer);
+	if (c->state_dir[0])
+		remove_known(c->state_dir, state);
 }
 
 /* ---- import, images, rmi ---- */
