@@ -487,6 +487,7 @@ int cmd_prune(const struct store *s, int argc, char **argv)
 		closedir(d);
 	}
 	prune_stale_names(s);
+	prune_layers(s);
 	cgroups_prune();
 	net_prune();
 	return ret;

@@ -74,6 +74,8 @@ int image_load(const struct store *s, const char *name, struct image *img);
 void image_free(struct image *img);
 int container_create(const struct store *s, const char *name, int rm, struct container *c);
 void prune_stale_names(const struct store *s);
+int layer_lock(const char *layer, int wait);
+int prune_layers(const struct store *s);
 void container_destroy(const struct store *s, struct container *c);
 int container_set_owner(const struct container *c, int rm);
 int container_reopen(const struct store *s, const char *id, const char *name, struct container *c);

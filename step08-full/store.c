@@ -18,9 +18,11 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -452,17 +454,57 @@ void container_destroy(const struct store *s, struct container *c)
 
 /* ---- import, images, rmi ---- */
 
+/*
+ * The image file, whole: a temporary file of this layer's, then link(2)
+ * to the name, which fails with EEXIST where rename(2) would replace an
+ * image another import made meanwhile (one of two racing imports wins).
+ */
 static int write_image_file(const struct store *s, const char *name, const char *layer_id)
 {
-	char path[PATH_MAX], text[256];
+	char path[PATH_MAX], tmp[PATH_MAX], text[256];
+	int ret = 0;
 
-	if (image_path(s, name, path, sizeof(path)) < 0)
+	if (image_path(s, name, path, sizeof(path)) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s/images/.%s.tmp", s->lib, layer_id) >= (int)sizeof(tmp))
 		return -1;
 	snprintf(text, sizeof(text), "name %s\nlayer %s\n", name, layer_id);
-	return write_file_atomic(path, text);
+	if (write_file(tmp, text) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (link(tmp, path) < 0) {
+		if (errno == EEXIST)
+			fprintf(stderr, "%s: image %s already exists (remove it with '%s rmi %s')\n",
+				PROG, name, PROG, name);
+		else
+			fprintf(stderr, "%s: link %s to %s: %m\n", PROG, tmp, path);
+		ret = -1;
+	}
+	unlink(tmp);
+	return ret;
 }
 
-static int import_into(const char *src, const char *layer)
+/*
+ * A layer being made (import, commit) is flock(2)ed by its maker until its
+ * image is published: prune leaves it alone, and takes a layer whose maker
+ * died (the kernel drops the lock with it). Returns the fd, or -1.
+ */
+int layer_lock(const char *layer, int wait)
+{
+	int fd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (wait)
+			fprintf(stderr, "%s: flock %s: %m\n", PROG, layer);
+		close(fd);
+		return -1;
+	}
+	if (fd < 0 && wait)
+		fprintf(stderr, "%s: open %s: %m\n", PROG, layer);
+	return fd;
+}
+
+static int import_into(const char *src, const char *layer, int *lock)
 {
 	struct stat st;
 
@@ -470,7 +512,7 @@ static int import_into(const char *src, const char *layer)
 		fprintf(stderr, "%s: import: %s: %m\n", PROG, src);
 		return -1;
 	}
-	if (make_dir(layer, 0755) < 0)
+	if (make_dir(layer, 0755) < 0 || (*lock = layer_lock(layer, 1)) < 0)
 		return -1;
 	return S_ISDIR(st.st_mode) ? import_dir(src, layer) : import_tar(src, layer);
 }
@@ -479,6 +521,7 @@ static int import_into(const char *src, const char *layer)
 int cmd_import(const struct store *s, int argc, char **argv)
 {
 	char dir[PATH_MAX], layer[PATH_MAX], path[PATH_MAX], id[65];
+	int lock = -1;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s import FILE|DIR NAME\n", PROG);
@@ -495,10 +538,13 @@ int cmd_import(const struct store *s, int argc, char **argv)
 	    make_dirs(dir, 0700) < 0 || join_path(layer, sizeof(layer), dir, id) < 0 ||
 	    join_path(path, sizeof(path), s->lib, "images") < 0 || make_dirs(path, 0700) < 0)
 		return EXIT_CMD_ERROR;
-	if (import_into(argv[1], layer) < 0 || write_image_file(s, argv[2], id) < 0) {
+	if (import_into(argv[1], layer, &lock) < 0 || write_image_file(s, argv[2], id) < 0) {
 		remove_tree(layer);
+		if (lock >= 0)
+			close(lock);
 		return EXIT_CMD_ERROR;
 	}
+	close(lock);
 	printf("%s\n", id);
 	return 0;
 }
@@ -629,4 +675,57 @@ int cmd_rmi(const struct store *s, int argc, char **argv)
 	image_free(&img);
 	printf("Deleted: %s\n", argv[1]);
 	return ret;
+}
+
+/*
+ * prune: layers no image names (a killed import's or commit's, the
+ * losers of racing imports of one name, the leftovers of rmi), each taken
+ * only once its maker's lock is free and it is still unnamed; and init
+ * layers half-made by a run that died (ID.init.tmp-PID).
+ */
+static void prune_layer(const struct store *s, const char *dir, const char *name)
+{
+	char path[PATH_MAX], base[PATH_MAX];
+	const char *tmp = strstr(name, ".init.tmp-");
+	int lock;
+
+	if (join_path(path, sizeof(path), dir, name) < 0)
+		return;
+	if (tmp) {
+		if (kill(atoi(tmp + 10), 0) < 0 && errno == ESRCH && remove_tree(path) == 0)
+			narrate("removed %s: its run is dead", path);
+		return;
+	}
+	snprintf(base, sizeof(base), "%.*s", (int)strcspn(path + strlen(dir) + 1, ".") +
+		 (int)strlen(dir) + 1, path);
+	if (layer_in_use(s, base))
+		return;
+	if (strchr(name, '.')) {
+		/* an init layer: it goes with its layer; alone, now */
+		if (access(base, F_OK) < 0 && errno == ENOENT && remove_tree(path) == 0)
+			narrate("removed %s: its layer is gone", path);
+		return;
+	}
+	lock = layer_lock(path, 0);
+	if (lock < 0)
+		return;
+	if (!layer_in_use(s, path) && remove_layer(path) == 0)
+		printf("%s\n", name);
+	close(lock);
+}
+
+int prune_layers(const struct store *s)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (join_path(dir, sizeof(dir), s->lib, "layers") < 0 || !(d = opendir(dir)))
+		return 0;
+	printf("Deleted Layers:\n");
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			prune_layer(s, dir, e->d_name);
+	closedir(d);
+	return 0;
 }
