@@ -174,12 +174,15 @@ no_cgroups_of() {
 		mount -t tmpfs -o size=64k minidock-rel7 "$MNT"
 		mkdir -p "$MNT/containers" "$MNT/names"
 		dd if=/dev/zero of="$MNT/fill" bs=4k count="$fill" 2>/dev/null || true
-		run --separate-stderr "$MINIDOCK" --root "$STORE" --exec-root "$MNT" run --rm \
+		# not --rm: a container that ran stays, one that did not start must not
+		run --separate-stderr "$MINIDOCK" --root "$STORE" --exec-root "$MNT" run \
 			--network none --name full7 base true
 		if [ "$status" != 0 ]; then
 			[ "$status" = 125 ]
 			assert_one_line_error
 			refused=$((refused + 1))
+		else
+			"$MINIDOCK" --root "$STORE" --exec-root "$MNT" rm full7
 		fi
 		ids=$(ls -A "$MNT/containers" "$MNT/names" "$STORE/containers" | grep -v -e ':$' -e '^$' || true)
 		[ -z "$ids" ] || { echo "left with $fill pages full: $ids" >&2; return 1; }
