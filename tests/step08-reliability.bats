@@ -57,7 +57,7 @@ no_cgroups_of() {
 		# the pid file comes just before the go-ahead: the monitor is about to report
 		local end=$((SECONDS + 10))
 		until [ -s "$T/p" ] || [ "$SECONDS" -ge "$end" ]; do :; done
-		kill -TERM "$p"
+		kill -TERM "$p" 2>/dev/null || true # it may have finished already
 		wait "$p" || true
 	done
 	for id in $(ls "$STORE/run/containers"); do
