@@ -95,3 +95,10 @@ diff:
 
 clean:
 	rm -rf build $(ALL_STEPS) step08-full/minidock
+
+# ---- reliability (issue 13) ----
+# The TIOCSTI test's terminal (tests/step08-reliability.bats), static so it also runs inside a container.
+all: build/ptyrun
+build/ptyrun: tests/tools/ptyrun.c
+	@mkdir -p build
+	$(CC) $(CFLAGS) -static -o $@ $<

@@ -105,8 +105,12 @@ int parse_cpus(const char *s, long long *quota)
 
 	errno = 0;
 	cpus = strtod(s, &end);
-	/* The kernel takes no quota under 1 ms (sched-bwc docs). */
-	if (end == s || *end || errno || !(cpus >= 0.01 && cpus <= 1e6)) {
+	/*
+	 * The kernel takes no quota under 1 ms (sched-bwc docs). Decimal only:
+	 * strtod(3) would read "0x10" as 16 and "1e1" as 10.
+	 */
+	if (end == s || *end || errno || s[strspn(s, "0123456789.")] ||
+	    !(cpus >= 0.01 && cpus <= 1e6)) {
 		fprintf(stderr, "%s: --cpus '%s': want a number of CPUs from 0.01, like 0.5\n",
 			PROG, s);
 		return -1;

@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -252,9 +254,9 @@ static int copy_file(const struct copy *c, int sdir, const char *sname, int ddir
 
 /*
  * Anything but a directory. A whiteout is a character device 0:0, so
- * mknod(2) makes it again; FIFOs and any other device node the container
- * made are kept as docker commit keeps them (a later container opens a
- * device only if its device policy allows it).
+ * mknod(2) makes it again; FIFOs too. Any other device node is refused,
+ * as import refuses one: an image is a thing to share, and a node of a
+ * host disk in it would open that disk wherever a policy allows it.
  */
 static int make_node(const struct copy *c, int sdir, const char *sname, int ddir,
 		     const char *dname, const struct stat *st)
@@ -274,6 +276,11 @@ static int make_node(const struct copy *c, int sdir, const char *sname, int ddir
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
+		if (!S_ISFIFO(st->st_mode) && (S_ISBLK(st->st_mode) || st->st_rdev != makedev(0, 0))) {
+			fprintf(stderr, "%s: commit: refusing device node /%s (as import does)\n",
+				PROG, c->path);
+			return -1;
+		}
 		if (mknodat(ddir, dname, (st->st_mode & S_IFMT) | 0600, st->st_rdev) < 0)
 			return fail(c, "mknod");
 		return 0;
@@ -498,7 +505,7 @@ static int publish_image(const struct store *s, const char *name, const char *te
 
 /* upper/ of the container into <lib>/layers/ID: a new directory, then the copy. */
 static int copy_layer(struct copy *c, const struct store *s, const struct record *r,
-		      const char *id)
+		      const char *id, int *lock)
 {
 	char dir[PATH_MAX];
 	int from, layers, ret = -1;
@@ -526,7 +533,14 @@ static int copy_layer(struct copy *c, const struct store *s, const struct record
 	} else {
 		c->made = 1;
 		c->layer = openat(layers, id, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->layer < 0)
+		/* held until the image is published: prune leaves a layer being made alone */
+		if (c->layer >= 0)
+			*lock = openat(layers, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*lock >= 0 && flock(*lock, LOCK_EX) < 0) {
+			close(*lock);
+			*lock = -1;
+		}
+		if (c->layer < 0 || *lock < 0)
 			fprintf(stderr, "%s: commit: open %s/%s: %m\n", PROG, dir, id);
 		else if (fill_dir(c, from, "upper", layers, id) == 0)
 			ret = copy_metadata(c, from, "upper", layers, id, &st);
@@ -544,7 +558,7 @@ static int copy_layer(struct copy *c, const struct store *s, const struct record
  * paused. The lock keeps rm from removing the layer while we read it.
  */
 static int make_layer(const struct store *s, const struct record *r, const char *id,
-		      char layer[PATH_MAX])
+		      char layer[PATH_MAX], int *lock)
 {
 	struct copy *c = calloc(1, sizeof(*c));
 	int running = !strcmp(record_status(r), "running"), ret = -1;
@@ -560,7 +574,7 @@ static int make_layer(const struct store *s, const struct record *r, const char 
 		return -1;
 	}
 	if (load_id_maps(r, c) == 0 && (!running || container_freeze(r, 1) == 0)) {
-		ret = copy_layer(c, s, r, id);
+		ret = copy_layer(c, s, r, id, lock);
 		/* Left frozen, the container would hang: a failed thaw fails the commit. */
 		if (running && container_freeze(r, 0) < 0)
 			ret = -1;
@@ -579,7 +593,7 @@ int cmd_commit(const struct store *s, int argc, char **argv)
 {
 	char path[PATH_MAX], layer[PATH_MAX], id[65], *text = NULL;
 	struct record r;
-	int lock = -1, ret = 1;
+	int lock = -1, layer_lock = -1, ret = 1;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s commit CONTAINER IMAGE\n", PROG);
@@ -595,7 +609,7 @@ int cmd_commit(const struct store *s, int argc, char **argv)
 	if (record_open(s, argv[1], &r) < 0)
 		return 1;
 	if (new_id(id) == 0 && (text = new_image_text(s, &r, argv[2], id)) &&
-	    (lock = lock_container(s, r.id)) >= 0 && make_layer(s, &r, id, layer) == 0) {
+	    (lock = lock_container(s, r.id)) >= 0 && make_layer(s, &r, id, layer, &layer_lock) == 0) {
 		if (publish_image(s, argv[2], text, id) == 0) {
 			printf("%s\n", id);
 			ret = 0;
@@ -603,6 +617,8 @@ int cmd_commit(const struct store *s, int argc, char **argv)
 			remove_tree(layer);
 		}
 	}
+	if (layer_lock >= 0)
+		close(layer_lock);
 	if (lock >= 0)
 		close(lock);
 	free(text);

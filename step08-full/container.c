@@ -123,13 +123,22 @@ static int set_hostname(const char *name)
 	return 0;
 }
 
-/* Without -i, Docker gives the container an empty stdin: its /dev/null. */
+/*
+ * Without -i, Docker gives the container an empty stdin: its /dev/null.
+ * Without -t, a session of its own all the same (setsid(2)): in the
+ * caller's session, /dev/tty would open the caller's terminal, and
+ * TIOCSTI (ioctl_tty(2)) would type into the caller's shell.
+ */
 int set_stdio(const struct config *cfg, int sync_fd)
 {
 	int null;
 
 	if (cfg->process.terminal)
 		return tty_child_setup(sync_fd);
+	if (setsid() < 0) {
+		fprintf(stderr, "%s: setsid: %m\n", PROG);
+		return -1;
+	}
 	if (cfg->process.stdin_open)
 		return 0;
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -405,7 +414,11 @@ static int record_running(const struct config *cfg, pid_t child)
 	r->exit_code = -1;
 	net_describe(r->ip, r->bridge);
 	r->n_cgroups = cgroups_places(r->cgroups, MAX_CGROUPS);
-	return state_write(cfg->state_dir, r);
+	if (state_write(cfg->state_dir, r) == 0)
+		return 0;
+	/* Unrecorded, it never started: run.c removes it all (a full disk, say). */
+	r->started = 0;
+	return -1;
 }
 
 static void record_exited(const struct config *cfg, int code)

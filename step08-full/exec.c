@@ -238,10 +238,29 @@ static int join_namespaces(const int fds[N_NAMESPACES])
 	return 0;
 }
 
+/*
+ * PR_SET_PDEATHSIG (prctl(2)) acts only on a parent that dies after it is
+ * set: one that died before has already left us to another parent, which
+ * getppid(2) shows. EXPECTED: the parent's PID as we see it (0 when it is
+ * outside our PID namespace).
+ */
+static int die_with_parent(pid_t expected)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
+		return -1;
+	}
+	if (getppid() != expected)
+		_exit(EXIT_TOOL);
+	return 0;
+}
+
 /* The second child, in the container's PID namespace: lock down, then CMD. */
 static int exec_in_container(const struct config *cfg, int sync_fd)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || chdir(cfg->process.cwd) < 0) {
+	if (die_with_parent(0) < 0)
+		return report_failure(sync_fd, 0);
+	if (chdir(cfg->process.cwd) < 0) {
 		fprintf(stderr, "%s: exec: chdir %s: %m\n", PROG, cfg->process.cwd);
 		return report_failure(sync_fd, 0);
 	}
@@ -252,12 +271,12 @@ static int exec_in_container(const struct config *cfg, int sync_fd)
 
 /* The first child: into the cgroups and namespaces, then fork the one that runs CMD. */
 static int enter_container(const struct config *cfg, const struct record *r,
-			   const int fds[N_NAMESPACES], int sync_fd)
+			   const int fds[N_NAMESPACES], int sync_fd, pid_t caller)
 {
 	pid_t child;
 	int status;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || make_undumpable() < 0 ||
+	if (die_with_parent(caller) < 0 || make_undumpable() < 0 ||
 	    join_cgroups(r) < 0 || join_namespaces(fds) < 0)
 		return report_failure(sync_fd, 0);
 	child = fork();
@@ -279,7 +298,7 @@ static int enter_container(const struct config *cfg, const struct record *r,
 static int run_exec(const struct config *cfg, const struct record *r)
 {
 	int fds[N_NAMESPACES], sv[2], failed, status = EXIT_EXEC_ERROR;
-	pid_t child;
+	pid_t child, caller;
 
 	for (size_t i = 0; i < N_NAMESPACES; i++)
 		fds[i] = -1;
@@ -294,12 +313,13 @@ static int run_exec(const struct config *cfg, const struct record *r)
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		goto close_fds;
 	}
+	caller = getpid();
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
 	} else if (child == 0) {
 		close(sv[0]);
-		_exit(enter_container(cfg, r, fds, sv[1]));
+		_exit(enter_container(cfg, r, fds, sv[1], caller));
 	} else {
 		close(sv[1]);
 		failed = read_reports(sv[0]);

@@ -118,6 +118,32 @@ static int clean_name(char *name, const char *what)
 	return 0;
 }
 
+/*
+ * Archives may omit directory entries: make DIR's components one by one,
+ * each opened beneath the last (openat2(2), never through a symlink).
+ * A loop, not a recursion: a name may have two thousand levels.
+ */
+static int make_parents(int layer, char *dir, const struct open_how *how)
+{
+	int fd = fcntl(layer, F_DUPFD_CLOEXEC, 0), next;
+
+	for (char *c = dir, *slash; fd >= 0 && c; c = slash ? slash + 1 : NULL) {
+		slash = strchr(c, '/');
+		if (slash)
+			*slash = 0;
+		if (!c[0] || !strcmp(c, "."))
+			continue;
+		if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
+			close(fd);
+			return -1;
+		}
+		next = (int)syscall(SYS_openat2, fd, c, how, sizeof(*how));
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
 /* The parent of NAME beneath the layer, never through a symlink (openat2(2)). */
 static int open_parent(int layer, const char *name, const char **base)
 {
@@ -132,20 +158,8 @@ static int open_parent(int layer, const char *name, const char **base)
 		return fcntl(layer, F_DUPFD_CLOEXEC, 0);
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - name), name);
 	fd = (int)syscall(SYS_openat2, layer, dir, &how, sizeof(how));
-	if (fd < 0 && errno == ENOENT) {
-		/* Archives may omit directory entries: make the parents, beneath only. */
-		const char *b;
-		int up = open_parent(layer, dir, &b);
-
-		if (up < 0)
-			return -1;
-		if (mkdirat(up, b, 0755) < 0 && errno != EEXIST) {
-			close(up);
-			return -1;
-		}
-		close(up);
-		fd = (int)syscall(SYS_openat2, layer, dir, &how, sizeof(how));
-	}
+	if (fd < 0 && errno == ENOENT)
+		fd = make_parents(layer, dir, &how);
 	return fd;
 }
 
@@ -311,8 +325,11 @@ static int read_pax(int in, long long size, struct entry *next)
 		long len = strtol(p, &end, 10);
 		char *kv = end + 1, *nl = p + len - 1;
 
-		if (len <= 0 || p + len > buf + size || *end != ' ' || *nl != '\n')
+		if (len <= 0 || p + len > buf + size || *end != ' ' || *nl != '\n') {
+			fprintf(stderr, "%s: import: bad pax record (its length or layout)\n",
+				PROG);
 			return -1;
+		}
 		*nl = 0;
 		if (!strncmp(kv, "path=", 5))
 			snprintf(next->name, sizeof(next->name), "%s", kv + 5);

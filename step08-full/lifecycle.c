@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -237,7 +238,7 @@ int cmd_stop(const struct store *s, int argc, char **argv)
 
 /* ---- kill ---- */
 
-/* "TERM", "SIGTERM" or "15". */
+/* "TERM", "SIGTERM" or "15", in any case ("sigterm"), as Docker takes them. */
 static int parse_signal(const char *name)
 {
 	static const struct {
@@ -255,10 +256,10 @@ static int parse_signal(const char *name)
 
 	if (!*end && end != name)
 		return n > 0 && n < NSIG ? (int)n : -1;
-	if (!strncmp(name, "SIG", 3))
+	if (!strncasecmp(name, "SIG", 3))
 		name += 3;
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		if (!strcmp(name, signals[i].name))
+		if (!strcasecmp(name, signals[i].name))
 			return signals[i].sig;
 	return -1;
 }
@@ -306,12 +307,17 @@ int cmd_kill(const struct store *s, int argc, char **argv)
 
 /*
  * What a container holds once its PID 1 is gone: its cgroups (emptied
- * first) and its address lease, both named in its state file.
+ * first) and its address lease, both named in its state file. A frozen
+ * task dies of SIGKILL only once thawed: a container paused when its
+ * monitor was killed is thawed first (its PID 1 then meets the SIGKILL of
+ * its parent-death signal, and the rest die with their PID namespace).
  */
 static int release_resources(const struct record *r)
 {
 	int ret = 0;
 
+	if (record_paused(r) && container_freeze(r, 0) < 0)
+		ret = -1;
 	for (size_t i = 0; i < r->n_cgroups; i++)
 		if (cgroups_remove_place(&r->cgroups[i]) < 0)
 			ret = -1;
@@ -320,15 +326,20 @@ static int release_resources(const struct record *r)
 	return ret;
 }
 
+/* Its record goes only once its resources have: otherwise rm or prune may try again. */
 static int remove_container(const struct store *s, const struct record *r)
 {
 	struct container c;
-	int ret = release_resources(r);
 
+	if (release_resources(r) < 0) {
+		fprintf(stderr, "%s: container %.12s: its cgroups could not be removed; kept\n",
+			PROG, r->id);
+		return -1;
+	}
 	if (container_reopen(s, r->id, r->name, &c) < 0)
 		return -1;
 	container_destroy(s, &c);
-	return ret;
+	return 0;
 }
 
 /*
@@ -426,7 +437,10 @@ int cmd_rm(const struct store *s, int argc, char **argv)
 	return ret;
 }
 
-/* One container for prune: removed if it is not running and nobody is making it. */
+/*
+ * One container for prune: removed if it is not running and nobody is
+ * making it. 1: removed, 0: left alone, -1: it should have gone and did not.
+ */
 static int prune_one(const struct store *s, const char *id)
 {
 	struct record r;
@@ -435,8 +449,8 @@ static int prune_one(const struct store *s, const char *id)
 	if (lock < 0)
 		return 0;
 	if (record_read(s, id, &r) == 0) {
-		if (!record_alive(&r) && !record_monitor_alive(&r) && remove_container(s, &r) == 0)
-			removed = 1;
+		if (!record_alive(&r) && !record_monitor_alive(&r))
+			removed = remove_container(s, &r) == 0 ? 1 : -1;
 		record_free(&r);
 	}
 	close(lock);
@@ -452,6 +466,7 @@ int cmd_prune(const struct store *s, int argc, char **argv)
 {
 	char dir[PATH_MAX];
 	struct dirent *e;
+	int ret = 0, pruned;
 	DIR *d;
 
 	(void)argv;
@@ -462,12 +477,18 @@ int cmd_prune(const struct store *s, int argc, char **argv)
 	}
 	printf("Deleted Containers:\n");
 	if (join_path(dir, sizeof(dir), s->run, "containers") == 0 && (d = opendir(dir))) {
-		while ((e = readdir(d)))
-			if (strlen(e->d_name) == 64 && prune_one(s, e->d_name))
+		while ((e = readdir(d))) {
+			pruned = strlen(e->d_name) == 64 ? prune_one(s, e->d_name) : 0;
+			if (pruned > 0)
 				printf("%s\n", e->d_name);
+			else if (pruned < 0)
+				ret = 1;
+		}
 		closedir(d);
 	}
+	prune_stale_names(s);
+	prune_layers(s);
 	cgroups_prune();
 	net_prune();
-	return 0;
+	return ret;
 }

@@ -64,7 +64,8 @@ void monitor_ready(const struct config *cfg, int code)
 	struct detached *d = cfg->detached;
 	int null;
 
-	if (write(d->ready_fd, &code, sizeof(code)) != sizeof(code))
+	/* send(2) MSG_NOSIGNAL: a caller killed meanwhile must not kill us with SIGPIPE. */
+	if (send(d->ready_fd, &code, sizeof(code), MSG_NOSIGNAL) != sizeof(code) && errno != EPIPE)
 		fprintf(stderr, "%s: tell run -d the start's outcome: %m\n", PROG);
 	close(d->ready_fd);
 	d->ready_fd = -1;
@@ -127,21 +128,20 @@ static void close_conn(int i)
 }
 
 /*
- * A client came: connect to the container's address and port. The
- * container is on our own bridge, so connect(2) answers at once; the
- * send timeout (socket(7), SO_SNDTIMEO bounds connect too) covers a
- * container too frozen or busy to take it.
+ * A client came: connect to the container's address and port, without
+ * waiting (O_NONBLOCK first, connect(2)'s EINPROGRESS): a container too
+ * frozen or busy to answer must not stall this loop, which also reaps the
+ * container. Until the connection is made, reads and writes on it say
+ * EAGAIN and poll(2) waits for it as for any other; a refusal comes as an
+ * error on the first of them, which closes the connection (relay below).
  */
 static int connect_container(const char *ip, unsigned int port)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	struct timeval tv = {.tv_sec = 2};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0 || inet_pton(AF_INET, ip, &sa.sin_addr) != 1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+	    (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)) {
 		fprintf(stderr, "%s: proxy: connect %s:%u: %m\n", PROG, ip, port);
 		if (fd >= 0)
 			close(fd);

@@ -42,7 +42,7 @@ struct run_opts {
 	size_t n_publish;
 	const char *dns[MAX_OPTS];
 	size_t n_dns;
-	const char *env[MAX_OPTS], *volumes[MAX_OPTS], *tmpfs[MAX_OPTS];
+	const char *env[MAX_ENV], *volumes[MAX_OPTS], *tmpfs[MAX_OPTS];
 	const char *cap_add[MAX_OPTS], *cap_drop[MAX_OPTS];
 	size_t n_env, n_volumes, n_tmpfs, n_cap_add, n_cap_drop;
 };
@@ -54,7 +54,7 @@ struct run_data {
 	struct container ctr;
 	struct record rec;
 	struct detached det;
-	char *env[MAX_OPTS * 2 + 8];
+	char *env[MAX_ENV + 1];
 	size_t n_env;
 	char hostname[HOST_NAME_MAX + 1];
 	char cwd[PATH_MAX];
@@ -107,14 +107,20 @@ static void run_usage(FILE *out)
 		PROG);
 }
 
-static int add_opt(const char **list, size_t *n, const char *value, const char *flag)
+static int add_opt_max(const char **list, size_t *n, size_t max, const char *value,
+		       const char *flag)
 {
-	if (*n >= MAX_OPTS) {
-		fprintf(stderr, "%s: too many %s options (at most %d)\n", PROG, flag, MAX_OPTS);
+	if (*n >= max) {
+		fprintf(stderr, "%s: too many %s options (at most %zu)\n", PROG, flag, max);
 		return -1;
 	}
 	list[(*n)++] = value;
 	return 0;
+}
+
+static int add_opt(const char **list, size_t *n, const char *value, const char *flag)
+{
+	return add_opt_max(list, n, MAX_OPTS, value, flag);
 }
 
 /* --security-opt: Docker's spellings, "=" or the older ":". */
@@ -147,7 +153,7 @@ static int parse_run_option(int opt, struct run_opts *o)
 		o->tty = 1;
 		return 0;
 	case 'e':
-		return add_opt(o->env, &o->n_env, optarg, "-e");
+		return add_opt_max(o->env, &o->n_env, MAX_ENV, optarg, "-e");
 	case 'w':
 		o->workdir = optarg;
 		return 0;
@@ -420,6 +426,40 @@ static int parse_volume_options(const char *opts, int *ro, int *idmap)
 	return 0;
 }
 
+/*
+ * /, /dev, /proc and /sys are minidock's own mounts: a volume or tmpfs
+ * there would replace them, and /dev's device nodes and symlinks would be
+ * made in a host directory bound there. DST as the kernel resolves it:
+ * "//dev/." is /dev.
+ */
+static int reserved_destination(const char *dst)
+{
+	static const char *const reserved[] = {"", "/dev", "/proc", "/sys"};
+	char norm[PATH_MAX];
+	size_t n = 0;
+
+	for (const char *p = dst; *p && n < sizeof(norm) - 2;) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			p += len;
+			continue;
+		}
+		norm[n++] = '/';
+		for (size_t i = 0; i < len && n < sizeof(norm) - 1; i++)
+			norm[n++] = p[i];
+		p += len;
+	}
+	norm[n] = 0;
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(norm, reserved[i]))
+			return 1;
+	return 0;
+}
+
 /* -v SRC:DST[:ro|rw][,idmap]: both absolute; SRC on the host, DST inside. */
 static int parse_volume(const char *spec, char *src, char *dst, int *ro, int *idmap)
 {
@@ -442,8 +482,9 @@ static int parse_volume(const char *spec, char *src, char *dst, int *ro, int *id
 	}
 	snprintf(src, PATH_MAX, "%.*s", (int)(c1 - spec), spec);
 	snprintf(dst, PATH_MAX, "%.*s", (int)dlen, c1 + 1);
-	if (!strcmp(dst, "/")) {
-		fprintf(stderr, "%s: bad volume '%s': cannot mount over /\n", PROG, spec);
+	if (reserved_destination(dst)) {
+		fprintf(stderr, "%s: bad volume '%s': cannot mount over %s (minidock's own)\n",
+			PROG, spec, dst);
 		return -1;
 	}
 	return 0;
@@ -468,6 +509,11 @@ static int parse_tmpfs(const char *spec, struct mount_spec *m, char *dst, char *
 	    snprintf(dst, PATH_MAX, "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec),
 		     spec) >= PATH_MAX) {
 		fprintf(stderr, "%s: bad --tmpfs '%s': use /DIR[:OPTIONS]\n", PROG, spec);
+		return -1;
+	}
+	if (reserved_destination(dst)) {
+		fprintf(stderr, "%s: bad --tmpfs '%s': cannot mount over %s (minidock's own)\n",
+			PROG, spec, dst);
 		return -1;
 	}
 	/* Docker's defaults: noexec, nosuid, nodev, 64 MiB. */
@@ -600,7 +646,8 @@ static int set_env(struct run_data *d, const char *kv)
 		}
 	}
 	if (d->n_env + 1 >= sizeof(d->env) / sizeof(d->env[0])) {
-		fprintf(stderr, "%s: too many environment variables\n", PROG);
+		fprintf(stderr, "%s: more than %d environment variables: minidock takes at most %d\n",
+			PROG, MAX_ENV, MAX_ENV);
 		return -1;
 	}
 	d->env[d->n_env] = strdup(kv);
@@ -629,7 +676,8 @@ static int build_env(struct run_data *d, const struct run_opts *o, uid_t uid)
 			return -1;
 	for (size_t i = 0; i < o->n_env; i++) {
 		const char *e = o->env[i], *host;
-		char buf[8192];
+		char *copy = NULL;
+		int ret;
 
 		if (!e[0] || e[0] == '=') {
 			fprintf(stderr, "%s: bad -e '%s': use KEY=VALUE\n", PROG, e);
@@ -639,13 +687,43 @@ static int build_env(struct run_data *d, const struct run_opts *o, uid_t uid)
 			host = getenv(e);
 			if (!host)
 				continue;
-			snprintf(buf, sizeof(buf), "%s=%s", e, host);
-			e = buf;
+			if (asprintf(&copy, "%s=%s", e, host) < 0) {
+				fprintf(stderr, "%s: out of memory\n", PROG);
+				return -1;
+			}
+			e = copy;
 		}
-		if (set_env(d, e) < 0)
+		ret = set_env(d, e);
+		free(copy);
+		if (ret < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * RFC 1123: dot-separated labels of letters, digits and '-', each 1-63
+ * bytes, never starting or ending with '-'. Anything else (a newline, a
+ * space, a slash) would end up in /etc/hosts as more than a name.
+ */
+static int valid_hostname(const char *name)
+{
+	size_t label = 0;
+
+	for (const char *p = name;; p++) {
+		if (*p == '.' || !*p) {
+			if (label == 0 || label > 63 || p[-1] == '-')
+				return 0;
+			if (!*p)
+				return 1;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || (*p == '-' && label > 0)))
+			return 0;
+		label++;
+	}
 }
 
 static int check_hostname(const struct run_opts *o)
@@ -657,6 +735,12 @@ static int check_hostname(const struct run_opts *o)
 	}
 	if (o->hostname && !o->hostname[0]) {
 		fprintf(stderr, "%s: empty hostname\n", PROG);
+		return -1;
+	}
+	if (o->hostname && !valid_hostname(o->hostname)) {
+		/* not echoed: it may hold a newline, and the error is one line */
+		fprintf(stderr, "%s: bad --hostname: letters, digits, '-' and '.' only, each "
+				"label 1-63 bytes (RFC 1123)\n", PROG);
 		return -1;
 	}
 	return 0;

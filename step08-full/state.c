@@ -40,7 +40,8 @@ void record_free(struct record *r)
 int record_add_string(char **list, size_t *n, size_t max, const char *value)
 {
 	if (*n >= max) {
-		fprintf(stderr, "%s: too many entries (at most %zu)\n", PROG, max);
+		fprintf(stderr, "%s: more than %zu arguments or environment variables: minidock "
+				"takes at most %zu\n", PROG, max, max);
 		return -1;
 	}
 	list[*n] = strdup(value);
@@ -270,7 +271,8 @@ static void parse_number(const char *k, const char *v, struct record *r)
 /* Read DIR/FILE into r; a missing file is no error (a container being created). */
 static int read_record_file(const char *dir, const char *file, struct record *r)
 {
-	char path[PATH_MAX], line[PATH_MAX + 64];
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
 	int ret = 0;
 	FILE *f;
 
@@ -279,7 +281,8 @@ static int read_record_file(const char *dir, const char *file, struct record *r)
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -1;
-	while (ret == 0 && fgets(line, sizeof(line), f)) {
+	/* getline(3): a line as long as it is (an -e value may be most of ARG_MAX). */
+	while (ret == 0 && getline(&line, &cap, f) > 0) {
 		char *v = strchr(line, '=');
 
 		line[strcspn(line, "\n")] = 0;
@@ -290,6 +293,7 @@ static int read_record_file(const char *dir, const char *file, struct record *r)
 		ret = parse_line(line, v, r);
 		parse_number(line, v, r);
 	}
+	free(line);
 	fclose(f);
 	if (ret < 0)
 		fprintf(stderr, "%s: %s: a line could not be read\n", PROG, path);
@@ -334,7 +338,9 @@ static int resolve_name(const struct store *s, const char *ref, char id[65])
 	if (n != 64)
 		return -1;
 	id[64] = 0;
-	return is_id(id) ? 0 : -1;
+	/* A name whose container is gone names nothing (prune removes it). */
+	return is_id(id) && snprintf(link, sizeof(link), "%s/containers/%s", s->run, id) <
+				    (int)sizeof(link) && access(link, F_OK) == 0 ? 0 : -1;
 }
 
 /* A unique prefix of an id, as Docker takes it. */

@@ -19,8 +19,13 @@
 
 #include "config.h"
 
-#define MAX_ARGS 64
-#define MAX_ENV 80
+/*
+ * A command's arguments and environment: far more than any real command
+ * needs; past them a run is refused with one line naming the limit. The
+ * kernel's own limit (ARG_MAX, execve(2)) is on their total size.
+ */
+#define MAX_ARGS 1024
+#define MAX_ENV 1024
 #define MAX_CGROUPS 8
 
 /* -p: a host address and port the monitor listens on, and where it forwards. */

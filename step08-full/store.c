@@ -18,14 +18,19 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "minidock.h"
+
+/* import, images, rmi: 1 for their own errors, as every command but run (Docker's). */
+#define EXIT_CMD_ERROR 1
 
 /*
  * --root DIR: images and layers in DIR, state in DIR/run. --exec-root DIR
@@ -174,6 +179,48 @@ void image_free(struct image *img)
 /* ---- containers ---- */
 
 /*
+ * A name whose container is gone (its state directory is not there): a
+ * minidock killed at the wrong moment by an older version, or a hand
+ * that removed the state. Under the names directory's lock, so that two
+ * runs never both take it. 1: LINK was stale and is gone.
+ */
+static int reclaim_stale_name(const struct store *s, const char *names, const char *link)
+{
+	char id[65], dir[PATH_MAX];
+	ssize_t n;
+	int lock = lock_path(names, O_RDONLY | O_DIRECTORY), stale = 0;
+
+	if (lock < 0)
+		return -1;
+	n = readlink(link, id, 64);
+	if (n >= 0) {
+		id[n] = 0;
+		stale = snprintf(dir, sizeof(dir), "%s/containers/%s", s->run, id) <
+				(int)sizeof(dir) && access(dir, F_OK) < 0 && errno == ENOENT &&
+			unlink(link) == 0;
+	}
+	close(lock);
+	errno = EEXIST;
+	return stale;
+}
+
+/* prune: every name whose container is gone. */
+void prune_stale_names(const struct store *s)
+{
+	char names[PATH_MAX], link[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (join_path(names, sizeof(names), s->run, "names") < 0 || !(d = opendir(names)))
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && join_path(link, sizeof(link), names, e->d_name) == 0 &&
+		    reclaim_stale_name(s, names, link) == 1)
+			narrate("unlink(\"%s\") = 0: its container is gone [unlink(2)]", link);
+	closedir(d);
+}
+
+/*
  * --name is reserved by creating <run>/names/NAME as a symlink to the id:
  * symlink(2) fails with EEXIST if it exists, so two runs can never take
  * the same name, without a lock. Returns -2 for a name in use.
@@ -186,7 +233,8 @@ static int reserve_name(const struct store *s, struct container *c, int quiet)
 	    join_path(dir, sizeof(dir), s->run, "names") < 0 || make_dirs(dir, 0700) < 0 ||
 	    join_path(link, sizeof(link), dir, c->name) < 0)
 		return -1;
-	if (symlink(c->id, link) < 0) {
+	if (symlink(c->id, link) < 0 &&
+	    (errno != EEXIST || reclaim_stale_name(s, dir, link) != 1 || symlink(c->id, link) < 0)) {
 		if (errno == EEXIST && quiet)
 			return -2;
 		if (errno == EEXIST)
@@ -343,9 +391,12 @@ int container_create(const struct store *s, const char *name, int rm, struct con
 	sweep_stale_containers(s);
 	if (name)
 		snprintf(c->name, sizeof(c->name), "%s", name);
-	if (new_id(c->id) < 0 || (name ? reserve_name(s, c, 0) : invent_name(s, c)) < 0)
+	/* The state directory before the name, so that a name always leads to one. */
+	if (new_id(c->id) < 0)
 		return -1;
-	if (make_container_dirs(s, c) < 0 || container_set_owner(c, rm) < 0) {
+	if (make_container_dirs(s, c) < 0 ||
+	    (name ? reserve_name(s, c, 0) : invent_name(s, c)) < 0 ||
+	    container_set_owner(c, rm) < 0) {
 		container_destroy(s, c);
 		return -1;
 	}
@@ -390,29 +441,70 @@ void container_destroy(const struct store *s, struct container *c)
 	static const char *const state[] = {"state", "config", "owner", NULL};
 	char link[PATH_MAX];
 
-	if (c->layer_dir[0])
-		remove_known(c->layer_dir, layer);
-	if (c->state_dir[0])
-		remove_known(c->state_dir, state);
+	/* The name first: a name must never outlive the state directory it leads to. */
 	if (c->named && snprintf(link, sizeof(link), "%s/names/%s", s->run, c->name) <
 				(int)sizeof(link))
 		unlink(link);
 	c->named = 0;
+	if (c->layer_dir[0])
+		remove_known(c->layer_dir, layer);
+	if (c->state_dir[0])
+		remove_known(c->state_dir, state);
 }
 
 /* ---- import, images, rmi ---- */
 
+/*
+ * The image file, whole: a temporary file of this layer's, then link(2)
+ * to the name, which fails with EEXIST where rename(2) would replace an
+ * image another import made meanwhile (one of two racing imports wins).
+ */
 static int write_image_file(const struct store *s, const char *name, const char *layer_id)
 {
-	char path[PATH_MAX], text[256];
+	char path[PATH_MAX], tmp[PATH_MAX], text[256];
+	int ret = 0;
 
-	if (image_path(s, name, path, sizeof(path)) < 0)
+	if (image_path(s, name, path, sizeof(path)) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s/images/.%s.tmp", s->lib, layer_id) >= (int)sizeof(tmp))
 		return -1;
 	snprintf(text, sizeof(text), "name %s\nlayer %s\n", name, layer_id);
-	return write_file_atomic(path, text);
+	if (write_file(tmp, text) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (link(tmp, path) < 0) {
+		if (errno == EEXIST)
+			fprintf(stderr, "%s: image %s already exists (remove it with '%s rmi %s')\n",
+				PROG, name, PROG, name);
+		else
+			fprintf(stderr, "%s: link %s to %s: %m\n", PROG, tmp, path);
+		ret = -1;
+	}
+	unlink(tmp);
+	return ret;
 }
 
-static int import_into(const char *src, const char *layer)
+/*
+ * A layer being made (import, commit) is flock(2)ed by its maker until its
+ * image is published: prune leaves it alone, and takes a layer whose maker
+ * died (the kernel drops the lock with it). Returns the fd, or -1.
+ */
+int layer_lock(const char *layer, int wait)
+{
+	int fd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (wait)
+			fprintf(stderr, "%s: flock %s: %m\n", PROG, layer);
+		close(fd);
+		return -1;
+	}
+	if (fd < 0 && wait)
+		fprintf(stderr, "%s: open %s: %m\n", PROG, layer);
+	return fd;
+}
+
+static int import_into(const char *src, const char *layer, int *lock)
 {
 	struct stat st;
 
@@ -420,7 +512,7 @@ static int import_into(const char *src, const char *layer)
 		fprintf(stderr, "%s: import: %s: %m\n", PROG, src);
 		return -1;
 	}
-	if (make_dir(layer, 0755) < 0)
+	if (make_dir(layer, 0755) < 0 || (*lock = layer_lock(layer, 1)) < 0)
 		return -1;
 	return S_ISDIR(st.st_mode) ? import_dir(src, layer) : import_tar(src, layer);
 }
@@ -429,26 +521,30 @@ static int import_into(const char *src, const char *layer)
 int cmd_import(const struct store *s, int argc, char **argv)
 {
 	char dir[PATH_MAX], layer[PATH_MAX], path[PATH_MAX], id[65];
+	int lock = -1;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s import FILE|DIR NAME\n", PROG);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (valid_name(argv[2], "image") < 0 || image_path(s, argv[2], path, sizeof(path)) < 0)
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	if (access(path, F_OK) == 0) {
 		fprintf(stderr, "%s: image %s already exists (remove it with '%s rmi %s')\n", PROG,
 			argv[2], PROG, argv[2]);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (new_id(id) < 0 || join_path(dir, sizeof(dir), s->lib, "layers") < 0 ||
 	    make_dirs(dir, 0700) < 0 || join_path(layer, sizeof(layer), dir, id) < 0 ||
 	    join_path(path, sizeof(path), s->lib, "images") < 0 || make_dirs(path, 0700) < 0)
-		return EXIT_TOOL;
-	if (import_into(argv[1], layer) < 0 || write_image_file(s, argv[2], id) < 0) {
+		return EXIT_CMD_ERROR;
+	if (import_into(argv[1], layer, &lock) < 0 || write_image_file(s, argv[2], id) < 0) {
 		remove_tree(layer);
-		return EXIT_TOOL;
+		if (lock >= 0)
+			close(lock);
+		return EXIT_CMD_ERROR;
 	}
+	close(lock);
 	printf("%s\n", id);
 	return 0;
 }
@@ -463,14 +559,14 @@ int cmd_images(const struct store *s, int argc, char **argv)
 	(void)argv;
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s images\n", PROG);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	printf("%-24s %-7s %s\n", "NAME", "LAYERS", "COMMAND");
 	if (join_path(dir, sizeof(dir), s->lib, "images") < 0)
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	d = opendir(dir);
 	if (!d)
-		return errno == ENOENT ? 0 : EXIT_TOOL;
+		return errno == ENOENT ? 0 : EXIT_CMD_ERROR;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp") ||
 		    image_load(s, e->d_name, &img) < 0)
@@ -558,25 +654,78 @@ int cmd_rmi(const struct store *s, int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s rmi NAME\n", PROG);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (image_load(s, argv[1], &img) < 0 || image_path(s, argv[1], path, sizeof(path)) < 0)
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	if (image_in_use(s, argv[1], id)) {
 		fprintf(stderr, "%s: image %s is in use by container %s (remove it first: '%s rm')\n",
 			PROG, argv[1], id, PROG);
 		image_free(&img);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	if (unlink(path) < 0) {
 		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
 		image_free(&img);
-		return EXIT_TOOL;
+		return EXIT_CMD_ERROR;
 	}
 	for (size_t i = 0; i < img.n_layers; i++)
 		if (!layer_in_use(s, img.layers[i]) && remove_layer(img.layers[i]) < 0)
-			ret = EXIT_TOOL;
+			ret = EXIT_CMD_ERROR;
 	image_free(&img);
 	printf("Deleted: %s\n", argv[1]);
 	return ret;
+}
+
+/*
+ * prune: layers no image names (a killed import's or commit's, the
+ * losers of racing imports of one name, the leftovers of rmi), each taken
+ * only once its maker's lock is free and it is still unnamed; and init
+ * layers half-made by a run that died (ID.init.tmp-PID).
+ */
+static void prune_layer(const struct store *s, const char *dir, const char *name)
+{
+	char path[PATH_MAX], base[PATH_MAX];
+	const char *tmp = strstr(name, ".init.tmp-");
+	int lock;
+
+	if (join_path(path, sizeof(path), dir, name) < 0)
+		return;
+	if (tmp) {
+		if (kill(atoi(tmp + 10), 0) < 0 && errno == ESRCH && remove_tree(path) == 0)
+			narrate("removed %s: its run is dead", path);
+		return;
+	}
+	snprintf(base, sizeof(base), "%.*s", (int)strcspn(path + strlen(dir) + 1, ".") +
+		 (int)strlen(dir) + 1, path);
+	if (layer_in_use(s, base))
+		return;
+	if (strchr(name, '.')) {
+		/* an init layer: it goes with its layer; alone, now */
+		if (access(base, F_OK) < 0 && errno == ENOENT && remove_tree(path) == 0)
+			narrate("removed %s: its layer is gone", path);
+		return;
+	}
+	lock = layer_lock(path, 0);
+	if (lock < 0)
+		return;
+	if (!layer_in_use(s, path) && remove_layer(path) == 0)
+		printf("%s\n", name);
+	close(lock);
+}
+
+int prune_layers(const struct store *s)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (join_path(dir, sizeof(dir), s->lib, "layers") < 0 || !(d = opendir(dir)))
+		return 0;
+	printf("Deleted Layers:\n");
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			prune_layer(s, dir, e->d_name);
+	closedir(d);
+	return 0;
 }

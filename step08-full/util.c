@@ -1,9 +1,9 @@
 /*
  * util.c: the -D narration and small file helpers every mechanism uses.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,27 +155,96 @@ int write_file_atomic(const char *path, const char *text)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/*
+ * Unlink everything in directory FD but subdirectories; the first of
+ * those found goes in *sub (to be emptied first). A directory on another
+ * filesystem than DEV (a mount left inside) is an error, never a way
+ * into someone else's files.
+ */
+static int empty_files(int fd, dev_t dev, char **sub)
 {
-	(void)st;
-	(void)ftw;
-	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT) {
-		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0), ret = 0;
+	DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+	struct dirent *e;
+	struct stat st;
+
+	if (!d) {
+		if (copy >= 0)
+			close(copy);
 		return -1;
 	}
-	return 0;
+	while (!*sub && ret == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			ret = errno == ENOENT ? 0 : -1;
+		else if (S_ISDIR(st.st_mode) && st.st_dev != dev)
+			ret = (errno = EXDEV, -1);
+		else if (S_ISDIR(st.st_mode))
+			ret = (*sub = strdup(e->d_name)) ? 0 : -1;
+		else if (unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT)
+			ret = -1;
+	}
+	closedir(d);
+	return ret;
 }
 
 /*
- * rm -rf without following symlinks or crossing into other filesystems
- * (nftw(3) with FTW_PHYS and FTW_MOUNT): a mount left inside is an error,
- * never a path into someone else's files.
+ * rm -rf without following symlinks or crossing into other filesystems.
+ * A loop with one directory open at a time, going down by name and back
+ * up by "..": a tree deeper than PATH_MAX (an image may hold one) needs
+ * neither long paths nor an fd per level.
  */
 int remove_tree(const char *path)
 {
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0;
-	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	struct stat top;
+	char **names = NULL, **more, *sub;
+	size_t depth = 0;
+	int fd, up, ret = 0;
+
+	if (lstat(path, &top) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(top.st_mode))
+		return unlink(path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	while (fd >= 0 && ret == 0) {
+		sub = NULL;
+		if (empty_files(fd, top.st_dev, &sub) < 0) {
+			ret = -1;
+		} else if (sub && (more = realloc(names, (depth + 1) * sizeof(*names)))) {
+			names = more;
+			names[depth++] = sub;
+			up = fd;
+			fd = openat(up, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			close(up);
+			continue;
+		} else if (sub) {
+			free(sub);
+			ret = -1;
+		} else if (depth > 0) {
+			up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			close(fd);
+			fd = up;
+			depth--;
+			if (fd >= 0 && unlinkat(fd, names[depth], AT_REMOVEDIR) < 0)
+				ret = -1;
+			free(names[depth]);
+			continue;
+		}
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+	else
+		ret = -1;
+	while (depth > 0)
+		free(names[--depth]);
+	free(names);
+	if (ret == 0 && rmdir(path) < 0)
+		ret = -1;
+	if (ret < 0)
+		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
+	return ret;
 }
 
 int join_path(char *out, size_t len, const char *a, const char *b)

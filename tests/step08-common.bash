@@ -1,9 +1,11 @@
 # Shared by tests/step08-*.bats: minidock itself (not the chapter adapter),
 # with an image store of its own per test file, beneath BATS_FILE_TMPDIR.
 #
-# Load after helpers: setup_file, setup and teardown extend the chapter ones.
+# Load after helpers: setup_file, setup and teardown extend the chapter ones;
+# setup and teardown run the leak checker (leaks.bash) around every test.
 
 MINIDOCK=${MINIDOCK:-$REPO/step08-full/minidock}
+load leaks
 
 eval "_chapter_$(declare -f setup_file)"
 eval "_chapter_$(declare -f setup)"
@@ -18,11 +20,15 @@ setup_file() {
 setup() {
 	_chapter_setup
 	[ -x "$MINIDOCK" ] || skip "no minidock at $MINIDOCK (make step08-full/minidock)"
+	leak_snapshot
 }
 
 teardown() {
-	_chapter_teardown
-	assert_nothing_left
+	local bad=0
+	_chapter_teardown || bad=1
+	assert_nothing_left || bad=1
+	leak_check || bad=1
+	return "$bad"
 }
 
 # md ARGS...: minidock on this file's store.

@@ -64,7 +64,7 @@ layer_count() {
 	[ "$(stat -c %h "$STORE/layers/$id/hard")" = 2 ]
 }
 
-@test "image: each hostile tarball is refused, one line and 125, and extracts nothing" {
+@test "image: each hostile tarball is refused, one line and 1, and extracts nothing" {
 	local d="$T/h" before
 	mkdir -p "$d/plain" "$d/dev" "$d/link" "$d/through/l"
 	echo x > "$d/plain/f"
@@ -87,7 +87,7 @@ layer_count() {
 	for f in dotdot absolute hardlink-out hardlink-abs device through-symlink garbage truncated; do
 		local file="$T/$f.tar"
 		[ -e "$file" ] || file="$T/$f.tar.gz"
-		run -125 --separate-stderr md import "$file" "hostile-$f"
+		run -1 --separate-stderr md import "$file" "hostile-$f"
 		assert_one_line_error
 		[ "$(layer_count)" = "$before" ] || { echo "$f left a layer" >&2; return 1; }
 		[ ! -e "$STORE/images/hostile-$f" ]
@@ -115,7 +115,7 @@ layer_count() {
 	run -0 md import "$ROOTFS_SRC" used
 	local layer=$output
 	run -0 md run --name user1 --network none used true
-	run -125 --separate-stderr md rmi used
+	run -1 --separate-stderr md rmi used
 	assert_one_line_error
 	[[ "$stderr" == *"in use by container"* ]]
 	# nothing was removed: the image still runs
@@ -126,16 +126,18 @@ layer_count() {
 	[ ! -e "$STORE/layers/$layer" ]
 }
 
-@test "image: bad use of import and rmi gets a one-line error" {
-	run -125 --separate-stderr md import "$ROOTFS"
+@test "image: bad use of import and rmi gets a one-line error and exit 1 (125 is run's alone)" {
+	run -1 --separate-stderr md import "$ROOTFS"
 	assert_one_line_error
-	run -125 --separate-stderr md import "$ROOTFS" base
+	run -1 --separate-stderr md import "$ROOTFS" base
 	assert_one_line_error
 	[[ "$stderr" == *"already exists"* ]]
-	run -125 --separate-stderr md import "$ROOTFS" 'bad/name'
+	run -1 --separate-stderr md import "$ROOTFS" 'bad/name'
 	assert_one_line_error
-	run -125 --separate-stderr md import "$T/no-such-file" x
+	run -1 --separate-stderr md import "$T/no-such-file" x
 	assert_one_line_error
-	run -125 --separate-stderr md rmi no-such-image
+	run -1 --separate-stderr md rmi no-such-image
+	assert_one_line_error
+	run -1 --separate-stderr md import /dev/null x
 	assert_one_line_error
 }

@@ -6,10 +6,10 @@ bats_require_minimum_version 1.5.0
 load helpers
 load step08-common
 
+eval "_common_$(declare -f teardown)"
 teardown() {
 	umount "$T/vol/sub" 2>/dev/null || true
-	_chapter_teardown
-	assert_nothing_left
+	_common_teardown
 }
 
 @test "volumes: writes to a rw volume reach the host, and the host's files are seen inside" {
