@@ -82,4 +82,11 @@ diff:
 	 diff -u $$old.c $$new.c || true
 
 clean:
-	rm -rf build $(ALL_STEPS)
+	rm -rf build $(ALL_STEPS) step08-full/minidock-oci
+
+# Chapter 8's OCI face (oci.c): the same binary, called as minidock-oci, speaks runc's command line.
+ifneq ($(MINIDOCK),)
+all: step08-full/minidock-oci
+endif
+step08-full/minidock-oci: step08-full/minidock
+	ln -sf minidock $@

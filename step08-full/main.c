@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "minidock.h"
+#include "oci.h"
 
 static void usage(FILE *out)
 {
@@ -39,6 +40,8 @@ static void usage(FILE *out)
 		"  import FILE|DIR NAME                make an image from a tarball or a directory\n"
 		"  images                              list images\n"
 		"  rmi NAME                            remove an image\n"
+		"  spec [--bundle DIR]                 write an OCI bundle's default config.json\n"
+		"  oci COMMAND ...                     runc's command line (as minidock-oci)\n"
 		"\n"
 		"Options:\n"
 		"      --root DIR   keep images and state under DIR\n"
@@ -61,6 +64,7 @@ static const struct {
 	{"top", cmd_top},         {"commit", cmd_commit}, {"prune", cmd_prune},
 	{"_monitor", cmd_monitor},
 	{"import", cmd_import},   {"images", cmd_images}, {"rmi", cmd_rmi},
+	{"oci", cmd_oci},         {"spec", cmd_spec},
 };
 
 int main(int argc, char **argv)
@@ -77,6 +81,9 @@ int main(int argc, char **argv)
 	struct store store;
 	int opt;
 
+	/* Called as minidock-oci, the binary speaks runc's command line (oci.c). */
+	if (!strcmp(PROG, "minidock-oci"))
+		return oci_main(argc, argv);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:D", options, NULL)) != -1) {
 		switch (opt) {

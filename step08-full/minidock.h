@@ -97,6 +97,7 @@ int cmd_kill(const struct store *s, int argc, char **argv);
 int cmd_rm(const struct store *s, int argc, char **argv);
 int cmd_prune(const struct store *s, int argc, char **argv);
 int cmd_exec(const struct store *s, int argc, char **argv);
+int run_exec(const struct config *cfg, const struct record *r);
 
 /* inspect.c: ps, inspect, port, logs */
 int cmd_ps(const struct store *s, int argc, char **argv);
