@@ -90,3 +90,9 @@ all: step08-full/minidock-oci
 endif
 step08-full/minidock-oci: step08-full/minidock
 	ln -sf minidock $@
+all: build/console-recv
+
+# The engine's end of --console-socket, for tests/step08-oci.bats.
+build/console-recv: tests/tools/console-recv.c
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ $<
