@@ -43,10 +43,25 @@ static void field_error(const char *field, const char *fmt, ...)
 	fprintf(stderr, "%s: config.json: %s: %s\n", PROG, field, what);
 }
 
+int oci_warnings = 1;
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	if (!oci_warnings)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: warning: %s\n", PROG, what);
+}
+
 static void warn_ignored(const char *field, const char *why)
 {
-	fprintf(stderr, "%s: warning: config.json: %s is not supported, ignored (%s)\n", PROG,
-		field, why);
+	warn("config.json: %s is not supported, ignored (%s)", field, why);
 }
 
 /* The member KEY of OBJ if it has TYPE; absent is NULL; another type is an error. */
@@ -216,8 +231,7 @@ static int read_capability_set(const struct json *caps, const char *key, uint64_
 		cap = parse_capability(e->str);
 		/* A name this table lacks (a newer kernel's): not granting it is the safe side. */
 		if (cap < 0 || cap == 64) {
-			fprintf(stderr, "%s: warning: config.json: %s: unknown capability %s, "
-					"not granted\n", PROG, field, e->str);
+			warn("config.json: %s: unknown capability %s, not granted", field, e->str);
 			continue;
 		}
 		*set |= 1ULL << cap;
@@ -476,12 +490,10 @@ static int add_mount(struct oci_bundle *b, const struct json *m, size_t i)
 				field_error("mounts[].source", "a bind of %s needs a source", dst);
 			return -1;
 		}
-		if (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC) && !(flags & MS_RDONLY))
-			fprintf(stderr, "%s: warning: config.json: bind of %s: nosuid, nodev "
-				"and noexec take effect with ro only\n", PROG, dst);
+		/* ro, nosuid, nodev, noexec: the core remounts the bind with them (rootfs.c) */
 		out->source = b->sources[i];
 		out->readonly = !!(flags & MS_RDONLY);
-		out->flags = 0;
+		out->flags = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
 		out->data = NULL;
 		out->is_file = stat(b->sources[i], &st) == 0 && !S_ISDIR(st.st_mode);
 	}
@@ -659,6 +671,72 @@ static void add_default_devices(struct config *cfg)
 	}
 }
 
+/* Does the core's fixed device policy (cgroups.c, devices.c) let this device be opened? */
+static int device_granted(const struct config *cfg, char type, long long major, long long minor)
+{
+	if (type == 'c' && ((major == 5 && minor == 2) || major == 136))
+		return 1; /* /dev/ptmx and the ptys */
+	for (size_t i = 0; i < cfg->linux.n_devices; i++) {
+		const struct device_spec *d = &cfg->linux.devices[i];
+		if (d->type == type && d->major == major && d->minor == minor)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * linux.resources.devices, against the core's policy: deny everything,
+ * allow mknod, open only linux.devices and the ptys. An allow beyond it
+ * stays denied (a warning: stricter than asked); a deny it cannot express
+ * would leave a device open that the engine wanted closed: an error.
+ */
+static int check_device_rule(const struct json *rule, int first, const struct config *cfg)
+{
+	const char *type = "a", *access = "rwm";
+	long long major = -1, minor = -1;
+	int allow = -1, wildcard;
+
+	if (rule->type != JSON_OBJECT ||
+	    get_bool(rule, "allow", "linux.resources.devices[].allow", &allow) < 0 ||
+	    get_string(rule, "type", "linux.resources.devices[].type", &type) < 0 ||
+	    get_string(rule, "access", "linux.resources.devices[].access", &access) < 0 ||
+	    get_int(rule, "major", "linux.resources.devices[].major", -1, 4095, &major) < 0 ||
+	    get_int(rule, "minor", "linux.resources.devices[].minor", -1, 1048575, &minor) < 0)
+		return -1;
+	type = type ? type : "a";
+	access = access ? access : "rwm";
+	if (allow < 0 || strlen(type) != 1 || !strchr("acb", type[0]) ||
+	    strspn(access, "rwm") != strlen(access)) {
+		field_error("linux.resources.devices", "want objects with allow, type a|c|b, "
+			    "access of r, w, m");
+		return -1;
+	}
+	wildcard = type[0] == 'a' || major < 0 || minor < 0;
+	if (!allow && first && type[0] == 'a' && major < 0 && minor < 0)
+		return 0; /* the core's own first rule */
+	if (!allow && (wildcard || device_granted(cfg, type[0], major, minor) || strchr(access, 'm'))) {
+		field_error("linux.resources.devices", "a deny of %s %lld:%lld %s is finer than "
+			    "minidock's fixed policy", type, major, minor, access);
+		return -1;
+	}
+	if (allow && strpbrk(access, "rw") && (wildcard || !device_granted(cfg, type[0], major, minor)))
+		warn("config.json: linux.resources.devices: %s %lld:%lld %s stays denied (minidock "
+		     "opens linux.devices only)", type, major, minor, access);
+	return 0;
+}
+
+static int read_device_rules(const struct json *linux, const struct config *cfg)
+{
+	const struct json *res = json_get(linux, "resources"), *rules;
+
+	if (member(res, "devices", JSON_ARRAY, "linux.resources.devices", &rules) < 0)
+		return -1;
+	for (const struct json *r = rules ? rules->child : NULL; r; r = r->next)
+		if (check_device_rule(r, r == rules->child, cfg) < 0)
+			return -1;
+	return 0;
+}
+
 static int read_cpu(const struct json *res, struct resources *r)
 {
 	static const char *const refused[] = {"cpus", "mems", "realtimeRuntime",
@@ -750,14 +828,14 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 	/* Our own filter, which follows Docker's default profile, in place of the one given. */
 	cfg->linux.seccomp = seccomp != NULL;
 	if (seccomp)
-		fprintf(stderr, "%s: warning: config.json: linux.seccomp: minidock's built-in "
-			"filter (Docker's default refusals) replaces the profile\n", PROG);
+		warn("config.json: linux.seccomp: minidock's built-in filter (Docker's default "
+		     "refusals) replaces the profile");
 	if (cgroups_path)
 		warn_ignored("linux.cgroupsPath", "the container's cgroup goes beneath minidock/ "
 			     "in the caller's own cgroup");
 	warn_members(linux, "linux.", harmless, "no such mechanism in minidock");
 	add_default_devices(cfg);
-	return 0;
+	return read_device_rules(linux, cfg);
 }
 
 /*

@@ -878,8 +878,10 @@ static int exec_process(const struct exec_opts *o, const struct oci_state *st, c
 {
 	struct process *p = &b->cfg.process;
 
+	oci_warnings = 0;
 	if (oci_bundle_load(st->bundle, b) < 0)
 		return -1;
+	oci_warnings = 1;
 	if (o->process && oci_read_process_file(o->process, b) < 0)
 		return -1;
 	if (!o->process && !cmd[0]) {

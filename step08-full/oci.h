@@ -50,7 +50,8 @@ struct oci_bundle {
 	char devices[MAX_DEVICES][64];
 };
 
-/* oci-config.c */
+/* oci-config.c; oci_warnings 0: no warnings (exec reads the bundle again) */
+extern int oci_warnings;
 int oci_bundle_load(const char *dir, struct oci_bundle *b);
 void oci_bundle_free(struct oci_bundle *b);
 int oci_write_spec(const char *dir);

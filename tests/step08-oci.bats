@@ -282,6 +282,7 @@ EOF
 	mkdir -p "$BUNDLE/data"
 	echo shared >"$BUNDLE/data/f"
 	MOUNTS=', {"destination": "/mnt/data", "type": "bind", "source": "data", "options": ["rbind", "ro"]},
+	  {"destination": "/mnt/rw", "type": "bind", "source": "data", "options": ["rbind", "nosuid", "noexec"]},
 	  {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "noexec", "size=1m"]}' \
 	config "$(stay_args)" \
 		', "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}], "oomScoreAdj": 345,
@@ -306,6 +307,7 @@ EOF
 	[ "$(readlink /proc/$pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]
 	mi=/proc/$pid/mountinfo
 	awk '$5 == "/mnt/data" {print $6}' $mi | grep -q '^ro'
+	awk '$5 == "/mnt/rw" {print $6}' $mi | grep -q '^rw,nosuid,.*noexec'
 	awk '$5 == "/scratch" {print $6}' $mi | grep -q 'nosuid,nodev,noexec'
 	awk '$5 == "/proc/keys"' $mi | grep -q .
 	awk '$5 == "/proc/sys" {print $6}' $mi | grep -q '^ro'
@@ -327,6 +329,11 @@ EOF
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
 	[[ $stderr == *blockIO* ]]
+	config '["true"]' "" ', "resources": {"devices": [{"allow": false, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *devices* ]]
 	config '["true"]' "" ', "seccomp": null, "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
