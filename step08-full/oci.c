@@ -353,7 +353,7 @@ int oci_child_wait_for_start(const struct config *cfg, int sync_fd)
 		fprintf(stderr, "%s: wait for start on exec.fifo: %m\n", PROG);
 		return -1;
 	}
-	close(fd);
+	/* fd stays open, close-on-exec: `start` sees the FIFO close when we exec. */
 	close(rt->fifo_fd);
 	return 0;
 }
@@ -510,10 +510,29 @@ out:
 	return status;
 }
 
+/* The child's end of the FIFO is close-on-exec: end-of-file means it has exec'd (or died). */
+static int wait_for_exec(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	char byte;
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&pfd, 1, START_WAIT_MS) != 1)
+			return -1;
+		n = read(fd, &byte, 1);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+}
+
 /*
  * start: open the fifo's read end (non-blocking, so a dead child cannot
- * hang us), then wait a bounded time for the child's byte: it has
- * opened its end and is about to exec. The fifo goes: the status is running.
+ * hang us), then wait a bounded time for the child's byte (it has
+ * opened its end) and for the end-of-file that its exec brings. The fifo
+ * goes: the status is running, and the bundle's program runs.
  */
 static int do_start(const char *id)
 {
@@ -537,7 +556,8 @@ static int do_start(const char *id)
 		fprintf(stderr, "%s: open %s: %m\n", PROG, fifo);
 		return EXIT_TOOL;
 	}
-	if (poll(&pfd, 1, START_WAIT_MS) == 1 && read(pfd.fd, &byte, 1) == 1)
+	if (poll(&pfd, 1, START_WAIT_MS) == 1 && read(pfd.fd, &byte, 1) == 1 &&
+	    wait_for_exec(pfd.fd) == 0)
 		ret = 0;
 	else
 		fprintf(stderr, "%s: start %s: the container did not answer\n", PROG, id);
