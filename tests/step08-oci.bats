@@ -127,7 +127,10 @@ assert_refused_cleanly() {
 	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
 	run oci start nosuch
 	[ "$status" -ne 0 ]
+	! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q sleep
 	oci start "$ID"
+	# start returns once the program has replaced the waiting process
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q sleep
 	wait_fifo ready
 	[ "$(status_of "$ID")" = running ]
 	run oci start "$ID"
@@ -378,4 +381,14 @@ EOF
 	run --separate-stderr oci create --bundle "$BUNDLE" "../evil"
 	[ "$status" -ne 0 ]
 	assert_one_line_error
+}
+
+@test "oci: --log FILE --log-format json: the error is a JSON record in FILE, not on stderr" {
+	printf '{' >"$BUNDLE/config.json"
+	run --separate-stderr "$OCI_BIN" --root "$OCIROOT" --log "$T/log" --log-format json \
+		create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ -z "$stderr" ]
+	grep -q '^{"level":"error","msg":"minidock-oci: .*config.json: line 1, column 2: .*","time":"' "$T/log"
+	[ ! -e "$OCIROOT/$ID" ]
 }
