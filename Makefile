@@ -96,3 +96,9 @@ all: build/console-recv
 build/console-recv: tests/tools/console-recv.c
 	@mkdir -p build
 	$(CC) $(CFLAGS) -o $@ $<
+all: build/sha256-test
+
+# sha256.c against FIPS 180-4's examples, for tests/step08-image-archive.bats.
+build/sha256-test: tests/tools/sha256-test.c step08-full/sha256.c step08-full/sha256.h
+	@mkdir -p build
+	$(CC) $(CFLAGS) -Istep08-full -o $@ tests/tools/sha256-test.c step08-full/sha256.c
