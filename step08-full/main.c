@@ -40,6 +40,7 @@ static void usage(FILE *out)
 		"  import FILE|DIR NAME                make an image from a tarball or a directory\n"
 		"  images                              list images\n"
 		"  rmi NAME                            remove an image\n"
+		"  load [-i FILE|-] [NAME]             an image from docker save or an OCI archive\n"
 		"  spec [--bundle DIR]                 write an OCI bundle's default config.json\n"
 		"  oci COMMAND ...                     runc's command line (as minidock-oci)\n"
 		"\n"
@@ -64,7 +65,7 @@ static const struct {
 	{"top", cmd_top},         {"commit", cmd_commit}, {"prune", cmd_prune},
 	{"_monitor", cmd_monitor},
 	{"import", cmd_import},   {"images", cmd_images}, {"rmi", cmd_rmi},
-	{"oci", cmd_oci},         {"spec", cmd_spec},
+	{"oci", cmd_oci},         {"spec", cmd_spec},     {"load", cmd_load},
 };
 
 int main(int argc, char **argv)

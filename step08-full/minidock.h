@@ -58,6 +58,7 @@ struct image {
 	char *env[64];
 	size_t n_env;
 	char workdir[4096];
+	char user[64];         /* UID[:GID] from a loaded image's config, or "" */
 };
 struct container {
 	char id[65];

@@ -70,4 +70,7 @@ struct store;
 int cmd_oci(const struct store *s, int argc, char **argv);
 int cmd_spec(const struct store *s, int argc, char **argv);
 
+/* image-archive.c: images from docker save and OCI archives */
+int cmd_load(const struct store *s, int argc, char **argv);
+
 #endif
