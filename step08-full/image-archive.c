@@ -583,3 +583,448 @@ int cmd_load(const struct store *s, int argc, char **argv)
 	}
 	return load(s, file, argc > optind ? argv[optind] : NULL) < 0 ? EXIT_TOOL : 0;
 }
+
+/* ---- save: an OCI image layout, as one tar ---- */
+
+/* Where a tar goes, hashed as it is written (the layer's digest is its diff_id). */
+struct tar_out {
+	int fd;
+	struct sha256 hash;
+};
+
+static int out_write(struct tar_out *o, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	sha256_update(&o->hash, buf, len);
+	while (len) {
+		ssize_t n = write(o->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return load_error("write: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int out_pad(struct tar_out *o, long long size)
+{
+	static const char zeros[512];
+	size_t n = (size_t)((512 - size % 512) % 512);
+
+	return n ? out_write(o, zeros, n) : 0;
+}
+
+/* One pax record, "LEN key=value\n", where LEN counts itself. */
+static size_t pax_record(char *out, size_t len, const char *key, const char *value)
+{
+	size_t body = strlen(key) + strlen(value) + 3, total = body + 1;
+
+	while (total != body + (size_t)snprintf(NULL, 0, "%zu", total))
+		total = body + (size_t)snprintf(NULL, 0, "%zu", total);
+	return (size_t)snprintf(out, len, "%zu %s=%s\n", total, key, value);
+}
+
+struct tar_entry {
+	const char *name, *link;
+	char type;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	long long size, mtime;
+};
+
+static int write_header(struct tar_out *o, const struct tar_entry *e);
+
+/* Names and link targets longer than ustar's 100 bytes go first, in a pax header. */
+static int write_pax(struct tar_out *o, const struct tar_entry *e)
+{
+	static char records[2 * PATH_MAX + 64];
+	size_t n = 0;
+	struct tar_entry pax = {.name = "PaxHeader", .link = "", .type = 'x', .mode = 0644};
+
+	if (strlen(e->name) >= 100)
+		n += pax_record(records + n, sizeof(records) - n, "path", e->name);
+	if (strlen(e->link) >= 100)
+		n += pax_record(records + n, sizeof(records) - n, "linkpath", e->link);
+	if (!n)
+		return 0;
+	pax.size = (long long)n;
+	return write_header(o, &pax) < 0 || out_write(o, records, n) < 0 ? -1 : out_pad(o, pax.size);
+}
+
+static int write_header(struct tar_out *o, const struct tar_entry *e)
+{
+	unsigned char h[512] = {0};
+	unsigned sum = 0;
+
+	if (e->type != 'x' && write_pax(o, e) < 0)
+		return -1;
+	snprintf((char *)h, 100, "%s", e->name);
+	snprintf((char *)h + 100, 8, "%07o", (unsigned)(e->mode & 07777));
+	snprintf((char *)h + 108, 8, "%07o", (unsigned)e->uid & 07777777);
+	snprintf((char *)h + 116, 8, "%07o", (unsigned)e->gid & 07777777);
+	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)e->size);
+	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)e->mtime & 077777777777ULL);
+	h[156] = (unsigned char)e->type;
+	snprintf((char *)h + 157, 100, "%s", e->link);
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	/* The checksum counts its own field as eight spaces (POSIX, pax(1)). */
+	memset(h + 148, ' ', 8);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	return out_write(o, h, sizeof(h));
+}
+
+static int write_file_data(struct tar_out *o, const char *path, long long size)
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	long long left = size;
+	ssize_t n;
+
+	if (fd < 0)
+		return load_error("open %s: %s", path, strerror(errno));
+	while (left > 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
+		if (n > left)
+			n = (ssize_t)left;
+		if (out_write(o, buf, (size_t)n) < 0) {
+			close(fd);
+			return -1;
+		}
+		left -= n;
+	}
+	close(fd);
+	if (left)
+		return load_error("%s changed while being saved", path);
+	return out_pad(o, size);
+}
+
+static struct tar_out *layer_out;
+static size_t layer_prefix;
+static int layer_failed;
+
+/* The parent directory of an entry's name ("" at the top), for a whiteout's name. */
+static void whiteout_name(const char *rel, char *out, size_t len)
+{
+	const char *slash = strrchr(rel, '/');
+
+	if (slash)
+		snprintf(out, len, "%.*s/.wh.%s", (int)(slash - rel), rel, slash + 1);
+	else
+		snprintf(out, len, ".wh.%s", rel);
+}
+
+/*
+ * One entry of a layer directory, as a tar entry: overlayfs's whiteout (a
+ * character device 0:0) back to ".wh.NAME", an opaque directory's xattr
+ * to ".wh..wh..opq" inside it; hard links are saved as copies.
+ */
+static int save_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	static char rel[PATH_MAX + 16], name[PATH_MAX + 32], link[PATH_MAX];
+	struct tar_entry e = {.name = name, .link = "", .mode = st->st_mode, .uid = st->st_uid,
+			      .gid = st->st_gid, .mtime = st->st_mtim.tv_sec};
+	char opaque[2];
+	ssize_t n;
+
+	(void)ftw;
+	if (!path[layer_prefix])
+		return 0; /* the layer itself */
+	snprintf(rel, sizeof(rel), "%s", path + layer_prefix + 1);
+	snprintf(name, sizeof(name), "%s", rel);
+	if (type == FTW_D) {
+		snprintf(name, sizeof(name), "%s/", rel);
+		e.type = '5';
+		if (write_header(layer_out, &e) < 0)
+			goto fail;
+		n = lgetxattr(path, "trusted.overlay.opaque", opaque, sizeof(opaque));
+		if (n == 1 && opaque[0] == 'y') {
+			struct tar_entry w = {.name = name, .link = "", .type = '0', .mode = 0644,
+					      .mtime = e.mtime};
+			snprintf(name, sizeof(name), "%s/.wh..wh..opq", rel);
+			if (write_header(layer_out, &w) < 0)
+				goto fail;
+		}
+		return 0;
+	}
+	if (type == FTW_SL) {
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			goto fail;
+		link[n] = 0;
+		e.link = link;
+		e.type = '2';
+		e.mode = 0777;
+		return write_header(layer_out, &e) < 0 ? (layer_failed = 1) : 0;
+	}
+	if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0)) {
+		whiteout_name(rel, name, sizeof(name));
+		e.type = '0';
+		e.mode = 0644;
+		return write_header(layer_out, &e) < 0 ? (layer_failed = 1) : 0;
+	}
+	if (S_ISFIFO(st->st_mode)) {
+		e.type = '6';
+		return write_header(layer_out, &e) < 0 ? (layer_failed = 1) : 0;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		fprintf(stderr, "%s: save: warning: %s: not a file, directory or symlink, left out\n",
+			PROG, rel);
+		return 0;
+	}
+	e.type = '0';
+	e.size = st->st_size;
+	if (write_header(layer_out, &e) < 0 || write_file_data(layer_out, path, e.size) < 0)
+		goto fail;
+	return 0;
+fail:
+	layer_failed = 1;
+	return 1;
+}
+
+/* Two zero blocks end a tar (pax(1)). */
+static int end_tar(struct tar_out *o)
+{
+	static const char zeros[1024];
+
+	return out_write(o, zeros, sizeof(zeros));
+}
+
+/* LAYER as a tar in FILE; its sha256 in hex. */
+static int save_layer(const char *layer, const char *file, char hex[65])
+{
+	struct tar_out o;
+
+	o.fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (o.fd < 0)
+		return load_error("create %s: %s", file, strerror(errno));
+	sha256_init(&o.hash);
+	layer_out = &o;
+	layer_prefix = strlen(layer);
+	layer_failed = 0;
+	if (nftw(layer, save_entry, 16, FTW_PHYS | FTW_MOUNT) != 0 || layer_failed ||
+	    end_tar(&o) < 0) {
+		close(o.fd);
+		return load_error("save layer %s: %s", layer, layer_failed ? "failed" : strerror(errno));
+	}
+	sha256_hex(&o.hash, hex);
+	return close(o.fd) < 0 ? load_error("close %s: %s", file, strerror(errno)) : 0;
+}
+
+/* A JSON document into the staging directory as a blob named by its digest. */
+static int save_blob_text(const char *dir, const char *text, char hex[65])
+{
+	struct sha256 c;
+	char path[PATH_MAX + 80];
+
+	sha256_init(&c);
+	sha256_update(&c, text, strlen(text));
+	sha256_hex(&c, hex);
+	snprintf(path, sizeof(path), "%s/%s", dir, hex);
+	return write_file(path, text);
+}
+
+static void json_strings(FILE *f, const char *key, char *const *list, size_t n)
+{
+	fprintf(f, "\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "," : "", f);
+		json_write_string(f, list[i]);
+	}
+	fputs("]", f);
+}
+
+/* The image config: the image's defaults, and the layers' digests bottom first. */
+static char *config_text(const struct image *img, char diff_ids[][65], size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fputs("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{", f);
+	json_strings(f, "Env", img->env, img->n_env);
+	fputs(",", f);
+	json_strings(f, "Cmd", img->cmd, img->n_cmd);
+	fputs(",\"WorkingDir\":", f);
+	json_write_string(f, img->workdir);
+	fputs(",\"User\":", f);
+	json_write_string(f, img->user);
+	fputs("},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\"sha256:%s\"", i ? "," : "", diff_ids[i]);
+	fputs("]}}", f);
+	return fclose(f) == 0 ? text : NULL;
+}
+
+static char *manifest_text(const char *config_hex, long long config_size, char layers[][65],
+			   const long long *sizes, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		   "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+		   "\"digest\":\"sha256:%s\",\"size\":%lld},\"layers\":[", config_hex, config_size);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+			   "\"digest\":\"sha256:%s\",\"size\":%lld}", i ? "," : "", layers[i], sizes[i]);
+	fputs("]}", f);
+	return fclose(f) == 0 ? text : NULL;
+}
+
+/* The outer tar: oci-layout, index.json and every blob of the staging directory. */
+static int write_outer(int fd, const char *staging, const char *index, char hexes[][65],
+		       size_t n)
+{
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	struct tar_out o = {.fd = fd};
+	char name[128], path[PATH_MAX + 80];
+	struct tar_entry e = {.link = "", .type = '5', .mode = 0755, .mtime = 0};
+	struct stat st;
+
+	sha256_init(&o.hash);
+	e.name = "oci-layout";
+	e.type = '0';
+	e.mode = 0644;
+	e.size = (long long)strlen(layout);
+	if (write_header(&o, &e) < 0 || out_write(&o, layout, strlen(layout)) < 0 ||
+	    out_pad(&o, e.size) < 0)
+		return -1;
+	e.name = "index.json";
+	e.size = (long long)strlen(index);
+	if (write_header(&o, &e) < 0 || out_write(&o, index, strlen(index)) < 0 ||
+	    out_pad(&o, e.size) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "blobs/sha256/%.64s", hexes[i]);
+		snprintf(path, sizeof(path), "%s/%.64s", staging, hexes[i]);
+		if (stat(path, &st) < 0)
+			return load_error("stat %s: %s", path, strerror(errno));
+		e.name = name;
+		e.size = st.st_size;
+		if (write_header(&o, &e) < 0 || write_file_data(&o, path, e.size) < 0)
+			return -1;
+	}
+	return end_tar(&o);
+}
+
+static long long file_size(const char *dir, const char *hex)
+{
+	char path[PATH_MAX + 80];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%.64s", dir, hex);
+	return stat(path, &st) < 0 ? -1 : st.st_size;
+}
+
+/* The blobs in the staging directory: layers bottom first, then config and manifest. */
+static int save_blobs(const struct image *img, const char *staging, char hexes[][65],
+		      size_t *n, char **index)
+{
+	long long sizes[MAX_ARCHIVE_LAYERS];
+	char path[PATH_MAX + 80], tmp[PATH_MAX + 80], *config, *manifest;
+	size_t layers = img->n_layers;
+	int ret;
+
+	for (size_t i = 0; i < layers; i++) {
+		snprintf(tmp, sizeof(tmp), "%s/layer.tmp", staging);
+		if (save_layer(img->layers[layers - 1 - i], tmp, hexes[i]) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "%s/%.64s", staging, hexes[i]);
+		/* Two identical layers are one blob. */
+		if (rename(tmp, path) < 0)
+			return load_error("rename %s: %s", tmp, strerror(errno));
+		sizes[i] = file_size(staging, hexes[i]);
+	}
+	config = config_text(img, hexes, layers);
+	ret = config ? save_blob_text(staging, config, hexes[layers]) : -1;
+	manifest = ret == 0 ? manifest_text(hexes[layers], (long long)strlen(config), hexes, sizes,
+					   layers)
+			    : NULL;
+	ret = manifest ? save_blob_text(staging, manifest, hexes[layers + 1]) : -1;
+	if (ret == 0 && asprintf(index, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+				 "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
+				 "\"sha256:%s\",\"size\":%zu,\"annotations\":{"
+				 "\"org.opencontainers.image.ref.name\":\"%s\"}}]}",
+				 hexes[layers + 1], strlen(manifest), img->name) < 0)
+		ret = -1;
+	*n = layers + 2;
+	free(config);
+	free(manifest);
+	return ret;
+}
+
+static int save(const struct store *s, const char *name, const char *file)
+{
+	static struct image img;
+	static char hexes[MAX_ARCHIVE_LAYERS + 2][65];
+	char staging[PATH_MAX], id[65], *index = NULL;
+	size_t n = 0;
+	int fd = -1, ret = -1;
+
+	if (image_load(s, name, &img) < 0)
+		return -1;
+	if (img.n_layers > MAX_ARCHIVE_LAYERS || new_id(id) < 0 ||
+	    snprintf(staging, sizeof(staging), "%s/save-%.12s", s->lib, id) >= (int)sizeof(staging) ||
+	    make_dir(staging, 0700) < 0) {
+		image_free(&img);
+		return -1;
+	}
+	if (save_blobs(&img, staging, hexes, &n, &index) < 0)
+		goto out;
+	fd = strcmp(file, "-") ? open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+			       : STDOUT_FILENO;
+	if (fd < 0) {
+		load_error("create %s: %s", file, strerror(errno));
+		goto out;
+	}
+	ret = write_outer(fd, staging, index, hexes, n);
+	if (fd != STDOUT_FILENO && close(fd) < 0)
+		ret = load_error("close %s: %s", file, strerror(errno));
+	if (ret < 0 && fd != STDOUT_FILENO)
+		unlink(file);
+out:
+	free(index);
+	remove_tree(staging);
+	image_free(&img);
+	return ret;
+}
+
+int cmd_save(const struct store *s, int argc, char **argv)
+{
+	const char *file = "-";
+	int opt;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt(argc, argv, "+:o:h")) != -1) {
+		if (opt == 'o') {
+			file = optarg;
+			continue;
+		}
+		fprintf(stderr, "usage: %s save [-o FILE] IMAGE\n"
+				"Write IMAGE as an OCI image layout in one tar (stdout by default).\n",
+			PROG);
+		return opt == 'h' ? 0 : EXIT_TOOL;
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "usage: %s save [-o FILE] IMAGE\n", PROG);
+		return EXIT_TOOL;
+	}
+	if (!strcmp(file, "-") && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "%s: save: refusing to write a tar to a terminal (use -o FILE)\n",
+			PROG);
+		return EXIT_TOOL;
+	}
+	return save(s, argv[optind], file) < 0 ? EXIT_TOOL : 0;
+}

@@ -41,6 +41,7 @@ static void usage(FILE *out)
 		"  images                              list images\n"
 		"  rmi NAME                            remove an image\n"
 		"  load [-i FILE|-] [NAME]             an image from docker save or an OCI archive\n"
+		"  save [-o FILE] IMAGE                an image as an OCI archive (stdout by default)\n"
 		"  spec [--bundle DIR]                 write an OCI bundle's default config.json\n"
 		"  oci COMMAND ...                     runc's command line (as minidock-oci)\n"
 		"\n"
@@ -66,6 +67,7 @@ static const struct {
 	{"_monitor", cmd_monitor},
 	{"import", cmd_import},   {"images", cmd_images}, {"rmi", cmd_rmi},
 	{"oci", cmd_oci},         {"spec", cmd_spec},     {"load", cmd_load},
+	{"save", cmd_save},
 };
 
 int main(int argc, char **argv)

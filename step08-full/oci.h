@@ -72,5 +72,6 @@ int cmd_spec(const struct store *s, int argc, char **argv);
 
 /* image-archive.c: images from docker save and OCI archives */
 int cmd_load(const struct store *s, int argc, char **argv);
+int cmd_save(const struct store *s, int argc, char **argv);
 
 #endif

@@ -179,3 +179,24 @@ layers_now() {
 	[ "$(layers_now)" = "$before" ]
 	[ -z "$(ls -d "$STORE"/load-* 2>/dev/null)" ]
 }
+
+@test "save: an OCI archive whose blobs are their digests, and that loads back the same" {
+	docker_archive "$T/docker.tar"
+	md load -i "$T/docker.tar"
+	md save loadme:v1 >"$T/saved.tar"
+	x=$BATS_TEST_TMPDIR/saved
+	mkdir -p "$x"
+	tar -C "$x" -xf "$T/saved.tar"
+	[ -f "$x/oci-layout" ]
+	grep -q '"org.opencontainers.image.ref.name":"loadme:v1"' "$x/index.json"
+	n=0
+	for b in "$x"/blobs/sha256/*; do
+		[ "$(sha "$b")" = "$(basename "$b")" ]
+		n=$((n + 1))
+	done
+	[ "$n" -eq 5 ] # three layers, the config, the manifest
+	md load -i "$T/saved.tar" again
+	assert_image_runs again
+	md rmi again
+	md rmi loadme:v1
+}
