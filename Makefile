@@ -94,7 +94,7 @@ diff:
 	 diff -u $$old.c $$new.c || true
 
 clean:
-	rm -rf build $(ALL_STEPS) step08-full/minidock
+	rm -rf build $(ALL_STEPS) step08-full/minidock step08-full/minidock-oci
 
 # ---- reliability (issue 13) ----
 # The TIOCSTI test's terminal (tests/step08-reliability.bats), static so it also runs inside a container.
@@ -102,3 +102,22 @@ all: build/ptyrun
 build/ptyrun: tests/tools/ptyrun.c
 	@mkdir -p build
 	$(CC) $(CFLAGS) -static -o $@ $<
+
+# Chapter 8's OCI face (oci.c): the same binary, called as minidock-oci, speaks runc's command line.
+ifneq ($(MINIDOCK),)
+all: step08-full/minidock-oci
+endif
+step08-full/minidock-oci: step08-full/minidock
+	ln -sf minidock $@
+all: build/console-recv
+
+# The engine's end of --console-socket, for tests/step08-oci.bats.
+build/console-recv: tests/tools/console-recv.c
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ $<
+all: build/sha256-test
+
+# sha256.c against FIPS 180-4's examples, for tests/step08-image-archive.bats.
+build/sha256-test: tests/tools/sha256-test.c step08-full/sha256.c step08-full/sha256.h
+	@mkdir -p build
+	$(CC) $(CFLAGS) -Istep08-full -o $@ tests/tools/sha256-test.c step08-full/sha256.c

@@ -101,6 +101,7 @@ struct network {
 };
 
 struct record;
+struct oci_runtime;
 
 struct config {
 	struct process process;
@@ -131,6 +132,7 @@ struct config {
 	struct network network;
 	struct record *record;    /* what the state file says, kept up to date (state.h) */
 	struct detached *detached; /* run -d: the monitor's side (monitor.c), or NULL */
+	const struct oci_runtime *oci; /* the OCI face's extra steps (oci.h), or NULL */
 };
 
 /*

@@ -29,6 +29,7 @@
 
 #include "container.h"
 #include "minidock.h"
+#include "oci.h"
 
 const int forwarded_signals[N_FORWARDED] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
 					    SIGUSR1, SIGUSR2, SIGWINCH};
@@ -217,6 +218,9 @@ static int child_main(void *arg)
 	    enter_cgroup_namespace(cfg) < 0 || enter_rootfs(cfg) < 0 ||
 	    set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
 		return report_failure(sync_fd, 0);
+	/* OCI create: wait here, ready to exec, until `start` (oci.c) */
+	if (cfg->oci && oci_child_wait_for_start(cfg, sync_fd) < 0)
+		return EXIT_TOOL;
 	if (cfg->process.init)
 		return run_init(cfg, sync_fd);
 	return exec_command(cfg, sync_fd);
@@ -371,6 +375,8 @@ int read_reports(int sync_fd)
 			pass_window_size();
 			continue;
 		}
+		if (r.kind == REPORT_CREATED)
+			return 0;
 		if (r.kind == REPORT_SETUP_FAILED)
 			return EXIT_TOOL;
 		return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
@@ -529,7 +535,9 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	     userns_root_tree(cfg, child, &root_mnt) == 0 && net_setup(cfg, child) == 0 &&
 	     write_pid_file(cfg->pid_file, child) == 0;
 	ok = finish_cgroups(&cgroups) == 0 && ok &&
-	     forward_signals(child, cfg->process.terminal) == 0 && release_child(sync_fd) == 0 &&
+	     forward_signals(child, cfg->process.terminal) == 0 &&
+	     (!cfg->oci || oci_parent_before_release(cfg, child) == 0) &&
+	     release_child(sync_fd) == 0 &&
 	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0 &&
 	     record_running(cfg, child) == 0;
 	/* The child has the overlay now, or will never need it. */
@@ -538,6 +546,9 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	if (!ok)
 		return -1;
 	failed = read_reports(sync_fd);
+	/* OCI create: the container waits for `start`; it outlives us, created */
+	if (cfg->oci && !failed)
+		return oci_parent_created(cfg, child, tty_master);
 	status = wait_for_end(cfg, child, failed);
 	cgroups_report(cfg);
 	if (cfg->record)
@@ -574,7 +585,9 @@ close_sync:
 		close(tty_master);
 	close(sv[0]);
 	net_release();
-	cgroups_remove();
+	/* A created OCI container keeps its cgroups until `delete` */
+	if (!cfg->oci || status != 0)
+		cgroups_remove();
 	record_exited(cfg, status);
 	return status;
 }

@@ -5,8 +5,8 @@
 #ifndef MINIDOCK_CONTAINER_H
 #define MINIDOCK_CONTAINER_H
 
-/* What the child sends when something fails before CMD runs, or its pty. */
-enum report_kind { REPORT_SETUP_FAILED = 1, REPORT_EXEC_FAILED, REPORT_PTY };
+/* What the child sends when something fails before CMD runs, its pty, or (OCI) that it waits for start. */
+enum report_kind { REPORT_SETUP_FAILED = 1, REPORT_EXEC_FAILED, REPORT_PTY, REPORT_CREATED };
 
 struct report {
 	int kind;

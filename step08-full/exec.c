@@ -294,8 +294,8 @@ static int enter_container(const struct config *cfg, const struct record *r,
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* Our side: the child's reports (a failed exec, a pty), the terminal, its status. */
-static int run_exec(const struct config *cfg, const struct record *r)
+/* Our side: the child's reports (a failed exec, a pty), the terminal, its status (oci.c too). */
+int run_exec(const struct config *cfg, const struct record *r)
 {
 	int fds[N_NAMESPACES], sv[2], failed, status = EXIT_EXEC_ERROR;
 	pid_t child, caller;

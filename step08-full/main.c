@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "minidock.h"
+#include "oci.h"
 
 static void usage(FILE *out)
 {
@@ -42,6 +43,10 @@ static void usage(FILE *out)
 		"  rmi NAME                            remove an image\n"
 		"  network ls                          the bridges' NAT tables and their rules\n"
 		"  network rm BRIDGE...                remove a bridge, its NAT rules and leases\n"
+		"  load [-i FILE|-] [NAME]             an image from docker save or an OCI archive\n"
+		"  save [-o FILE] IMAGE                an image as an OCI archive (stdout by default)\n"
+		"  spec [--bundle DIR]                 write an OCI bundle's default config.json\n"
+		"  oci COMMAND ...                     runc's command line (as minidock-oci)\n"
 		"\n"
 		"Options:\n"
 		"      --root DIR   keep images and state under DIR\n"
@@ -67,6 +72,8 @@ static const struct {
 	{"_monitor", cmd_monitor},
 	{"import", cmd_import},   {"images", cmd_images}, {"rmi", cmd_rmi},
 	{"network", cmd_network},
+	{"oci", cmd_oci},         {"spec", cmd_spec},     {"load", cmd_load},
+	{"save", cmd_save},
 };
 
 /* --ip-masq=false, as dockerd takes it: true or false. */
@@ -96,6 +103,9 @@ int main(int argc, char **argv)
 	struct store store;
 	int opt;
 
+	/* Called as minidock-oci, the binary speaks runc's command line (oci.c). */
+	if (!strcmp(PROG, "minidock-oci"))
+		return oci_main(argc, argv);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:D", options, NULL)) != -1) {
 		switch (opt) {

@@ -58,6 +58,7 @@ struct image {
 	char *env[64];
 	size_t n_env;
 	char workdir[4096];
+	char user[64];         /* UID[:GID] from a loaded image's config, or "" */
 };
 struct container {
 	char id[65];
@@ -100,6 +101,7 @@ int cmd_kill(const struct store *s, int argc, char **argv);
 int cmd_rm(const struct store *s, int argc, char **argv);
 int cmd_prune(const struct store *s, int argc, char **argv);
 int cmd_exec(const struct store *s, int argc, char **argv);
+int run_exec(const struct config *cfg, const struct record *r);
 
 /* inspect.c: ps, inspect, port, logs */
 int cmd_ps(const struct store *s, int argc, char **argv);

@@ -274,6 +274,36 @@ static int remount_readonly(int fd, const char *name, int recursive)
 			NULL);
 }
 
+/* A bind's nosuid, nodev, noexec (an OCI bundle's options): like ro, they need a second call. */
+static unsigned long bind_locks(const struct mount_spec *m)
+{
+	return m->type ? 0 : m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
+/* mount_setattr(2) on the bind and its submounts; a remount of the top one without it. */
+static int remount_bind_locked(int fd, const struct mount_spec *m)
+{
+	unsigned long flags = bind_locks(m) | (m->readonly ? MS_RDONLY : 0);
+	char where[64];
+#ifdef MOUNT_ATTR_RDONLY
+	struct mount_attr attr = {
+		.attr_set = (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+			    (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+			    (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+			    (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0)};
+
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+		    sizeof(attr)) == 0) {
+		narrate("mount_setattr(\"%s\", AT_RECURSIVE, %#llx) = 0 [mount_setattr(2)]",
+			m->destination + 1, (unsigned long long)attr.attr_set);
+		return 0;
+	}
+#endif
+	snprintf(where, sizeof(where), "/proc/self/fd/%d", fd);
+	return mount_at(NULL, fd, m->destination + 1, NULL,
+			MS_BIND | MS_REMOUNT | flags | kept_flags(where), NULL);
+}
+
 /*
  * The sources of bind mounts, opened (O_PATH) while we still have the
  * host's ids: with a user namespace, the container's root may not reach
@@ -336,7 +366,7 @@ static int do_mount(int root, const struct mount_spec *m, int source)
 		     m->type, m->flags | (m->type ? 0 : MS_BIND | MS_REC), m->data) < 0)
 		goto out;
 	close(fd);
-	if (!m->readonly)
+	if (!m->readonly && !bind_locks(m))
 		return 0;
 	/* The fd names the directory under the new mount: reopen to reach the mount. */
 	fd = open_in_root(root, m->destination, O_PATH);
@@ -344,7 +374,7 @@ static int do_mount(int root, const struct mount_spec *m, int source)
 		fprintf(stderr, "%s: reopen %s: %m\n", PROG, m->destination);
 		return -1;
 	}
-	ret = remount_readonly(fd, m->destination + 1, !m->type);
+	ret = bind_locks(m) ? remount_bind_locked(fd, m) : remount_readonly(fd, m->destination + 1, !m->type);
 out:
 	close(fd);
 	return ret;

@@ -1119,6 +1119,10 @@ int cmd_run(const struct store *s, int argc, char **argv)
 	if (parse_run_args(argc, argv, &o) < 0 || check_options(&o, &d) < 0 ||
 	    image_load(s, o.image, &d.img) < 0)
 		return EXIT_TOOL;
+	/* A loaded image's User (image-archive.c) when -u does not say. */
+	if (!o.user && d.img.user[0] &&
+	    parse_user(d.img.user, &d.cfg.process.uid, &d.cfg.process.gid) < 0)
+		goto free_image;
 	if (choose_command(&d, &o) < 0 || bind_ports(&d) < 0)
 		goto free_image;
 	if (container_create(s, o.name, o.rm, &d.ctr) < 0)

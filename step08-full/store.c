@@ -123,6 +123,8 @@ static int image_line(const struct store *s, struct image *img, const char *key,
 		return record_add_string(img->env, &img->n_env, 63, value);
 	if (!strcmp(key, "workdir"))
 		snprintf(img->workdir, sizeof(img->workdir), "%s", value);
+	if (!strcmp(key, "user"))
+		snprintf(img->user, sizeof(img->user), "%s", value);
 	return 0;
 }
 
@@ -135,7 +137,7 @@ int image_load(const struct store *s, const char *name, struct image *img)
 	/* Not memset: 130 KiB of layer paths, touched only as far as they are used. */
 	img->n_layers = img->n_cmd = img->n_env = 0;
 	img->cmd[0] = img->env[0] = NULL;
-	img->name[0] = img->workdir[0] = 0;
+	img->name[0] = img->workdir[0] = img->user[0] = 0;
 	if (valid_name(name, "image") < 0 || image_path(s, name, path, sizeof(path)) < 0)
 		return -1;
 	f = fopen(path, "re");

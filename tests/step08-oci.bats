@@ -1,0 +1,394 @@
+#!/usr/bin/env bats
+# Chapter 8 claims, the OCI face: minidock-oci takes runc's command line and
+# an OCI bundle. Every state transition, the pid file, the console socket,
+# exec, kill --all, delete -f, update, each supported config.json field
+# checked from the host (/proc/PID/*, the cgroup files, mountinfo), and the
+# refusals: a field that would weaken the container, hostile config.json.
+# After every test nothing is left: no state, cgroup, mount or process.
+bats_require_minimum_version 1.5.0
+load helpers
+
+MINIDOCK=${MINIDOCK:-$REPO/step08-full/minidock}
+OCI_BIN=$(dirname "$MINIDOCK")/minidock-oci
+RECV=$REPO/build/console-recv
+
+eval "_chapter_$(declare -f setup)"
+setup() {
+	_chapter_setup
+	[ -x "$OCI_BIN" ] || skip "no $OCI_BIN (make)"
+	OCIROOT=$BATS_FILE_TMPDIR/oci
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	mkdir -p "$BUNDLE"
+	ID=t$BATS_TEST_NUMBER
+}
+
+eval "_chapter_$(declare -f teardown)"
+teardown() {
+	local dirs d
+	dirs=$(cat "$OCIROOT"/*/state.json 2>/dev/null | sed -n 's/.*"dir": "\([^"]*\)".*/\1/p')
+	for d in "$OCIROOT"/*/; do
+		[ -d "$d" ] && oci delete -f "$(basename "$d")" 2>/dev/null
+	done
+	_chapter_teardown
+	for d in $dirs $(cat "$BATS_TEST_TMPDIR/cgroups" 2>/dev/null); do
+		[ ! -d "$d" ] || { echo "left-over cgroup $d" >&2; return 1; }
+	done
+	[ -z "$(ls -A "$OCIROOT" 2>/dev/null)" ] || { echo "left-over state: $(ls "$OCIROOT")" >&2; return 1; }
+}
+
+oci() {
+	"$OCI_BIN" --root "$OCIROOT" "$@"
+}
+
+# config ARGS [PROCESS...] [LINUX...] [TOP...]: config.json in $BUNDLE; the
+# extra arguments are ", member" text added to process, linux and the top.
+config() {
+	cat >"$BUNDLE/config.json" <<EOF
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": ${TERMINAL:-false},
+    "user": {"uid": 0, "gid": 0},
+    "args": $1,
+    "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+    "cwd": "/",
+    "capabilities": {"bounding": ["CAP_KILL", "CAP_CHOWN"], "effective": ["CAP_KILL"],
+                     "permitted": ["CAP_KILL"]},
+    "noNewPrivileges": true ${2:-}
+  },
+  "root": {"path": "${ROOTPATH:-$ROOTFS}", "readonly": false},
+  "hostname": "ocitest",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+     "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]}
+    ${MOUNTS:-}
+  ],
+  "linux": {
+    "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"},
+                   {"type": "mount"}, {"type": "cgroup"}] ${3:-}
+  } ${4:-}
+}
+EOF
+}
+
+# A command that tells the host it runs (fifo ready), then stays.
+stay_args() {
+	printf '["sh", "-c", "echo up > %s/ready; exec sleep 1000"]' "$CT"
+}
+
+# status ID: the status field of `state`.
+status_of() {
+	oci state "$1" | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p'
+}
+
+has_status() {
+	[ "$(status_of "$1")" = "$2" ]
+}
+
+# cgroup_dir CONTROLLER: the container's cgroup for it, from its state file.
+cgroup_dir() {
+	sed -n "s/.*\"controller\": \"$1\".*\"dir\": \"\\([^\"]*\\)\".*/\\1/p" "$OCIROOT/$ID/state.json"
+}
+
+# Nothing of a refused create: no state directory, no cgroup.
+assert_refused_cleanly() {
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[ ! -e "$OCIROOT/$ID" ]
+}
+
+@test "oci: spec writes a config.json that create takes; it never overwrites one" {
+	( cd "$BUNDLE" && "$MINIDOCK" spec )
+	grep -q '"terminal": true' "$BUNDLE/config.json"
+	run --separate-stderr "$MINIDOCK" spec --bundle "$BUNDLE"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[[ $stderr == *exists* ]]
+	# runc spec's defaults run here once terminal is off and the root is ours
+	sed -i -e 's/"terminal": true/"terminal": false/' -e "s|\"path\": \"rootfs\"|\"path\": \"$ROOTFS\"|" \
+		"$BUNDLE/config.json"
+	oci create --bundle "$BUNDLE" "$ID" 2>/dev/null
+	[ "$(status_of "$ID")" = created ]
+	oci delete "$ID"
+}
+
+@test "oci: created -> running -> paused -> running -> stopped -> deleted, with the pid file" {
+	fifos ready
+	config "$(stay_args)"
+	oci create --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	pid=$(cat "$T/pid")
+	[ "$(status_of "$ID")" = created ]
+	oci state "$ID" | grep -q "\"pid\": $pid,"
+	# created: the process exists, in its own PID namespace, and has not run the command
+	[ -d "/proc/$pid" ]
+	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
+	run oci start nosuch
+	[ "$status" -ne 0 ]
+	! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q sleep
+	oci start "$ID"
+	# start returns once the program has replaced the waiting process
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q sleep
+	wait_fifo ready
+	[ "$(status_of "$ID")" = running ]
+	run oci start "$ID"
+	[ "$status" -ne 0 ]
+	oci pause "$ID"
+	[ "$(status_of "$ID")" = paused ]
+	grep -q FROZEN "$(cgroup_dir freezer)/freezer.state" 2>/dev/null ||
+		grep -q 1 "$(cgroup_dir unified)/cgroup.freeze"
+	oci resume "$ID"
+	[ "$(status_of "$ID")" = running ]
+	run oci delete "$ID"
+	[ "$status" -ne 0 ]
+	oci kill "$ID" KILL
+	wait_until 5 has_status "$ID" stopped
+	oci state "$ID" | grep -q '"pid": 0,'
+	cgroup_dir memory >"$BATS_TEST_TMPDIR/cgroups"
+	oci delete "$ID"
+	run oci state "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -d "/proc/$pid" ] || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+}
+
+@test "oci: state has runc's fields; list shows the container" {
+	config "$(stay_args)"
+	oci create --bundle "$BUNDLE" "$ID"
+	run oci state "$ID"
+	for key in ociVersion id pid status bundle rootfs created owner; do
+		[[ $output == *"\"$key\":"* ]]
+	done
+	[[ $output == *"\"bundle\": \"$BUNDLE\""* ]]
+	[[ $output == *"\"rootfs\": \"$ROOTFS\""* ]]
+	run oci list -q
+	[ "$output" = "$ID" ]
+	oci delete "$ID"
+}
+
+@test "oci: run waits and passes the exit status on; run -d leaves it running" {
+	config '["sh", "-c", "exit 7"]'
+	run oci run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 7 ]
+	[ ! -e "$OCIROOT/$ID" ]
+	fifos ready
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	[ "$(status_of "$ID")" = running ]
+	oci delete -f "$ID"
+}
+
+@test "oci: runc's words for a missing or non-executable command (engines map them to 127, 126)" {
+	config '["nosuchcommand"]'
+	run -127 --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *"executable file not found"* ]]
+	[ "$status" -eq 127 ]
+	printf 'echo\n' >"$T/plain"
+	chmod 644 "$T/plain"
+	config "[\"$CT/plain\"]"
+	run -126 --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *"ermission denied"* ]]
+	[ "$status" -eq 126 ]
+}
+
+@test "oci: kill --all signals every process; delete -f removes a running container" {
+	fifos ready
+	config "[\"sh\", \"-c\", \"sleep 1000 & sleep 1000 & echo up > $CT/ready; wait\"]"
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	run oci ps --format json "$ID"
+	pids=$(echo "$output" | tr -d '[]' | tr ',' ' ')
+	[ "$(echo $pids | wc -w)" -eq 3 ]
+	cgroup_dir pids >"$BATS_TEST_TMPDIR/cgroups"
+	oci kill --all "$ID" KILL
+	wait_until 5 has_status "$ID" stopped
+	for p in $pids; do
+		[ ! -d "/proc/$p" ] || [ "$(awk '{print $3}' /proc/$p/stat)" = Z ]
+	done
+	oci delete "$ID"
+	# delete -f of one that runs
+	ID=${ID}b
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	pid=$(oci state "$ID" | sed -n 's/.*"pid": \([0-9]*\),/\1/p')
+	cgroup_dir memory >>"$BATS_TEST_TMPDIR/cgroups"
+	oci delete -f "$ID"
+	[ ! -e "$OCIROOT/$ID" ]
+	[ ! -d "/proc/$pid" ] || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+}
+
+@test "oci: exec with --process F.json and with CMD joins the container" {
+	fifos ready
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	cat >"$T/process.json" <<EOF
+{"args": ["/bin/probe", "info"], "cwd": "/tmp", "env": ["PATH=/bin", "FOO=bar"],
+ "user": {"uid": 1000, "gid": 1001}, "capabilities": {"bounding": ["CAP_KILL", "CAP_SYS_ADMIN"],
+ "effective": ["CAP_KILL", "CAP_SYS_ADMIN"], "permitted": ["CAP_KILL", "CAP_SYS_ADMIN"]}}
+EOF
+	run oci exec --process "$T/process.json" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(value uid)" = 1000 ]
+	[ "$(value gid)" = 1001 ]
+	pid=$(oci state "$ID" | sed -n 's/.*"pid": \([0-9]*\),/\1/p')
+	[ "$(value ns.pid)" = "$(readlink /proc/$pid/ns/pid | tr -dc 0-9)" ]
+	# never more than the container's bounding set: CAP_SYS_ADMIN is not granted
+	[ "$(value CapBnd)" = 0000000000000020 ]
+	run oci exec -e FOO=x --cwd /tmp "$ID" sh -c 'echo "$FOO $(pwd)"'
+	[ "$output" = "x /tmp" ]
+	oci delete -f "$ID"
+}
+
+@test "oci: update --resources changes the cgroup limits, read from the host" {
+	fifos ready
+	config "$(stay_args)" "" ', "resources": {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	mem=$(cgroup_dir memory)
+	limit=$(cat "$mem/memory.limit_in_bytes" 2>/dev/null || cat "$mem/memory.max")
+	[ "$limit" -eq 67108864 ]
+	[ "$(cat "$(cgroup_dir pids)/pids.max")" -eq 50 ]
+	echo '{"memory": {"limit": 33554432}, "pids": {"limit": 20}}' >"$T/res.json"
+	oci update --resources "$T/res.json" "$ID"
+	limit=$(cat "$mem/memory.limit_in_bytes" 2>/dev/null || cat "$mem/memory.max")
+	[ "$limit" -eq 33554432 ]
+	[ "$(cat "$(cgroup_dir pids)/pids.max")" -eq 20 ]
+	oci delete -f "$ID"
+}
+
+@test "oci: terminal true sends the pty master to --console-socket" {
+	[ -x "$RECV" ] || skip "no $RECV (make)"
+	TERMINAL=true config '["/bin/probe", "tty"]'
+	exec {recv}< <("$RECV" "$BATS_TEST_TMPDIR/console.sock")
+	read -r -t 10 line <&"$recv"
+	[ "$line" = ready ]
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ $stderr == *"console socket"* ]]
+	oci create --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/console.sock" "$ID"
+	oci start "$ID"
+	out=$(timeout 10 cat <&"$recv")
+	exec {recv}<&-
+	[[ $out == *"isatty=1"* ]]
+	[[ $out == *"ttyname=/dev/pts/0"* ]]
+	wait_until 5 has_status "$ID" stopped
+	oci delete "$ID"
+}
+
+@test "oci: each supported config.json field takes effect, checked from the host" {
+	fifos ready
+	mkdir -p "$BUNDLE/data"
+	echo shared >"$BUNDLE/data/f"
+	MOUNTS=', {"destination": "/mnt/data", "type": "bind", "source": "data", "options": ["rbind", "ro"]},
+	  {"destination": "/mnt/rw", "type": "bind", "source": "data", "options": ["rbind", "nosuid", "noexec"]},
+	  {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "noexec", "size=1m"]}' \
+	config "$(stay_args)" \
+		', "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}], "oomScoreAdj": 345,
+		   "env": ["PATH=/bin", "OCI_MARK=yes"], "cwd": "/tmp", "user": {"uid": 0, "gid": 0, "umask": 63}' \
+		', "resources": {"memory": {"limit": 50331648}, "pids": {"limit": 40}, "cpu": {"quota": 20000, "period": 100000}},
+		   "maskedPaths": ["/proc/keys"], "readonlyPaths": ["/proc/sys"]'
+	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	wait_fifo ready
+	pid=$(cat "$T/pid")
+	s=/proc/$pid/status
+	[ "$(awk '/^CapEff/ {print $2}' $s)" = 0000000000000020 ]
+	[ "$(awk '/^CapBnd/ {print $2}' $s)" = 0000000000000021 ]
+	[ "$(awk '/^NoNewPrivs/ {print $2}' $s)" = 1 ]
+	[ "$(awk '/^Umask/ {print $2}' $s)" = 0077 ]
+	[ "$(cat /proc/$pid/oom_score_adj)" = 345 ]
+	grep -q '^Max open files *321 *654' /proc/$pid/limits
+	tr '\0' '\n' </proc/$pid/environ | grep -qx OCI_MARK=yes
+	[ "$(nsenter -t "$pid" -u hostname)" = ocitest ]
+	for ns in net ipc uts mnt pid cgroup; do
+		[ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ]
+	done
+	[ "$(readlink /proc/$pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]
+	mi=/proc/$pid/mountinfo
+	awk '$5 == "/mnt/data" {print $6}' $mi | grep -q '^ro'
+	awk '$5 == "/mnt/rw" {print $6}' $mi | grep -q '^rw,nosuid,.*noexec'
+	awk '$5 == "/scratch" {print $6}' $mi | grep -q 'nosuid,nodev,noexec'
+	awk '$5 == "/proc/keys"' $mi | grep -q .
+	awk '$5 == "/proc/sys" {print $6}' $mi | grep -q '^ro'
+	[ "$(cat /proc/$pid/root/mnt/data/f)" = shared ]
+	mem=$(cgroup_dir memory)
+	[ "$(cat "$mem/memory.limit_in_bytes" 2>/dev/null || cat "$mem/memory.max")" -eq 50331648 ]
+	[ "$(cat "$(cgroup_dir pids)/pids.max")" -eq 40 ]
+	cpu=$(cgroup_dir cpu)
+	[ "$(cat "$cpu/cpu.cfs_quota_us" 2>/dev/null || cut -d' ' -f1 "$cpu/cpu.max")" -eq 20000 ]
+	oci delete -f "$ID"
+}
+
+@test "oci: a field that would weaken the container is refused, and leaves nothing" {
+	config '["true"]' "" "" ', "hooks": {"prestart": [{"path": "/bin/true"}]}'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *hooks* ]]
+	config '["true"]' "" ', "resources": {"blockIO": {"weight": 10}}'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *blockIO* ]]
+	config '["true"]' "" ', "resources": {"devices": [{"allow": false, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *devices* ]]
+	config '["true"]' "" ', "seccomp": null, "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	sed -i 's|{"type": "mount"}|{"type": "mount"}, {"type": "user", "path": "/proc/1/ns/user"}|' "$BUNDLE/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+}
+
+@test "oci: hostile config.json (bad JSON, huge, wrong types, escaping paths): one clear error, nothing left" {
+	printf '{"ociVersion": "1.0.2", "process": {"args": ["sh"' >"$BUNDLE/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *"line 1, column"* ]]
+	head -c 5000000 /dev/zero | tr '\0' ' ' >"$BUNDLE/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	printf '%0.s[' $(seq 1 200) >"$BUNDLE/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *deeper* ]]
+	config '"sh"'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *process.args* ]]
+	config '["sh"]' ', "oomScoreAdj": "high"'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *oomScoreAdj* ]]
+	ROOTPATH=../../.. config '["sh"]'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *"out of the bundle"* ]]
+	ln -s / "$BUNDLE/rootlink"
+	ROOTPATH=rootlink config '["sh"]'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	MOUNTS=', {"destination": "/x", "type": "bind", "source": "../../../../../../../../etc", "options": ["rbind"]}' \
+		config '["sh"]'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *"out of the bundle"* ]]
+	run --separate-stderr oci create --bundle "$BUNDLE" "../evil"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+}
+
+@test "oci: --log FILE --log-format json: the error is a JSON record in FILE, not on stderr" {
+	printf '{' >"$BUNDLE/config.json"
+	run --separate-stderr "$OCI_BIN" --root "$OCIROOT" --log "$T/log" --log-format json \
+		create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ -z "$stderr" ]
+	grep -q '^{"level":"error","msg":"minidock-oci: .*config.json: line 1, column 2: .*","time":"' "$T/log"
+	[ ! -e "$OCIROOT/$ID" ]
+}
