@@ -40,3 +40,42 @@ check() {
 	done
 	[ -z "$missing" ] || { echo "no test in tests/readme.bats for:$missing"; return 1; }
 }
+
+# The harness itself: the contract's matching rules, and a mismatch reported
+# with the README's line, the command and both outputs.
+@test "readme.sh: placeholders, ... and one session per README" {
+	[ -z "${README:-}" ] || skip "README=$README picks one file"
+	cat > "$BATS_TEST_TMPDIR/README.md" <<-'EOF_README'
+	```console
+	$ x=5; echo "pid=$$ x=$x  "
+	pid=<pid> x=5
+	$ printf 'a\nb\nc\nd\n'
+	...
+	b
+	...
+	$ sleep 1000 &
+	```
+	```
+	$ not run, not a console block
+	```
+	```console
+	$ echo $x \
+	  again
+	5 again
+	```
+	EOF_README
+	run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "readme.sh: a mismatch names the line, the command and both outputs" {
+	[ -z "${README:-}" ] || skip "README=$README picks one file"
+	printf '%s\n' '# t' '```console' '$ seq 3' '1' '3' '```' > "$BATS_TEST_TMPDIR/README.md"
+	run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"README.md:3: "* ]]
+	[[ $output == *'$ seq 3'* ]]
+	[[ $output == *"| 2"* ]]
+}
