@@ -27,6 +27,7 @@ check() {
 @test "step06-net/README.md: its console blocks run as shown" { check step06-net/README.md; }
 @test "step07-userns/README.md: its console blocks run as shown" { check step07-userns/README.md; }
 @test "step08-full/README.md: its console blocks run as shown" { check step08-full/README.md; }
+@test "step08-full/PERFORMANCE.md: its console blocks run as shown" { check step08-full/PERFORMANCE.md; }
 @test "tests/vm/README.md: its console blocks run as shown" { check tests/vm/README.md; }
 
 # A README added later must get its test above.
@@ -34,7 +35,7 @@ check() {
 	[ -z "${README:-}" ] || skip "README=$README picks one file"
 	local f missing=
 	cd "$REPO"
-	for f in $(git ls-files '*README.md' 2>/dev/null || find . -name README.md -not -path './build/*'); do
+	for f in $(git ls-files '*README.md' '*PERFORMANCE.md' 2>/dev/null || find . -name README.md -not -path './build/*'); do
 		f=${f#./}
 		grep -q "check $f;" "$BATS_TEST_FILENAME" || missing="$missing $f"
 	done
