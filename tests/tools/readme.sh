@@ -185,7 +185,9 @@ fi
 # Nothing may be left behind: processes of the session (killed, by PID, once
 # reported), then the rest.
 sid=$(cat "$work/sid" 2>/dev/null)
-left=$(ps -e -o sid=,pid=,args= | awk -v s="${sid:-none}" '$1 == s { $1 = ""; print }')
+# (a zombie has exited already: it only waits for init to reap it)
+left=$(ps -e -o sid=,stat=,pid=,args= |
+	awk -v s="${sid:-none}" '$1 == s && $2 !~ /^Z/ { $1 = $2 = ""; print }')
 if [ -n "$left" ]; then
 	echo "$name: processes left running (now killed):"
 	printf '%s\n' "$left" | sed 's/^/    /'
