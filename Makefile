@@ -47,9 +47,10 @@ build/rootfs-from: FORCE
 
 FORCE:
 
-# make test: every chapter against its own tests and all earlier chapters'.
+# make test: every chapter against its own tests and all earlier chapters',
+# then every README's commands as written (tests/readme.bats).
 test: all rootfs
-	@bash tests/run.sh $(STEPS) $(MINIDOCK)
+	@bash tests/run.sh $(STEPS) $(MINIDOCK) readmes
 
 # make test-step03: chapter 3's binary against chapters 1-3's tests.
 test-step%: all rootfs

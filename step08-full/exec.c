@@ -279,14 +279,18 @@ static int enter_container(const struct config *cfg, const struct record *r,
 	if (die_with_parent(caller) < 0 || make_undumpable() < 0 ||
 	    join_cgroups(r) < 0 || join_namespaces(fds) < 0)
 		return report_failure(sync_fd, 0);
-	child = fork();
+	child = narrate_fork_prepare() < 0 ? -1 : fork();
 	if (child < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
+		narrate_fork_done(child);
 		return report_failure(sync_fd, 0);
 	}
-	if (child == 0)
+	if (child == 0) {
+		narrate_forked("cmd");
 		_exit(exec_in_container(cfg, sync_fd));
+	}
 	narrate("fork() = %d: CMD's process, in the container's PID namespace [fork(2)]", child);
+	narrate_fork_done(child);
 	close(sync_fd);
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
@@ -314,10 +318,12 @@ int run_exec(const struct config *cfg, const struct record *r)
 		goto close_fds;
 	}
 	caller = getpid();
+	narrate_flush();
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
 	} else if (child == 0) {
+		narrate_forked("child");
 		close(sv[0]);
 		_exit(enter_container(cfg, r, fds, sv[1], caller));
 	} else {
