@@ -4,7 +4,8 @@
 # workspace) and check it against the claims of chapters 1..NN (with EX:
 # against exercise EX's claims only). Exit 0 only when every claim passes.
 #
-# CHECK_BIN=PATH checks a program already built instead (the proof uses it);
+# WS_DIR=DIR checks the workspace DIR instead of workshop/stepNN; CHECK_BIN=PATH
+# checks a program already built (the proof uses both);
 # CHECK_RESULTS=FILE keeps the "OUTCOME claim" rows.
 set -u
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,7 @@ if [ -z "$nn" ] || [ -z "$dir" ]; then
 	exit 2
 fi
 program=$(reg chapter "$nn" program)
-ws=workshop/step$nn
+ws=${WS_DIR:-workshop/step$nn}
 if [ -n "$ex" ]; then
 	files=(tests/workshop/exercises/step$nn-ex$ex.bats)
 	[ -f "${files[0]}" ] || {

@@ -12,7 +12,7 @@ if [ -z "$nn" ] || [ -z "$dir" ]; then
 	echo "usage: make workshop STEP=NN (NN one of: $(reg_names chapter | tr '\n' ' '))" >&2
 	exit 2
 fi
-ws=workshop/step$nn
+ws=${WS_DIR:-workshop/step$nn}
 if [ -e "$ws" ] && [ "${FORCE:-0}" != 1 ]; then
 	if [ -t 0 ]; then
 		printf 'workshop: %s exists and holds your work. Start again from scratch? [y/N] ' "$ws"
@@ -39,6 +39,6 @@ for src in $(chapter_sources "$nn"); do
 done
 bash tests/workshop/tasks-md.sh "$nn" "$tmp/where" "$ws" >"$tmp/ws/TASKS.md"
 rm -rf "$ws"
-mkdir -p workshop
+mkdir -p "$(dirname "$ws")"
 mv "$tmp/ws" "$ws"
 echo "workshop: $ws is ready: $(grep -c . "$tmp/where") tasks in $ws/TASKS.md; check with 'make check STEP=$nn'"

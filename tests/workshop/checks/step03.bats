@@ -6,7 +6,8 @@ CHAPTER_DIR=step03-mnt
 @test "step03-starts: a command runs inside the rootfs and its exit status comes back" {
 	readme "The idea"
 	local code=$((RANDOM % 100 + 1))
-	run_prog sh -c "exit $code"
+	run_prog sh -c "cat /etc/minidock-release; exit $code"
+	expect "the rootfs's /etc/minidock-release, read inside" "minidock rootfs" "$out"
 	expect_status "$code"
 }
 
