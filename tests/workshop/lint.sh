@@ -29,6 +29,10 @@ for f in $files; do
 			open = 0
 			next
 		}
+		if ($0 ~ /\/\* *WORKSHOP *:/) {
+			err("unnamed marker: want /* WORKSHOP stepNN-name: what to write */")
+			next
+		}
 		if ($0 !~ /^[ \t]*\/\* WORKSHOP /) {
 			if ($0 ~ /\/\*.*WORKSHOP/) err("malformed marker: want /* WORKSHOP stepNN-name: what to write */ or /* END WORKSHOP */")
 			next
