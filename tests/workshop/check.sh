@@ -79,6 +79,8 @@ fi
 printf 'check| %-7s %5.1fs  build: %s\n' OK "$(( ($(date +%s%N) - start) / 1000000 ))e-3" "${cmd[*]}"
 
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+# Exercises may read more of the participant's files (or the chapter's) there.
+export CHECK_WS=$(dirname "$bin")
 export CHECK_STATE=$state STEP_BIN=$bin
 if [ "$nn" = 08 ]; then
 	export MINIDOCK=$bin STEP_BIN=$PWD/tests/tools/minidock-as-step

@@ -84,8 +84,15 @@ prove_exercise() {
 		return
 	fi
 	mkdir -p "$ws"
-	if [ "$nn" = 08 ]; then cp "$dir"/*.c "$dir"/*.h "$ws/"; else cp "$dir"/*.c "$ws/"; fi
-	if ! (cd "$ws" && git apply "$OLDPWD/tests/workshop/solutions/step$nn-ex$ex.patch") >"$r-sol.log" 2>&1; then
+	[ "$nn" = 08 ] && cp "$dir"/*.h "$ws/"
+	# The solutions apply to the chapter's code without its WORKSHOP markers.
+	for f in $(chapter_sources "$nn"); do
+		sed -e '/^[[:space:]]*\/\* WORKSHOP step[0-9][0-9]-.*\*\/[[:space:]]*$/d' \
+			-e '/^[[:space:]]*\/\* END WORKSHOP \*\/[[:space:]]*$/d' "$f" >"$ws/$(basename "$f")"
+	done
+	# Outside any repository (the ceiling), git apply works as patch(1) does.
+	if ! (cd "$ws" && GIT_CEILING_DIRECTORIES=$OLDPWD/build \
+		git apply "$OLDPWD/tests/workshop/solutions/step$nn-ex$ex.patch") >"$r-sol.log" 2>&1; then
 		say FAIL "chapter $nn exercise $ex: the solution does not apply (see $r-sol.log)"
 		return
 	fi
