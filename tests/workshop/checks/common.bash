@@ -113,14 +113,28 @@ hold_cmd() {
 	echo "echo > $CT/ready; read x < $CT/go"
 }
 
-# wait_ready: block until the container opened $T/ready (at most 10 s).
+# wait_ready: block until the container opened $T/ready (at most 10 s), or
+# the program exited before that.
 wait_ready() {
-	if timeout 10 cat "$T/ready" >/dev/null; then
+	local reader done s=0
+	timeout 10 cat "$T/ready" >/dev/null &
+	reader=$!
+	wait -n -p done "$reader" "$JOB" || s=$?
+	if [ "$done" = "$reader" ] && [ "$s" = 0 ]; then
 		return 0
 	fi
+	kill "$reader" 2>/dev/null
+	wait "$reader" 2>/dev/null || true
+	echo "@@expected: the container running (its command opens $CT/ready)"
 	echo "  the container never signalled it was running; its stderr:"
 	sed 's/^/  stderr| /' "$T/err"
-	seen "no container running; $(describe_job_end)"
+	if [ "$done" = "$JOB" ]; then
+		JOB= status=$s err=$(cat "$T/err")
+		seen "the program exited before the container ran: exit status $s$(first_err)"
+	else
+		seen "no sign of the container in 10 s"
+	fi
+	diagnose
 	return 1
 }
 
@@ -131,16 +145,6 @@ finish_prog() {
 	wait "$JOB" || STATUS=$?
 	JOB=
 	echo "  exit status $STATUS"
-}
-
-describe_job_end() {
-	local s=0
-	kill -0 "$JOB" 2>/dev/null && { echo "the program is still running"; return; }
-	wait "$JOB" || s=$?
-	JOB=
-	status=$s err=$(cat "$T/err")
-	echo "exit status $s$(first_err)"
-	diagnose
 }
 
 stop_job() {
