@@ -122,3 +122,30 @@ all: build/sha256-test
 build/sha256-test: tests/tools/sha256-test.c step08-full/sha256.c step08-full/sha256.h
 	@mkdir -p build
 	$(CC) $(CFLAGS) -Istep08-full -o $@ tests/tools/sha256-test.c step08-full/sha256.c
+
+# ---- Workshop mode (WORKSHOP.md): starting points, checkers, exercises ----
+.PHONY: workshop check check-exercise workshop-lint test-workshop
+
+# make test also checks the WORKSHOP markers of the chapter sources.
+test: workshop-lint
+
+workshop-lint:
+	@bash tests/workshop/lint.sh
+
+# make workshop STEP=03: the participant's workspace, workshop/step03/.
+workshop: all rootfs
+	@bash tests/workshop/workspace.sh "$(STEP)"
+
+# make check STEP=03: the workspace's program (or chapter 3's) against the claims.
+check: all rootfs
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" bash tests/workshop/check.sh "$(STEP)"
+
+# make check-exercise STEP=01 EX=2: exercise 2 of chapter 1.
+check-exercise: all rootfs
+	@test -n "$(EX)" || { echo "usage: make check-exercise STEP=NN EX=M"; exit 2; }
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" bash tests/workshop/check.sh "$(STEP)" "$(EX)"
+
+# CI: every chapter's reference passes, its starting point and the previous
+# chapter fail, every exercise's solution passes.
+test-workshop: all rootfs
+	@timeout 1200 bash tests/workshop/proof.sh $(STEP)

@@ -172,11 +172,13 @@ static int set_hostname(const char *name)
 {
 	if (!name)
 		return 0;
+	/* WORKSHOP step01-sethostname: give the container the hostname it asked for */
 	if (sethostname(name, strlen(name)) < 0) {
 		fprintf(stderr, "%s: sethostname %s: %m\n", PROG, name);
 		return -1;
 	}
 	narrate("sethostname(\"%s\") = 0 [sethostname(2)]", name);
+	/* END WORKSHOP */
 	return 0;
 }
 
@@ -208,6 +210,7 @@ static int child_main(void *arg)
 
 static pid_t start_child(const struct config *cfg, const int sv[2])
 {
+	/* WORKSHOP step01-clone: start child_main in a new UTS namespace with clone(2) */
 	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0]};
 	int flags = CLONE_NEWUTS | SIGCHLD;
 	pid_t pid;
@@ -220,6 +223,7 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	}
 	narrate("clone(CLONE_NEWUTS|SIGCHLD) = %d [clone(2)]", pid);
 	return pid;
+	/* END WORKSHOP */
 }
 
 /* Written before the child is released, so a reader never waits for it. */

@@ -210,6 +210,7 @@ static int exec_command(const struct config *cfg, int sync_fd)
 /* Collect every exited child; returns CMD's exit code once CMD is among them. */
 static int reap_children(pid_t cmd)
 {
+	/* WORKSHOP step02-reap: reap every exited child, return CMD's code once it exited */
 	int status, code = -1;
 	pid_t pid;
 
@@ -221,6 +222,7 @@ static int reap_children(pid_t cmd)
 						   : WEXITSTATUS(status);
 	}
 	return code;
+	/* END WORKSHOP */
 }
 
 /*
@@ -231,6 +233,7 @@ static int reap_children(pid_t cmd)
  */
 static int run_init(const struct config *cfg, int sync_fd)
 {
+	/* WORKSHOP step02-init: fork CMD, forward signals to it, reap, return its status */
 	sigset_t set, old;
 	pid_t cmd;
 	int sig, code;
@@ -271,6 +274,7 @@ static int run_init(const struct config *cfg, int sync_fd)
 		if (code >= 0)
 			return code;
 	}
+	/* END WORKSHOP */
 }
 
 static int child_main(void *arg)

@@ -307,7 +307,9 @@ static int make_mounts_private(const struct config *cfg)
 		narrate("skipping mount(\"/\", MS_REC|MS_PRIVATE): our mounts may reach the host");
 		return 0;
 	}
+	/* WORKSHOP step03-private: stop our mounts from propagating to the host */
 	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	/* END WORKSHOP */
 }
 
 /*
@@ -403,6 +405,7 @@ static int mount_dev(void)
  */
 static int mount_proc_and_sys(void)
 {
+	/* WORKSHOP step03-proc: mount the container's own /proc, then a read-only /sys */
 	if (make_dir("proc", 0555) < 0 ||
 	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
@@ -411,6 +414,7 @@ static int mount_proc_and_sys(void)
 		     NULL) < 0)
 		return -1;
 	return 0;
+	/* END WORKSHOP */
 }
 
 /*
@@ -435,6 +439,7 @@ static int enter_with_chroot(void)
  */
 static int enter_with_pivot_root(void)
 {
+	/* WORKSHOP step03-pivot-root: make the rootfs the root of the namespace; the old root goes */
 	if (syscall(SYS_pivot_root, ".", ".") < 0) {
 		fprintf(stderr, "%s: pivot_root: %m\n", PROG);
 		return -1;
@@ -450,6 +455,7 @@ static int enter_with_pivot_root(void)
 		return -1;
 	}
 	return 0;
+	/* END WORKSHOP */
 }
 
 static int enter_rootfs(const struct config *cfg)

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# tests/workshop/lint.sh: check the WORKSHOP markers of every chapter source.
+#
+#   /* WORKSHOP stepNN-name: what to write */
+#   ... the lines a participant writes (at most 60) ...
+#   /* END WORKSHOP */
+#
+# Refused: a marker of another form, an unnamed one, a name the registry
+# (tasks.txt) does not know or that belongs to another chapter, a task marked
+# twice, nesting, an END without a start, an unterminated region, an empty one
+# or one longer than 60 lines; and a registry task no source marks.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/workshop/registry.sh
+known=" $(reg_names task | tr '\n' ' ') "
+status=0
+files=$(ls step0[1-7]-*/*.c step08-full/*.c 2>/dev/null)
+for f in $files; do
+	ch=${f#step}
+	ch=${ch%%-*}
+	awk -v known="$known" -v ch="$ch" -v max=60 '
+	function err(msg) { printf "%s:%d: %s\n", FILENAME, FNR, msg; bad = 1 }
+	/WORKSHOP/ {
+		if ($0 ~ /^[ \t]*\/\* END WORKSHOP \*\/[ \t]*$/) {
+			if (!open) { err("END WORKSHOP without a WORKSHOP start"); next }
+			n = FNR - start - 1
+			if (n < 1) err("empty WORKSHOP region " name)
+			if (n > max) err("WORKSHOP region " name " is " n " lines long (at most " max ")")
+			open = 0
+			next
+		}
+		if ($0 ~ /\/\* *WORKSHOP *:/) {
+			err("unnamed marker: want /* WORKSHOP stepNN-name: what to write */")
+			next
+		}
+		if ($0 !~ /^[ \t]*\/\* WORKSHOP /) {
+			if ($0 ~ /\/\*.*WORKSHOP/) err("malformed marker: want /* WORKSHOP stepNN-name: what to write */ or /* END WORKSHOP */")
+			next
+		}
+		t = $0; sub(/^[ \t]*\/\* WORKSHOP /, "", t)
+		if (t !~ /^step[0-9][0-9]-[a-z0-9-]+: [^ ].* \*\/[ \t]*$/) {
+			err("unnamed or malformed marker: want /* WORKSHOP stepNN-name: what to write */")
+			next
+		}
+		nm = t; sub(/:.*/, "", nm)
+		if (open) err("WORKSHOP " nm " nested in " name " (opened at line " start ")")
+		if (index(known, " " nm " ") == 0) err("unknown task " nm " (not in tests/workshop/tasks.txt)")
+		if (substr(nm, 5, 2) != ch) err("task " nm " is not chapter " ch "'"'"'s")
+		open = 1; start = FNR; name = nm
+	}
+	END {
+		if (open) { FNR = start; err("WORKSHOP " name " is not terminated by /* END WORKSHOP */") }
+		exit bad
+	}' "$f" || status=1
+done
+# Each registry task is marked exactly once.
+marked=$(marked_tasks $files | cut -f3 | sort)
+for t in $(reg_names task); do
+	n=$(grep -cx -- "$t" <<<"$marked")
+	[ "$n" -eq 1 ] || { echo "tests/workshop/tasks.txt: task $t is marked $n times (want 1)"; status=1; }
+done
+[ "$status" -eq 0 ] && echo "workshop lint: $(wc -l <<<"$marked" | tr -d ' ') regions OK"
+exit "$status"
