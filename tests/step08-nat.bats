@@ -224,3 +224,17 @@ mdd() {
 	run -125 mrun --dns not-an-address base true
 	[[ "$output" == *"--dns 'not-an-address' is not an IP address"* ]]
 }
+
+@test "nat: network rm keeps a bridge in use; prune removes the table of a bridge deleted by hand" {
+	mdd base sleep 1000
+	run -1 "$MINIDOCK" network rm "$BR"
+	[[ "$output" == *"network rm $BR: 1 container(s) still plugged in"* ]]
+	[ "$(rules)" = 1 ]
+	run -0 md rm -f "$ID"
+	wait_until 10 no_ports
+	# the bridge goes behind minidock's back; its table stays until prune
+	ip link del "$BR"
+	"$MINIDOCK" network ls | grep -q "^ip $BR .* gone$"
+	run -0 md prune
+	! "$MINIDOCK" network ls | grep -q "^ip $BR "
+}
