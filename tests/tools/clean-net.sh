@@ -1,15 +1,15 @@
 #!/bin/sh
 # clean-net.sh [BRIDGE...]: remove chapter 6's host bridges and their address
 # leases (make clean-net). Without arguments: every bridge named minidock*
-# and every lease directory under /run/minidock/ipam; with each bridge goes
-# the nf_tables table minidock keeps for it (its NAT rules, named as the bridge).
+# and every lease directory under /run/minidock/ipam.
 #
 # The bridge is shared by all containers and outlives them (like docker0);
 # this is the documented way to remove it. A bridge that still has
 # containers plugged in is left alone: stop them first.
 set -eu
 ipam=/run/minidock/ipam
-# minidock itself removes its tables (it speaks nf_tables; nft may not be installed)
+# With each bridge goes the nf_tables table minidock keeps for it (its NAT
+# rules, named as the bridge); minidock removes it (nft may not be installed).
 md=$(dirname "$0")/../../step08-full/minidock
 tables() {
 	[ -x "$md" ] && "$md" network ls 2>/dev/null | awk 'NR > 1 { print $2 }'
@@ -19,7 +19,7 @@ if [ $# -eq 0 ]; then
 	bridges=$(ip -o link show type bridge | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
 		grep '^minidock' || true)
 	leases=$(ls "$ipam" 2>/dev/null | grep -v '^lock$' || true)
-	set -- $(printf '%s\n' $bridges $leases $(tables) | sort -u)
+	set -- $(printf '%s\n' $bridges $leases | sort -u)
 fi
 
 status=0
