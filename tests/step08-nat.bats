@@ -104,10 +104,12 @@ no_ports() {
 	[ -z "$(ip -o link show master "$BR" 2>/dev/null)" ]
 }
 
-# listen_outside PORT: one connection accepted in the outside namespace; output in $T/outside.
+# listen_outside PORT: one connection accepted in the outside namespace, for at
+# most 10 s; its output in $T/outside, its PID in LISTENER (bats has other children).
 listen_outside() {
 	rm -f "$T/ready"
-	ip netns exec "$NS" "$T/tcpeer" listen "$1" "$T/ready" >"$T/outside" 2>&1 3>&- &
+	timeout 10 ip netns exec "$NS" "$T/tcpeer" listen "$1" "$T/ready" >"$T/outside" 2>&1 3>&- &
+	LISTENER=$!
 	wait_until 10 test -e "$T/ready"
 }
 
@@ -126,7 +128,7 @@ mdd() {
 	listen_outside 7001
 	run -0 timeout 20 "$MINIDOCK" --root "$STORE" -D run --rm -v "$T:/t" "${NET[@]}" base \
 		/t/tcpeer connect "$OUT_ADDR" 7001
-	wait
+	wait "$LISTENER"
 	# the listener saw the host's address on the veth, not the container's
 	grep -qx "peer=$HOST_ADDR" "$T/outside"
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
@@ -144,7 +146,7 @@ mdd() {
 	listen_outside 7001
 	run -0 timeout 20 "$MINIDOCK" --root "$STORE" --ip-masq=false run --rm -v "$T:/t" "${NET[@]}" \
 		base sh -c "probe info; /t/tcpeer connect $OUT_ADDR 7001"
-	wait
+	wait "$LISTENER"
 	[ -n "$(value addr.eth0)" ]
 	grep -qx "peer=$(value addr.eth0)" "$T/outside"
 	[ "$(rules)" = 0 ]
@@ -221,4 +223,18 @@ mdd() {
 	fi
 	run -125 mrun --dns not-an-address base true
 	[[ "$output" == *"--dns 'not-an-address' is not an IP address"* ]]
+}
+
+@test "nat: network rm keeps a bridge in use; prune removes the table of a bridge deleted by hand" {
+	mdd base sleep 1000
+	run -1 "$MINIDOCK" network rm "$BR"
+	[[ "$output" == *"network rm $BR: 1 container(s) still plugged in"* ]]
+	[ "$(rules)" = 1 ]
+	run -0 md rm -f "$ID"
+	wait_until 10 no_ports
+	# the bridge goes behind minidock's back; its table stays until prune
+	ip link del "$BR"
+	"$MINIDOCK" network ls | grep -q "^ip $BR .* gone$"
+	run -0 md prune
+	! "$MINIDOCK" network ls | grep -q "^ip $BR "
 }

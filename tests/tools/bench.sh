@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: start-to-exit latency of /bin/true under each runtime, measured
 # interleaved (A B C A B C ...) by tests/tools/bench.c. A benchmark, not a
-# test: it prints figures and judges nothing. ROUNDS and IDLE_MS tune it.
+# test: it prints figures and judges nothing. ROUNDS and IDLE_MS tune it,
+# TPUT_MB the size of each connection of the published-port throughput.
 set -eu
 cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-50}
@@ -88,7 +89,7 @@ build/bench -n 10 -i 500 "${cmds[@]}"
 # address through the DNAT rule; one on the host's loopback goes through
 # run -d's proxy; "direct" connects to the container's address, no NAT.
 throughput() {
-	local port addr mode mb=${TPUT_MB:-512}
+	local port addr mode mb=${TPUT_MB:-1024}
 	cc -O2 -static -o "$work/tcpeer" tests/tools/tcpeer.c
 	ip netns add "$out_ns"
 	ip link add "mdkbh$$" type veth peer name eth0 netns "$out_ns"

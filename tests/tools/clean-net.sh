@@ -10,7 +10,8 @@
 # containers plugged in is left alone: stop them first.
 set -eu
 ipam=/run/minidock/ipam
-# minidock itself removes its tables (it speaks nf_tables; nft may not be installed)
+# With each bridge goes the nf_tables table minidock keeps for it (its NAT
+# rules, named as the bridge); minidock removes it (nft may not be installed).
 md=$(dirname "$0")/../../step08-full/minidock
 tables() {
 	[ -x "$md" ] && "$md" network ls 2>/dev/null | awk 'NR > 1 { print $2 }'
