@@ -7,7 +7,10 @@ set -u
 cd "$(dirname "$0")/.."
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
 log=$(mktemp -t minidock-test.XXXXXX)
-trap 'rm -f "$log"' EXIT
+# A bridged run turns on IPv4 forwarding host-wide (as dockerd does): put
+# back what we found.
+forward=$(cat /proc/sys/net/ipv4/ip_forward)
+trap 'rm -f "$log"; echo "$forward" > /proc/sys/net/ipv4/ip_forward' EXIT
 failed_runs=0
 # The chapter-6 default bridge is shared and stays by design; remove it
 # afterwards only if these tests were the ones that made it.
