@@ -429,7 +429,10 @@ static void record_exited(const struct config *cfg, int code)
 /* With -t: the terminal's bytes both ways until the container closes it (exec.c too). */
 void relay_terminal(const struct config *cfg)
 {
-	if (tty_master >= 0)
+	/* OCI exec -t: the engine's console socket gets the terminal instead (oci.c) */
+	if (tty_master >= 0 && cfg->oci)
+		oci_send_console(cfg, tty_master);
+	else if (tty_master >= 0)
 		tty_relay(tty_master, cfg->process.stdin_open);
 }
 

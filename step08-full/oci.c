@@ -382,6 +382,13 @@ static int send_console(int sock, int master)
 	return 0;
 }
 
+/* exec -t: the exec'd process's terminal, to --console-socket. */
+void oci_send_console(const struct config *cfg, int tty_master)
+{
+	if (cfg->oci->console_fd >= 0)
+		send_console(cfg->oci->console_fd, tty_master);
+}
+
 static struct oci_state created_state; /* filled by create before the core runs */
 
 /* In the parent, once the child waits: the console, the state file; then we leave. */
@@ -921,10 +928,14 @@ static int exec_process(const struct exec_opts *o, const struct oci_state *st, c
 	}
 	if (o->cwd)
 		p->cwd = o->cwd;
-	if (p->terminal) {
-		fprintf(stderr, "%s: exec: a terminal is not supported by exec yet\n", PROG);
+	if (p->terminal != !!o->console_socket) {
+		fprintf(stderr, "%s: exec: %s\n", PROG, p->terminal
+			? "a terminal needs --console-socket"
+			: "--console-socket given without a terminal (-t)");
 		return -1;
 	}
+	if (o->console_socket && (b->rt.console_fd = connect_console(o->console_socket)) < 0)
+		return -1;
 	return parse_user(o->user, p);
 }
 
@@ -936,6 +947,10 @@ static int do_exec(const struct exec_opts *o, const char *id, char **cmd)
 	pid_t pid;
 	int status = EXIT_TOOL;
 
+	if (o->pid_file) {
+		fprintf(stderr, "%s: exec: --pid-file is not supported yet\n", PROG);
+		return EXIT_TOOL;
+	}
 	if (load_state(id, &st) < 0)
 		return EXIT_TOOL;
 	if (strcmp(status_of(&st), "running")) {
@@ -959,6 +974,8 @@ static int do_exec(const struct exec_opts *o, const char *id, char **cmd)
 	}
 	status = run_exec(&b.cfg, &r);
 out:
+	if (b.rt.console_fd >= 0)
+		close(b.rt.console_fd);
 	oci_bundle_free(&b);
 	return status;
 }

@@ -64,6 +64,7 @@ int oci_main(int argc, char **argv);
 int oci_parent_before_release(const struct config *cfg, pid_t child);
 int oci_child_wait_for_start(const struct config *cfg, int sync_fd);
 int oci_parent_created(const struct config *cfg, pid_t child, int tty_master);
+void oci_send_console(const struct config *cfg, int tty_master);
 
 /* main.c's commands: `minidock oci ...` and `minidock spec` */
 struct store;

@@ -392,3 +392,26 @@ EOF
 	grep -q '^{"level":"error","msg":"minidock-oci: .*config.json: line 1, column 2: .*","time":"' "$T/log"
 	[ ! -e "$OCIROOT/$ID" ]
 }
+
+@test "oci: exec -t sends the new terminal to --console-socket; --preserve-fds passes fds on" {
+	[ -x "$RECV" ] || skip "no $RECV (make)"
+	fifos ready
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	exec {recv}< <("$RECV" "$BATS_TEST_TMPDIR/console.sock")
+	read -r -t 10 line <&"$recv"
+	[ "$line" = ready ]
+	oci exec -t --console-socket "$BATS_TEST_TMPDIR/console.sock" "$ID" /bin/probe tty
+	out=$(timeout 10 cat <&"$recv")
+	exec {recv}<&-
+	[[ $out == *"isatty=1"* ]]
+	oci delete -f "$ID"
+	# fds 3 and 4 reach the process with --preserve-fds 2, and not without
+	config '["sh", "-c", "echo via-fd4 >&4"]'
+	oci run --preserve-fds 2 --bundle "$BUNDLE" "$ID" 4>"$T/fd4"
+	[ "$(cat "$T/fd4")" = via-fd4 ]
+	run oci run --bundle "$BUNDLE" "$ID" 4>"$T/fd4-again"
+	[ "$status" -ne 0 ]
+	[ ! -s "$T/fd4-again" ]
+}
