@@ -564,7 +564,8 @@ int container_run(const struct config *cfg)
 		close(cfg->process.stderr_fd);
 	if (child < 0)
 		goto close_sync;
-	status = supervise(cfg, child, sv[0]);
+	/* OCI: a PID namespace joined for the child is not ours to keep (oci-config.c) */
+	status = cfg->oci && oci_parent_after_clone(cfg) < 0 ? -1 : supervise(cfg, child, sv[0]);
 	if (status >= 0)
 		goto close_sync;
 	status = EXIT_TOOL;

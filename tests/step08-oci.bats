@@ -415,3 +415,35 @@ EOF
 	[ "$status" -ne 0 ]
 	[ ! -s "$T/fd4-again" ]
 }
+
+@test "oci: linux.namespaces[].path joins another container's network, ipc, uts and pid namespaces" {
+	fifos ready
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	wait_fifo ready
+	a=$(cat "$T/pid")
+	cp -r "$BUNDLE" "$BUNDLE-b"
+	sed -i -e "s|{\"type\": \"network\"}|{\"type\": \"network\", \"path\": \"/proc/$a/ns/net\"}|" \
+		-e "s|{\"type\": \"ipc\"}|{\"type\": \"ipc\", \"path\": \"/proc/$a/ns/ipc\"}|" \
+		-e "s|{\"type\": \"uts\"}|{\"type\": \"uts\", \"path\": \"/proc/$a/ns/uts\"}|" \
+		-e "s|{\"type\": \"pid\"}|{\"type\": \"pid\", \"path\": \"/proc/$a/ns/pid\"}|" \
+		-e '/"hostname"/d' -e 's|/ready|/ready-b|' "$BUNDLE-b/config.json"
+	mkfifo "$T/ready-b"
+	oci run -d --bundle "$BUNDLE-b" --pid-file "$T/pid-b" "$ID-b"
+	wait_fifo ready-b
+	b=$(cat "$T/pid-b")
+	for ns in net ipc uts pid; do
+		[ "$(readlink /proc/$b/ns/$ns)" = "$(readlink /proc/$a/ns/$ns)" ]
+	done
+	[ "$(readlink /proc/$b/ns/mnt)" != "$(readlink /proc/$a/ns/mnt)" ]
+	# in A's PID namespace, B is not PID 1
+	[ "$(awk '/^NSpid/ {print $3}' /proc/$b/status)" != 1 ]
+	oci delete -f "$ID-b"
+	# a path that is not a namespace of that type: refused, nothing made
+	sed -i "s|/proc/$a/ns/net|/proc/$a/ns/ipc|" "$BUNDLE-b/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[ ! -e "$OCIROOT/$ID-c" ]
+	oci delete -f "$ID"
+}
