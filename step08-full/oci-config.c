@@ -863,7 +863,6 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 {
 	static const char *const harmless[] = {"sysctl", "mountLabel", "intelRdt", "personality",
 					       "timeOffsets", "rootfsPropagation", NULL};
-	static const char *const refused[] = {"hooks", NULL};
 	struct config *cfg = &b->cfg;
 	const struct json *linux, *seccomp;
 	const char *cgroups_path = NULL;
@@ -874,8 +873,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 		field_error("linux", "missing: minidock runs Linux containers only");
 		return -1;
 	}
-	if (refuse_members(root, "", refused, "minidock runs no hooks") < 0 ||
-	    read_namespaces(linux, cfg, &b->rt) < 0 ||
+	if (read_namespaces(linux, cfg, &b->rt) < 0 ||
 	    read_id_maps(linux, "uidMappings", cfg->linux.uid_maps, &cfg->linux.n_uid_maps) < 0 ||
 	    read_id_maps(linux, "gidMappings", cfg->linux.gid_maps, &cfg->linux.n_gid_maps) < 0 ||
 	    read_paths(linux, "maskedPaths", cfg->linux.masked_paths, &cfg->linux.n_masked) < 0 ||
@@ -947,8 +945,10 @@ int oci_bundle_load(const char *dir, struct oci_bundle *b)
 	if (member(b->json, "ociVersion", JSON_STRING, "ociVersion", &version) < 0 ||
 	    get_string(b->json, "hostname", "hostname", &hostname) < 0 ||
 	    read_process(json_get(b->json, "process"), b) < 0 || read_root(b->json, b) < 0 ||
-	    read_mounts(b->json, b) < 0 || read_linux(b->json, b) < 0)
+	    read_mounts(b->json, b) < 0 || read_linux(b->json, b) < 0 ||
+	    oci_check_hooks(json_get(b->json, "hooks")) < 0)
 		return -1;
+	b->rt.hooks = json_get(b->json, "hooks");
 	if (hostname && (strlen(hostname) > HOST_NAME_MAX ||
 			 !(b->cfg.linux.namespaces & CLONE_NEWUTS))) {
 		field_error("hostname", "needs a uts namespace and at most %d bytes",

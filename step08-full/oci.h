@@ -36,6 +36,7 @@ struct oci_runtime {
 	int join_types[4];    /* and their CLONE_NEW* types */
 	size_t n_joins;
 	int own_pid_ns;       /* our own PID namespace, to return to after the clone, or -1 */
+	const struct json *hooks; /* config.json's hooks, checked (oci-hooks.c), or NULL */
 };
 
 /* One bundle's config.json, read and checked, as the core's struct config. */
@@ -64,6 +65,10 @@ int oci_write_spec(const char *dir);
 int oci_read_process_file(const char *path, struct oci_bundle *b);
 int oci_read_resources_file(const char *path, struct resources *r);
 int oci_signal_number(const char *name);
+
+/* oci-hooks.c */
+int oci_check_hooks(const struct json *hooks);
+int oci_run_hooks(const struct json *hooks, const char *kind, const char *state);
 
 /* oci.c: the face, and the core's hooks (container.c) */
 int oci_main(int argc, char **argv);

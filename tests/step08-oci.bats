@@ -324,10 +324,10 @@ EOF
 }
 
 @test "oci: a field that would weaken the container is refused, and leaves nothing" {
-	config '["true"]' "" "" ', "hooks": {"prestart": [{"path": "/bin/true"}]}'
+	config '["true"]' "" "" ', "hooks": {"createContainer": [{"path": "/bin/true"}]}'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
-	[[ $stderr == *hooks* ]]
+	[[ $stderr == *hooks.createContainer* ]]
 	config '["true"]' "" ', "resources": {"blockIO": {"weight": 10}}'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
@@ -446,4 +446,30 @@ EOF
 	assert_one_line_error
 	[ ! -e "$OCIROOT/$ID-c" ]
 	oci delete -f "$ID"
+}
+
+@test "oci: hooks run on the host with the state on stdin; a failing prestart fails create" {
+	fifos ready
+	hook() {
+		printf '{"path": "/bin/sh", "args": ["sh", "-c", "cat > %s/%s"]}' "$T" "$1"
+	}
+	config "$(stay_args)" "" "" ", \"hooks\": {\"prestart\": [$(hook prestart)],
+		\"createRuntime\": [$(hook create-runtime)], \"poststart\": [$(hook poststart)],
+		\"poststop\": [$(hook poststop)]}"
+	oci create --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	pid=$(cat "$T/pid")
+	grep -q '"status": "creating"' "$T/prestart"
+	grep -q "\"pid\": $pid," "$T/prestart"
+	grep -q "\"id\": \"$ID\"" "$T/create-runtime"
+	[ ! -e "$T/poststart" ]
+	oci start "$ID"
+	wait_fifo ready
+	grep -q '"status": "running"' "$T/poststart"
+	oci delete -f "$ID"
+	grep -q '"status": "stopped"' "$T/poststop"
+	config '["true"]' "" "" ', "hooks": {"prestart": [{"path": "/bin/false"}]}'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -e "$OCIROOT/$ID" ]
+	[[ $stderr == *hook* ]]
 }
