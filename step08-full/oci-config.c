@@ -140,15 +140,36 @@ static int get_strings(const struct json *obj, const char *key, const char *fiel
 }
 
 /* Members we know to be harmless when skipped: a warning each. */
+/*
+ * Does a member ask for anything? Engines send zero values for what they
+ * do not use (Docker: "blockIO": {}, "disableOOMKiller": false, "cpus": ""):
+ * null, false, 0, "", [] and {} ask for nothing.
+ */
+static int is_set(const struct json *j)
+{
+	if (!j)
+		return 0;
+	switch (j->type) {
+	case JSON_NULL:
+		return 0;
+	case JSON_BOOL:
+		return j->boolean;
+	case JSON_NUMBER:
+		return j->num != 0;
+	case JSON_STRING:
+		return j->str[0] != 0;
+	default:
+		return j->child != NULL;
+	}
+}
+
 static void warn_members(const struct json *obj, const char *prefix, const char *const *keys,
 			 const char *why)
 {
 	char field[128];
 
 	for (const char *const *k = keys; *k; k++) {
-		const struct json *j = json_get(obj, *k);
-		if (!j || j->type == JSON_NULL || (j->type != JSON_BOOL && j->child == NULL &&
-						   j->type != JSON_STRING && j->type != JSON_NUMBER))
+		if (!is_set(json_get(obj, *k)))
 			continue;
 		snprintf(field, sizeof(field), "%s%s", prefix, *k);
 		warn_ignored(field, why);
@@ -162,9 +183,7 @@ static int refuse_members(const struct json *obj, const char *prefix, const char
 	char field[128];
 
 	for (const char *const *k = keys; *k; k++) {
-		const struct json *j = json_get(obj, *k);
-		if (!j || j->type == JSON_NULL ||
-		    ((j->type == JSON_ARRAY || j->type == JSON_OBJECT) && !j->child))
+		if (!is_set(json_get(obj, *k)))
 			continue;
 		snprintf(field, sizeof(field), "%s%s", prefix, *k);
 		field_error(field, "not supported, and ignoring it would weaken the container (%s)",
