@@ -102,3 +102,11 @@ all: build/sha256-test
 build/sha256-test: tests/tools/sha256-test.c step08-full/sha256.c step08-full/sha256.h
 	@mkdir -p build
 	$(CC) $(CFLAGS) -Istep08-full -o $@ tests/tools/sha256-test.c step08-full/sha256.c
+
+# json.c under the sanitizers against mutated input: long, so not part of make test.
+.PHONY: fuzz-json
+fuzz-json:
+	@mkdir -p build
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-Istep08-full -o build/json-fuzz tests/tools/json-fuzz.c step08-full/json.c
+	build/json-fuzz $(or $(N),2000000)

@@ -42,6 +42,10 @@ static void field_error(const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* Names from the file may hold control characters: the error stays one line. */
+	for (char *c = what; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = '?';
 	fprintf(stderr, "%s: config.json: %s: %s\n", PROG, field, what);
 }
 

@@ -362,6 +362,11 @@ EOF
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
 	[[ $stderr == *process.args* ]]
+	config '["sh"]'
+	sed -i 's|{"type": "cgroup"}|{"type": "cgroup"}, {"type": "p\\nid"}|' "$BUNDLE/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *"unknown namespace p?id"* ]]
 	config '["sh"]' ', "oomScoreAdj": "high"'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
