@@ -779,7 +779,11 @@ static int do_list(int quiet, int json)
 	if (json)
 		printf("[");
 	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || load_state(e->d_name, &st) < 0)
+		char path[PATH_MAX];
+
+		/* One being created has no state.json yet: not listed, and no error */
+		if (e->d_name[0] == '.' || state_path(path, sizeof(path), e->d_name, "state.json") < 0 ||
+		    access(path, F_OK) < 0 || load_state(e->d_name, &st) < 0)
 			continue;
 		if (quiet)
 			printf("%s\n", st.id);
