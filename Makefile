@@ -149,3 +149,10 @@ check-exercise: all rootfs
 # chapter fail, every exercise's solution passes.
 test-workshop: all rootfs
 	@timeout 1200 bash tests/workshop/proof.sh $(STEP)
+# json.c under the sanitizers against mutated input: long, so not part of make test.
+.PHONY: fuzz-json
+fuzz-json:
+	@mkdir -p build
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-Istep08-full -o build/json-fuzz tests/tools/json-fuzz.c step08-full/json.c
+	build/json-fuzz $(or $(N),2000000)

@@ -455,7 +455,10 @@ static void record_exited(const struct config *cfg, int code)
 /* With -t: the terminal's bytes both ways until the container closes it (exec.c too). */
 void relay_terminal(const struct config *cfg)
 {
-	if (tty_master >= 0)
+	/* OCI exec -t: the engine's console socket gets the terminal instead (oci.c) */
+	if (tty_master >= 0 && cfg->oci)
+		oci_send_console(cfg, tty_master);
+	else if (tty_master >= 0)
 		tty_relay(tty_master, cfg->process.stdin_open);
 }
 
@@ -590,7 +593,8 @@ int container_run(const struct config *cfg)
 		close(cfg->process.stderr_fd);
 	if (child < 0)
 		goto close_sync;
-	status = supervise(cfg, child, sv[0]);
+	/* OCI: a PID namespace joined for the child is not ours to keep (oci-config.c) */
+	status = cfg->oci && oci_parent_after_clone(cfg) < 0 ? -1 : supervise(cfg, child, sv[0]);
 	if (status >= 0)
 		goto close_sync;
 	status = EXIT_TOOL;

@@ -62,6 +62,10 @@ static int load_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* Names from the file may hold control characters: the error stays one line. */
+	for (char *c = what; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = '?';
 	fprintf(stderr, "%s: load: %s\n", PROG, what);
 	return -1;
 }

@@ -48,6 +48,18 @@ static void fail(struct parser *ps, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A byte for an error message: itself if printable, else its code (one line, always). */
+static const char *byte_name(char c, char buf[8])
+{
+	unsigned char u = (unsigned char)c;
+
+	if (u >= 0x20 && u < 0x7f)
+		snprintf(buf, 8, "'%c'", c);
+	else
+		snprintf(buf, 8, "0x%02x", u);
+	return buf;
+}
+
 static void skip_space(struct parser *ps)
 {
 	while (ps->p < ps->end && strchr(" \t\r\n", *ps->p) && *ps->p)
@@ -69,8 +81,10 @@ static int literal(struct parser *ps, const char *word)
 {
 	size_t n = strlen(word);
 
+	char b[8];
+
 	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n)) {
-		fail(ps, "unexpected '%c'", *ps->p);
+		fail(ps, "unexpected %s", byte_name(*ps->p, b));
 		return -1;
 	}
 	ps->p += n;
@@ -142,6 +156,7 @@ static int escape(struct parser *ps, char *out, size_t *n)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
 	const char *k;
+	char b[8];
 
 	if (ps->p >= ps->end) {
 		fail(ps, "unterminated string");
@@ -153,7 +168,7 @@ static int escape(struct parser *ps, char *out, size_t *n)
 	}
 	k = *ps->p ? strchr(from, *ps->p) : NULL;
 	if (!k) {
-		fail(ps, "bad escape '\\%c'", *ps->p);
+		fail(ps, "bad escape \\ then %s", byte_name(*ps->p, b));
 		return -1;
 	}
 	out[(*n)++] = to[k - from];
@@ -329,6 +344,7 @@ static struct json *container(struct parser *ps, enum json_type t, char close)
 static struct json *value(struct parser *ps)
 {
 	struct json *j = NULL;
+	char b[8];
 
 	skip_space(ps);
 	if (ps->p >= ps->end) {
@@ -362,10 +378,7 @@ static struct json *value(struct parser *ps)
 	default:
 		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
 			return number(ps);
-		if ((unsigned char)*ps->p >= 0x20 && (unsigned char)*ps->p < 0x7f)
-			fail(ps, "unexpected '%c'", *ps->p);
-		else
-			fail(ps, "unexpected byte 0x%02x", (unsigned char)*ps->p);
+		fail(ps, "unexpected %s", byte_name(*ps->p, b));
 		return NULL;
 	}
 }

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -40,6 +42,10 @@ static void field_error(const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* Names from the file may hold control characters: the error stays one line. */
+	for (char *c = what; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = '?';
 	fprintf(stderr, "%s: config.json: %s: %s\n", PROG, field, what);
 }
 
@@ -138,15 +144,36 @@ static int get_strings(const struct json *obj, const char *key, const char *fiel
 }
 
 /* Members we know to be harmless when skipped: a warning each. */
+/*
+ * Does a member ask for anything? Engines send zero values for what they
+ * do not use (Docker: "blockIO": {}, "disableOOMKiller": false, "cpus": ""):
+ * null, false, 0, "", [] and {} ask for nothing.
+ */
+static int is_set(const struct json *j)
+{
+	if (!j)
+		return 0;
+	switch (j->type) {
+	case JSON_NULL:
+		return 0;
+	case JSON_BOOL:
+		return j->boolean;
+	case JSON_NUMBER:
+		return j->num != 0;
+	case JSON_STRING:
+		return j->str[0] != 0;
+	default:
+		return j->child != NULL;
+	}
+}
+
 static void warn_members(const struct json *obj, const char *prefix, const char *const *keys,
 			 const char *why)
 {
 	char field[128];
 
 	for (const char *const *k = keys; *k; k++) {
-		const struct json *j = json_get(obj, *k);
-		if (!j || j->type == JSON_NULL || (j->type != JSON_BOOL && j->child == NULL &&
-						   j->type != JSON_STRING && j->type != JSON_NUMBER))
+		if (!is_set(json_get(obj, *k)))
 			continue;
 		snprintf(field, sizeof(field), "%s%s", prefix, *k);
 		warn_ignored(field, why);
@@ -160,9 +187,7 @@ static int refuse_members(const struct json *obj, const char *prefix, const char
 	char field[128];
 
 	for (const char *const *k = keys; *k; k++) {
-		const struct json *j = json_get(obj, *k);
-		if (!j || j->type == JSON_NULL ||
-		    ((j->type == JSON_ARRAY || j->type == JSON_OBJECT) && !j->child))
+		if (!is_set(json_get(obj, *k)))
 			continue;
 		snprintf(field, sizeof(field), "%s%s", prefix, *k);
 		field_error(field, "not supported, and ignoring it would weaken the container (%s)",
@@ -542,7 +567,71 @@ static int namespace_flag(const char *type)
 	return -1;
 }
 
-static int read_namespaces(const struct json *linux, struct config *cfg)
+/*
+ * A namespace to join (a pod's, `--network container:`): opened now, and
+ * its type checked with NS_GET_NSTYPE (ioctl_ns(2)), so a path to some
+ * other file or namespace is refused before anything is made. Network,
+ * IPC, UTS and PID only: the core builds the root in a mount namespace of
+ * its own, and user and cgroup namespaces are the core's to make.
+ */
+static int open_namespace(struct oci_runtime *rt, const char *type, const char *path)
+{
+	int flag = namespace_flag(type), fd, actual;
+
+	if (!(flag & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID))) {
+		field_error("linux.namespaces[].path", "joining a %s namespace is not supported "
+			    "(network, ipc, uts and pid are)", type);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		field_error("linux.namespaces[].path", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	actual = ioctl(fd, NS_GET_NSTYPE);
+	if (actual != flag || rt->n_joins >= 4) {
+		field_error("linux.namespaces[].path", "%s is not a %s namespace", path, type);
+		close(fd);
+		return -1;
+	}
+	rt->join_fds[rt->n_joins] = fd;
+	rt->join_types[rt->n_joins++] = flag;
+	return 0;
+}
+
+/*
+ * In create, before the core: setns(2) for us, so the child is born in
+ * them. A PID namespace applies to our children only, and while it
+ * differs from our own the kernel refuses us threads (clone(2), EINVAL
+ * for CLONE_THREAD): the core's parent returns to its own right after the
+ * clone (oci_parent_after_clone).
+ */
+int oci_join_namespaces(struct oci_runtime *rt)
+{
+	rt->own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (rt->own_pid_ns < 0) {
+		fprintf(stderr, "%s: open /proc/self/ns/pid: %m\n", PROG);
+		return -1;
+	}
+	for (size_t i = 0; i < rt->n_joins; i++) {
+		if (setns(rt->join_fds[i], rt->join_types[i]) < 0) {
+			fprintf(stderr, "%s: setns into a namespace of linux.namespaces: %m\n", PROG);
+			return -1;
+		}
+		narrate("setns(%d, %#x) = 0 [setns(2)]", rt->join_fds[i], rt->join_types[i]);
+	}
+	return 0;
+}
+
+int oci_parent_after_clone(const struct config *cfg)
+{
+	if (cfg->oci->own_pid_ns < 0 || setns(cfg->oci->own_pid_ns, CLONE_NEWPID) == 0)
+		return 0;
+	fprintf(stderr, "%s: setns back into our own PID namespace: %m\n", PROG);
+	return -1;
+}
+
+static int read_namespaces(const struct json *linux, struct config *cfg, struct oci_runtime *rt)
 {
 	const struct json *list;
 	const char *type, *path;
@@ -564,9 +653,9 @@ static int read_namespaces(const struct json *linux, struct config *cfg)
 			return -1;
 		}
 		if (path) {
-			field_error("linux.namespaces[].path", "joining the %s namespace %s is not "
-				    "supported yet", type, path);
-			return -1;
+			if (open_namespace(rt, type, path) < 0)
+				return -1;
+			continue;
 		}
 		cfg->linux.namespaces |= namespace_flag(type);
 	}
@@ -797,7 +886,6 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 {
 	static const char *const harmless[] = {"sysctl", "mountLabel", "intelRdt", "personality",
 					       "timeOffsets", "rootfsPropagation", NULL};
-	static const char *const refused[] = {"hooks", NULL};
 	struct config *cfg = &b->cfg;
 	const struct json *linux, *seccomp;
 	const char *cgroups_path = NULL;
@@ -808,8 +896,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 		field_error("linux", "missing: minidock runs Linux containers only");
 		return -1;
 	}
-	if (refuse_members(root, "", refused, "minidock runs no hooks") < 0 ||
-	    read_namespaces(linux, cfg) < 0 ||
+	if (read_namespaces(linux, cfg, &b->rt) < 0 ||
 	    read_id_maps(linux, "uidMappings", cfg->linux.uid_maps, &cfg->linux.n_uid_maps) < 0 ||
 	    read_id_maps(linux, "gidMappings", cfg->linux.gid_maps, &cfg->linux.n_gid_maps) < 0 ||
 	    read_paths(linux, "maskedPaths", cfg->linux.masked_paths, &cfg->linux.n_masked) < 0 ||
@@ -861,7 +948,7 @@ int oci_bundle_load(const char *dir, struct oci_bundle *b)
 	const char *hostname = NULL;
 
 	memset(b, 0, sizeof(*b));
-	b->rt.fifo_fd = b->rt.console_fd = b->rt.tty_master = -1;
+	b->rt.fifo_fd = b->rt.console_fd = b->rt.tty_master = b->rt.own_pid_ns = -1;
 	b->cfg.state_fs = -1;
 	if (!realpath(dir, b->dir)) {
 		fprintf(stderr, "%s: bundle %s: %m\n", PROG, dir);
@@ -881,8 +968,10 @@ int oci_bundle_load(const char *dir, struct oci_bundle *b)
 	if (member(b->json, "ociVersion", JSON_STRING, "ociVersion", &version) < 0 ||
 	    get_string(b->json, "hostname", "hostname", &hostname) < 0 ||
 	    read_process(json_get(b->json, "process"), b) < 0 || read_root(b->json, b) < 0 ||
-	    read_mounts(b->json, b) < 0 || read_linux(b->json, b) < 0)
+	    read_mounts(b->json, b) < 0 || read_linux(b->json, b) < 0 ||
+	    oci_check_hooks(json_get(b->json, "hooks")) < 0)
 		return -1;
+	b->rt.hooks = json_get(b->json, "hooks");
 	if (hostname && (strlen(hostname) > HOST_NAME_MAX ||
 			 !(b->cfg.linux.namespaces & CLONE_NEWUTS))) {
 		field_error("hostname", "needs a uts namespace and at most %d bytes",
@@ -954,6 +1043,12 @@ int oci_read_resources_file(const char *path, struct resources *r)
 
 void oci_bundle_free(struct oci_bundle *b)
 {
+	for (size_t i = 0; i < b->rt.n_joins; i++)
+		close(b->rt.join_fds[i]);
+	b->rt.n_joins = 0;
+	if (b->rt.own_pid_ns >= 0)
+		close(b->rt.own_pid_ns);
+	b->rt.own_pid_ns = -1;
 	json_free(b->json);
 	json_free(b->process_json);
 	b->json = b->process_json = NULL;

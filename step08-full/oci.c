@@ -243,7 +243,69 @@ static void remove_state_dir(const char *id)
 		remove_tree(path);
 }
 
+/* The runtime-spec's state of the container, as JSON (state, and the hooks' stdin). */
+static char *state_text(const struct oci_state *st, const char *status)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "{\n  \"ociVersion\": \"%s\",\n  \"id\": ", OCI_VERSION);
+	json_write_string(f, st->id);
+	fprintf(f, ",\n  \"pid\": %d,\n  \"status\": \"%s\",\n  \"bundle\": ",
+		strcmp(status, "stopped") ? st->pid : 0, status);
+	json_write_string(f, st->bundle);
+	fprintf(f, ",\n  \"rootfs\": ");
+	json_write_string(f, st->rootfs);
+	fprintf(f, ",\n  \"created\": ");
+	json_write_string(f, st->created);
+	fprintf(f, ",\n  \"owner\": \"\"\n}\n");
+	return fclose(f) == 0 ? text : NULL;
+}
+
+/* start's and delete's hooks, from the bundle's config.json: failures are warnings. */
+static void run_late_hooks(const struct oci_state *st, const char *kind, const char *status)
+{
+	char path[PATH_MAX + 16], err[256], *state;
+	struct json *j;
+
+	snprintf(path, sizeof(path), "%s/config.json", st->bundle);
+	j = json_parse_file(path, err, sizeof(err));
+	if (!j || !json_count(json_get(json_get(j, "hooks"), kind))) {
+		json_free(j);
+		return;
+	}
+	state = state_text(st, status);
+	if (!state || oci_run_hooks(json_get(j, "hooks"), kind, state) < 0)
+		fprintf(stderr, "%s: warning: the %s hooks failed\n", PROG, kind);
+	free(state);
+	json_free(j);
+}
+
 /* ---- the core's hooks (container.c) ---- */
+
+static struct oci_state created_state; /* filled by create before the core runs */
+
+/* prestart and createRuntime: the namespaces exist, the child waits for us. */
+static int run_create_hooks(const struct oci_runtime *rt, pid_t child)
+{
+	char *state;
+	int ret;
+
+	if (!json_count(json_get(rt->hooks, "prestart")) &&
+	    !json_count(json_get(rt->hooks, "createRuntime")))
+		return 0;
+	created_state.pid = child;
+	state = state_text(&created_state, "creating");
+	ret = state && oci_run_hooks(rt->hooks, "prestart", state) == 0 &&
+			      oci_run_hooks(rt->hooks, "createRuntime", state) == 0
+		      ? 0
+		      : -1;
+	free(state);
+	return ret;
+}
 
 /* In the parent, before the go-ahead: what only a process outside may set on the child. */
 int oci_parent_before_release(const struct config *cfg, pid_t child)
@@ -258,11 +320,11 @@ int oci_parent_before_release(const struct config *cfg, pid_t child)
 			return -1;
 		}
 	}
-	if (!rt->has_oom_score_adj)
-		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", child);
 	snprintf(value, sizeof(value), "%d", rt->oom_score_adj);
-	return write_file(path, value);
+	if (rt->has_oom_score_adj && write_file(path, value) < 0)
+		return -1;
+	return run_create_hooks(rt, child);
 }
 
 /* PATH's directories, searched as execvp(3) will search them: is there an executable? */
@@ -382,7 +444,12 @@ static int send_console(int sock, int master)
 	return 0;
 }
 
-static struct oci_state created_state; /* filled by create before the core runs */
+/* exec -t: the exec'd process's terminal, to --console-socket. */
+void oci_send_console(const struct config *cfg, int tty_master)
+{
+	if (cfg->oci->console_fd >= 0)
+		send_console(cfg->oci->console_fd, tty_master);
+}
 
 /* In the parent, once the child waits: the console, the state file; then we leave. */
 int oci_parent_created(const struct config *cfg, pid_t child, int tty_master)
@@ -494,6 +561,8 @@ static int do_create(const struct create_opts *o, pid_t *child)
 	memcpy(st->bundle, b->dir, sizeof(st->bundle));
 	memcpy(st->rootfs, b->rootfs, sizeof(st->rootfs));
 	format_time(st->created, sizeof(st->created));
+	if (oci_join_namespaces(&b->rt) < 0)
+		goto remove;
 	status = container_run(&b->cfg);
 	if (status == 0) {
 		*child = st->pid;
@@ -564,6 +633,8 @@ static int do_start(const char *id)
 	close(pfd.fd);
 	if (ret == 0 && unlink(fifo) < 0)
 		fprintf(stderr, "%s: unlink %s: %m\n", PROG, fifo);
+	if (ret == 0)
+		run_late_hooks(&st, "poststart", "running");
 	return ret == 0 ? 0 : EXIT_TOOL;
 }
 
@@ -652,6 +723,7 @@ static int do_delete(const char *id, int force)
 		if (cgroups_remove_place(&st.cgroups[i]) < 0)
 			ret = EXIT_TOOL;
 	remove_state_dir(id);
+	run_late_hooks(&st, "poststop", "stopped");
 	return ret;
 }
 
@@ -683,20 +755,15 @@ static int do_run(const struct create_opts *o)
 
 /* ---- state, list, ps ---- */
 
-static void print_state(const struct oci_state *st)
+static int print_state(const struct oci_state *st)
 {
-	const char *status = status_of(st);
+	char *text = state_text(st, status_of(st));
 
-	printf("{\n  \"ociVersion\": \"%s\",\n  \"id\": ", OCI_VERSION);
-	json_write_string(stdout, st->id);
-	printf(",\n  \"pid\": %d,\n  \"status\": \"%s\",\n  \"bundle\": ",
-	       strcmp(status, "stopped") ? st->pid : 0, status);
-	json_write_string(stdout, st->bundle);
-	printf(",\n  \"rootfs\": ");
-	json_write_string(stdout, st->rootfs);
-	printf(",\n  \"created\": ");
-	json_write_string(stdout, st->created);
-	printf(",\n  \"owner\": \"\"\n}\n");
+	if (!text)
+		return EXIT_TOOL;
+	fputs(text, stdout);
+	free(text);
+	return 0;
 }
 
 static int do_list(int quiet, int json)
@@ -712,7 +779,11 @@ static int do_list(int quiet, int json)
 	if (json)
 		printf("[");
 	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || load_state(e->d_name, &st) < 0)
+		char path[PATH_MAX];
+
+		/* One being created has no state.json yet: not listed, and no error */
+		if (e->d_name[0] == '.' || state_path(path, sizeof(path), e->d_name, "state.json") < 0 ||
+		    access(path, F_OK) < 0 || load_state(e->d_name, &st) < 0)
 			continue;
 		if (quiet)
 			printf("%s\n", st.id);
@@ -921,10 +992,14 @@ static int exec_process(const struct exec_opts *o, const struct oci_state *st, c
 	}
 	if (o->cwd)
 		p->cwd = o->cwd;
-	if (p->terminal) {
-		fprintf(stderr, "%s: exec: a terminal is not supported by exec yet\n", PROG);
+	if (p->terminal != !!o->console_socket) {
+		fprintf(stderr, "%s: exec: %s\n", PROG, p->terminal
+			? "a terminal needs --console-socket"
+			: "--console-socket given without a terminal (-t)");
 		return -1;
 	}
+	if (o->console_socket && (b->rt.console_fd = connect_console(o->console_socket)) < 0)
+		return -1;
 	return parse_user(o->user, p);
 }
 
@@ -936,6 +1011,10 @@ static int do_exec(const struct exec_opts *o, const char *id, char **cmd)
 	pid_t pid;
 	int status = EXIT_TOOL;
 
+	if (o->pid_file) {
+		fprintf(stderr, "%s: exec: --pid-file is not supported yet\n", PROG);
+		return EXIT_TOOL;
+	}
 	if (load_state(id, &st) < 0)
 		return EXIT_TOOL;
 	if (strcmp(status_of(&st), "running")) {
@@ -959,6 +1038,8 @@ static int do_exec(const struct exec_opts *o, const char *id, char **cmd)
 	}
 	status = run_exec(&b.cfg, &r);
 out:
+	if (b.rt.console_fd >= 0)
+		close(b.rt.console_fd);
 	oci_bundle_free(&b);
 	return status;
 }
@@ -1233,8 +1314,7 @@ static int run_command(int argc, char **argv)
 	if (!strcmp(cmd, "state")) {
 		if (load_state(id, &st) < 0)
 			return EXIT_TOOL;
-		print_state(&st);
-		return 0;
+		return print_state(&st);
 	}
 	if (!strcmp(cmd, "kill"))
 		return do_kill(id, first + 1 < argc ? argv[first + 1] : NULL, l.all);

@@ -32,6 +32,11 @@ struct oci_runtime {
 	mode_t umask;
 	int preserve_fds;     /* fds 3..3+N-1 stay open in the container */
 	int tty_master;       /* the parent's copy, once the child has sent it */
+	int join_fds[4];      /* linux.namespaces[].path: namespaces to join, opened */
+	int join_types[4];    /* and their CLONE_NEW* types */
+	size_t n_joins;
+	int own_pid_ns;       /* our own PID namespace, to return to after the clone, or -1 */
+	const struct json *hooks; /* config.json's hooks, checked (oci-hooks.c), or NULL */
 };
 
 /* One bundle's config.json, read and checked, as the core's struct config. */
@@ -54,16 +59,23 @@ struct oci_bundle {
 extern int oci_warnings;
 int oci_bundle_load(const char *dir, struct oci_bundle *b);
 void oci_bundle_free(struct oci_bundle *b);
+int oci_join_namespaces(struct oci_runtime *rt);
+int oci_parent_after_clone(const struct config *cfg);
 int oci_write_spec(const char *dir);
 int oci_read_process_file(const char *path, struct oci_bundle *b);
 int oci_read_resources_file(const char *path, struct resources *r);
 int oci_signal_number(const char *name);
+
+/* oci-hooks.c */
+int oci_check_hooks(const struct json *hooks);
+int oci_run_hooks(const struct json *hooks, const char *kind, const char *state);
 
 /* oci.c: the face, and the core's hooks (container.c) */
 int oci_main(int argc, char **argv);
 int oci_parent_before_release(const struct config *cfg, pid_t child);
 int oci_child_wait_for_start(const struct config *cfg, int sync_fd);
 int oci_parent_created(const struct config *cfg, pid_t child, int tty_master);
+void oci_send_console(const struct config *cfg, int tty_master);
 
 /* main.c's commands: `minidock oci ...` and `minidock spec` */
 struct store;

@@ -290,7 +290,8 @@ EOF
 	config "$(stay_args)" \
 		', "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}], "oomScoreAdj": 345,
 		   "env": ["PATH=/bin", "OCI_MARK=yes"], "cwd": "/tmp", "user": {"uid": 0, "gid": 0, "umask": 63}' \
-		', "resources": {"memory": {"limit": 50331648}, "pids": {"limit": 40}, "cpu": {"quota": 20000, "period": 100000}},
+		', "resources": {"memory": {"limit": 50331648, "disableOOMKiller": false}, "pids": {"limit": 40},
+		   "cpu": {"quota": 20000, "period": 100000, "cpus": ""}, "blockIO": {}},
 		   "maskedPaths": ["/proc/keys"], "readonlyPaths": ["/proc/sys"]'
 	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
 	wait_fifo ready
@@ -324,10 +325,10 @@ EOF
 }
 
 @test "oci: a field that would weaken the container is refused, and leaves nothing" {
-	config '["true"]' "" "" ', "hooks": {"prestart": [{"path": "/bin/true"}]}'
+	config '["true"]' "" "" ', "hooks": {"createContainer": [{"path": "/bin/true"}]}'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
-	[[ $stderr == *hooks* ]]
+	[[ $stderr == *hooks.createContainer* ]]
 	config '["true"]' "" ', "resources": {"blockIO": {"weight": 10}}'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
@@ -361,6 +362,11 @@ EOF
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
 	[[ $stderr == *process.args* ]]
+	config '["sh"]'
+	sed -i 's|{"type": "cgroup"}|{"type": "cgroup"}, {"type": "p\\nid"}|' "$BUNDLE/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *"unknown namespace p?id"* ]]
 	config '["sh"]' ', "oomScoreAdj": "high"'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
@@ -391,4 +397,85 @@ EOF
 	[ -z "$stderr" ]
 	grep -q '^{"level":"error","msg":"minidock-oci: .*config.json: line 1, column 2: .*","time":"' "$T/log"
 	[ ! -e "$OCIROOT/$ID" ]
+}
+
+@test "oci: exec -t sends the new terminal to --console-socket; --preserve-fds passes fds on" {
+	[ -x "$RECV" ] || skip "no $RECV (make)"
+	fifos ready
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	exec {recv}< <("$RECV" "$BATS_TEST_TMPDIR/console.sock")
+	read -r -t 10 line <&"$recv"
+	[ "$line" = ready ]
+	oci exec -t --console-socket "$BATS_TEST_TMPDIR/console.sock" "$ID" /bin/probe tty
+	out=$(timeout 10 cat <&"$recv")
+	exec {recv}<&-
+	[[ $out == *"isatty=1"* ]]
+	oci delete -f "$ID"
+	# fds 3 and 4 reach the process with --preserve-fds 2, and not without
+	config '["sh", "-c", "echo via-fd4 >&4"]'
+	oci run --preserve-fds 2 --bundle "$BUNDLE" "$ID" 4>"$T/fd4"
+	[ "$(cat "$T/fd4")" = via-fd4 ]
+	run oci run --bundle "$BUNDLE" "$ID" 4>"$T/fd4-again"
+	[ "$status" -ne 0 ]
+	[ ! -s "$T/fd4-again" ]
+}
+
+@test "oci: linux.namespaces[].path joins another container's network, ipc, uts and pid namespaces" {
+	fifos ready
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	wait_fifo ready
+	a=$(cat "$T/pid")
+	cp -r "$BUNDLE" "$BUNDLE-b"
+	sed -i -e "s|{\"type\": \"network\"}|{\"type\": \"network\", \"path\": \"/proc/$a/ns/net\"}|" \
+		-e "s|{\"type\": \"ipc\"}|{\"type\": \"ipc\", \"path\": \"/proc/$a/ns/ipc\"}|" \
+		-e "s|{\"type\": \"uts\"}|{\"type\": \"uts\", \"path\": \"/proc/$a/ns/uts\"}|" \
+		-e "s|{\"type\": \"pid\"}|{\"type\": \"pid\", \"path\": \"/proc/$a/ns/pid\"}|" \
+		-e '/"hostname"/d' -e 's|/ready|/ready-b|' "$BUNDLE-b/config.json"
+	mkfifo "$T/ready-b"
+	oci run -d --bundle "$BUNDLE-b" --pid-file "$T/pid-b" "$ID-b"
+	wait_fifo ready-b
+	b=$(cat "$T/pid-b")
+	for ns in net ipc uts pid; do
+		[ "$(readlink /proc/$b/ns/$ns)" = "$(readlink /proc/$a/ns/$ns)" ]
+	done
+	[ "$(readlink /proc/$b/ns/mnt)" != "$(readlink /proc/$a/ns/mnt)" ]
+	# in A's PID namespace, B is not PID 1
+	[ "$(awk '/^NSpid/ {print $3}' /proc/$b/status)" != 1 ]
+	oci delete -f "$ID-b"
+	# a path that is not a namespace of that type: refused, nothing made
+	sed -i "s|/proc/$a/ns/net|/proc/$a/ns/ipc|" "$BUNDLE-b/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[ ! -e "$OCIROOT/$ID-c" ]
+	oci delete -f "$ID"
+}
+
+@test "oci: hooks run on the host with the state on stdin; a failing prestart fails create" {
+	fifos ready
+	hook() {
+		printf '{"path": "/bin/sh", "args": ["sh", "-c", "cat > %s/%s"]}' "$T" "$1"
+	}
+	config "$(stay_args)" "" "" ", \"hooks\": {\"prestart\": [$(hook prestart)],
+		\"createRuntime\": [$(hook create-runtime)], \"poststart\": [$(hook poststart)],
+		\"poststop\": [$(hook poststop)]}"
+	oci create --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	pid=$(cat "$T/pid")
+	grep -q '"status": "creating"' "$T/prestart"
+	grep -q "\"pid\": $pid," "$T/prestart"
+	grep -q "\"id\": \"$ID\"" "$T/create-runtime"
+	[ ! -e "$T/poststart" ]
+	oci start "$ID"
+	wait_fifo ready
+	grep -q '"status": "running"' "$T/poststart"
+	oci delete -f "$ID"
+	grep -q '"status": "stopped"' "$T/poststop"
+	config '["true"]' "" "" ', "hooks": {"prestart": [{"path": "/bin/false"}]}'
+	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -e "$OCIROOT/$ID" ]
+	[[ $stderr == *hook* ]]
 }
