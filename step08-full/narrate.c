@@ -126,16 +126,46 @@ static void common_ends(const char *a, size_t alen, const char *b, size_t blen, 
 }
 
 /*
+ * Two absolute paths in quotes name the same file, in other directories
+ * (tasks, in each hierarchy), or are not both paths. Files of other names
+ * (uid_map and gid_map, memory.max and pids.max) are each a lesson.
+ */
+static int same_file_name(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *ea = a + alen, *eb = b + blen, *na = ea, *nb = eb;
+
+	if (alen < 2 || blen < 2 || strncmp(a, "\"/", 2) || strncmp(b, "\"/", 2))
+		return 1;
+	while (na[-1] != '/')
+		na--;
+	while (nb[-1] != '/')
+		nb--;
+	return ea - na == eb - nb && !memcmp(na, nb, (size_t)(ea - na));
+}
+
+/* Do two tokens begin or end alike ("1:3" and "1:5"; not "source" and "lowerdir")? */
+static int shares_an_end(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t quote = a[0] == '"';
+
+	if (alen <= 2 * quote || blen <= 2 * quote)
+		return 0;
+	return a[quote] == b[quote] || a[alen - 1 - quote] == b[blen - 1 - quote];
+}
+
+/*
  * Alike: the same call (its name), the same punctuation everywhere, and
  * at most two words or strings that differ, each by a short part (the
- * hierarchy in a cgroup path, a device's name), so the merged line reads.
+ * hierarchy in a cgroup path, a device's name), one of them at least
+ * beginning or ending alike: the same thing done to several objects, not
+ * several things (fsconfig's "source", then its "lowerdir").
  */
 #define MAX_DIFFER 2
 #define MAX_MIDDLE 64
 static int alike(const char *a, const char *b)
 {
 	struct tokens ta, tb;
-	int differ = 0;
+	int differ = 0, related = 0;
 
 	if (tokenize(a, &ta) < 0 || tokenize(b, &tb) < 0 || ta.n != tb.n)
 		return 0;
@@ -147,13 +177,15 @@ static int alike(const char *a, const char *b)
 
 		if (same_token(&ta, &tb, i))
 			continue;
-		if (!is_word(&ta, i) || !is_word(&tb, i) || ++differ > MAX_DIFFER)
+		if (!is_word(&ta, i) || !is_word(&tb, i) || ++differ > MAX_DIFFER ||
+		    !same_file_name(ta.at[i], ta.len[i], tb.at[i], tb.len[i]))
 			return 0;
+		related |= shares_an_end(ta.at[i], ta.len[i], tb.at[i], tb.len[i]);
 		common_ends(ta.at[i], ta.len[i], tb.at[i], tb.len[i], &pre, &suf);
 		if (ta.len[i] > pre + suf + MAX_MIDDLE || tb.len[i] > pre + suf + MAX_MIDDLE)
 			return 0;
 	}
-	return 1;
+	return !differ || related;
 }
 
 /* One position where the held lines differ, as prefix{a,b,c}suffix. */
