@@ -36,8 +36,7 @@ build/rootfs/.done: build/probe tests/tools/mkrootfs.sh
 	sh tests/tools/mkrootfs.sh $(ROOTFS) build/probe
 	touch $@
 
-# make test: every chapter against its own tests and all earlier chapters',
-# then every README's commands as written (tests/readme.bats).
+# make test: every chapter against its own tests and all earlier chapters'.
 test: all rootfs
 	@bash tests/run.sh $(STEPS) $(MINIDOCK) readmes
 
