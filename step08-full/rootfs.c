@@ -585,8 +585,10 @@ int make_state_fs(void)
 				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
 		fprintf(stderr, "%s: fsmount the state tmpfs: %m\n", PROG);
 	else
-		narrate("fsmount(tmpfs size=1m) = %d: the container's /etc files, detached "
-			"[fsmount(2)]", mnt);
+		narrate("fsopen(\"tmpfs\", FSOPEN_CLOEXEC) = %d, fsconfig(size=1m, mode=0755, "
+			"CREATE), fsmount(%d, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|"
+			"MOUNT_ATTR_NOEXEC) = %d: the container's /etc files, detached [fsmount(2)]",
+			fs, fs, mnt);
 	close(fs);
 	return mnt;
 }
