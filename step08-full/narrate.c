@@ -19,6 +19,7 @@
  * (narrate_flush), and at exit.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -213,6 +214,11 @@ static void print_merged(FILE *out, int first, int step, int count)
 	static _Thread_local struct tokens t[HELD_LINES];
 
 	fprintf(out, "%-8s %5d => ", narrator, narrator_pid ? narrator_pid : getpid());
+	/* One line is printed as it is: it may be longer than tokenize takes. */
+	if (count == 1) {
+		fprintf(out, "%s\n", held.line[first]);
+		return;
+	}
 	for (int k = 0; k < count; k++)
 		tokenize(held.line[first + k * step], &t[k]);
 	for (int i = 0; i < t[0].n; i++) {
@@ -225,9 +231,7 @@ static void print_merged(FILE *out, int first, int step, int count)
 		else
 			merge_position(t, count, i, out);
 	}
-	if (count > 1)
-		fprintf(out, " ×%d", count);
-	fputc('\n', out);
+	fprintf(out, " ×%d\n", count);
 }
 
 /*
@@ -292,19 +296,25 @@ static void write_out(const char *buf, size_t len)
 		return;
 }
 
-/* Print all that is held, with one write(2): lines of two processes never mix. */
+/*
+ * Print all that is held, with one write(2): lines of two processes never
+ * mix. errno is kept: a caller may print or report it next.
+ */
 void narrate_flush(void)
 {
 	char buf[16384];
 	FILE *out;
+	int saved = errno;
 
 	if (!held.n || held.owner != getpid()) {
 		held.n = 0;
 		return;
 	}
 	out = fmemopen(buf, sizeof(buf), "w");
-	if (!out)
+	if (!out) {
+		errno = saved;
 		return;
+	}
 	while (held.n) {
 		int n = held.n, left = print_run(out, n);
 
@@ -314,33 +324,82 @@ void narrate_flush(void)
 	fflush(out);
 	write_out(buf, (size_t)ftell(out));
 	fclose(out);
+	errno = saved;
 }
 
-/* -D narration: one line per kernel operation, naming its man page. */
-void narrate(const char *fmt, ...)
+/*
+ * With -D, stderr passes through here (fopencookie(3)): an error message
+ * comes after the calls narrated before it, never ahead of lines held back.
+ */
+static ssize_t stderr_write(void *cookie, const char *buf, size_t len)
 {
-	static int flush_at_exit;
-	char line[HELD_LEN], buf[16384];
-	va_list ap;
+	(void)cookie;
+	narrate_flush();
+	return write(STDERR_FILENO, buf, len);
+}
+
+static void route_stderr(void)
+{
+	cookie_io_functions_t io = {.write = stderr_write};
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (!f)
+		return;
+	/* A line at a time, as one write(2), like our lines. */
+	if (setvbuf(f, NULL, _IOLBF, 0) != 0) {
+		fclose(f);
+		return;
+	}
+	fflush(stderr);
+	stderr = f;
+}
+
+/* One narrated line: held back, or at once when too long to be a repeat. */
+static void narrate_line(const char *line, size_t len)
+{
+	char buf[16384];
 	FILE *out;
 
-	if (!debug)
-		return;
-	if (!flush_at_exit && atexit(narrate_flush) == 0)
-		flush_at_exit = 1;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (held.n && held.owner != getpid())
 		held.n = 0; /* a copy of our parent's: the parent prints them */
 	held.owner = getpid();
+	if (len >= HELD_LEN)
+		narrate_flush();
 	out = fmemopen(buf, sizeof(buf), "w");
 	if (!out)
 		return;
-	hold(out, line);
+	if (len >= HELD_LEN)
+		fprintf(out, "%-8s %5d => %s\n", narrator, narrator_pid ? narrator_pid : getpid(),
+			line);
+	else
+		hold(out, line);
 	fflush(out);
 	write_out(buf, (size_t)ftell(out));
 	fclose(out);
+}
+
+/* -D narration: one line per kernel operation, naming its man page. errno is kept. */
+void narrate(const char *fmt, ...)
+{
+	static int started;
+	char line[4096];
+	va_list ap;
+	int len, saved = errno;
+
+	if (!debug)
+		return;
+	if (!started) {
+		started = 1;
+		route_stderr();
+		if (atexit(narrate_flush) != 0)
+			fprintf(stderr, "%s: atexit: the last -D lines may be lost\n", PROG);
+	}
+	va_start(ap, fmt);
+	len = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len >= 0)
+		narrate_line(line, (size_t)len);
+	errno = saved;
 }
 
 /*
