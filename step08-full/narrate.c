@@ -127,9 +127,10 @@ static void common_ends(const char *a, size_t alen, const char *b, size_t blen, 
 }
 
 /*
- * Two absolute paths in quotes name the same file, in other directories
- * (tasks, in each hierarchy), or are not both paths. Files of other names
- * (uid_map and gid_map, memory.max and pids.max) are each a lesson.
+ * Two absolute paths in quotes name the same file in other directories
+ * (tasks, in each hierarchy), or are two fds, or are not both paths.
+ * Files of other names (uid_map and gid_map, memory.max and pids.max) are
+ * each a lesson.
  */
 static int same_file_name(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -141,6 +142,9 @@ static int same_file_name(const char *a, size_t alen, const char *b, size_t blen
 		na--;
 	while (nb[-1] != '/')
 		nb--;
+	/* /proc/self/fd/3 and /proc/self/fd/6: one way in, through two fds. */
+	if (isdigit((unsigned char)*na) && isdigit((unsigned char)*nb))
+		return 1;
 	return ea - na == eb - nb && !memcmp(na, nb, (size_t)(ea - na));
 }
 
