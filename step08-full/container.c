@@ -165,7 +165,7 @@ static int set_user(const struct process *p)
 		fprintf(stderr, "%s: switch to user %u:%u: %m\n", PROG, p->uid, p->gid);
 		return -1;
 	}
-	narrate("setgroups(0) = 0, setgid(%u) = 0, setuid(%u) = 0 [credentials(7)]", p->gid,
+	narrate("setgroups(0, NULL) = 0, setgid(%u) = 0, setuid(%u) = 0 [credentials(7)]", p->gid,
 		p->uid);
 	return die_with_parent("again: the new credentials cleared it");
 }

@@ -19,6 +19,7 @@
  * (narrate_flush), and at exit.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,16 +127,50 @@ static void common_ends(const char *a, size_t alen, const char *b, size_t blen, 
 }
 
 /*
+ * Two absolute paths in quotes name the same file in other directories
+ * (tasks, in each hierarchy), or are two fds, or are not both paths.
+ * Files of other names (uid_map and gid_map, memory.max and pids.max) are
+ * each a lesson.
+ */
+static int same_file_name(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *ea = a + alen, *eb = b + blen, *na = ea, *nb = eb;
+
+	if (alen < 2 || blen < 2 || strncmp(a, "\"/", 2) || strncmp(b, "\"/", 2))
+		return 1;
+	while (na[-1] != '/')
+		na--;
+	while (nb[-1] != '/')
+		nb--;
+	/* /proc/self/fd/3 and /proc/self/fd/6: one way in, through two fds. */
+	if (isdigit((unsigned char)*na) && isdigit((unsigned char)*nb))
+		return 1;
+	return ea - na == eb - nb && !memcmp(na, nb, (size_t)(ea - na));
+}
+
+/* Do two tokens begin or end alike ("1:3" and "1:5"; not "source" and "lowerdir")? */
+static int shares_an_end(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t quote = a[0] == '"';
+
+	if (alen <= 2 * quote || blen <= 2 * quote)
+		return 0;
+	return a[quote] == b[quote] || a[alen - 1 - quote] == b[blen - 1 - quote];
+}
+
+/*
  * Alike: the same call (its name), the same punctuation everywhere, and
  * at most two words or strings that differ, each by a short part (the
- * hierarchy in a cgroup path, a device's name), so the merged line reads.
+ * hierarchy in a cgroup path, a device's name), one of them at least
+ * beginning or ending alike: the same thing done to several objects, not
+ * several things (fsconfig's "source", then its "lowerdir").
  */
 #define MAX_DIFFER 2
 #define MAX_MIDDLE 64
 static int alike(const char *a, const char *b)
 {
 	struct tokens ta, tb;
-	int differ = 0;
+	int differ = 0, related = 0;
 
 	if (tokenize(a, &ta) < 0 || tokenize(b, &tb) < 0 || ta.n != tb.n)
 		return 0;
@@ -147,13 +182,15 @@ static int alike(const char *a, const char *b)
 
 		if (same_token(&ta, &tb, i))
 			continue;
-		if (!is_word(&ta, i) || !is_word(&tb, i) || ++differ > MAX_DIFFER)
+		if (!is_word(&ta, i) || !is_word(&tb, i) || ++differ > MAX_DIFFER ||
+		    !same_file_name(ta.at[i], ta.len[i], tb.at[i], tb.len[i]))
 			return 0;
+		related |= shares_an_end(ta.at[i], ta.len[i], tb.at[i], tb.len[i]);
 		common_ends(ta.at[i], ta.len[i], tb.at[i], tb.len[i], &pre, &suf);
 		if (ta.len[i] > pre + suf + MAX_MIDDLE || tb.len[i] > pre + suf + MAX_MIDDLE)
 			return 0;
 	}
-	return 1;
+	return !differ || related;
 }
 
 /* One position where the held lines differ, as prefix{a,b,c}suffix. */
@@ -181,6 +218,11 @@ static void print_merged(FILE *out, int first, int step, int count)
 	static _Thread_local struct tokens t[HELD_LINES];
 
 	fprintf(out, "%-8s %5d => ", narrator, narrator_pid ? narrator_pid : getpid());
+	/* One line is printed as it is: it may be longer than tokenize takes. */
+	if (count == 1) {
+		fprintf(out, "%s\n", held.line[first]);
+		return;
+	}
 	for (int k = 0; k < count; k++)
 		tokenize(held.line[first + k * step], &t[k]);
 	for (int i = 0; i < t[0].n; i++) {
@@ -193,9 +235,7 @@ static void print_merged(FILE *out, int first, int step, int count)
 		else
 			merge_position(t, count, i, out);
 	}
-	if (count > 1)
-		fprintf(out, " ×%d", count);
-	fputc('\n', out);
+	fprintf(out, " ×%d\n", count);
 }
 
 /*
@@ -260,19 +300,25 @@ static void write_out(const char *buf, size_t len)
 		return;
 }
 
-/* Print all that is held, with one write(2): lines of two processes never mix. */
+/*
+ * Print all that is held, with one write(2): lines of two processes never
+ * mix. errno is kept: a caller may print or report it next.
+ */
 void narrate_flush(void)
 {
 	char buf[16384];
 	FILE *out;
+	int saved = errno;
 
 	if (!held.n || held.owner != getpid()) {
 		held.n = 0;
 		return;
 	}
 	out = fmemopen(buf, sizeof(buf), "w");
-	if (!out)
+	if (!out) {
+		errno = saved;
 		return;
+	}
 	while (held.n) {
 		int n = held.n, left = print_run(out, n);
 
@@ -282,33 +328,82 @@ void narrate_flush(void)
 	fflush(out);
 	write_out(buf, (size_t)ftell(out));
 	fclose(out);
+	errno = saved;
 }
 
-/* -D narration: one line per kernel operation, naming its man page. */
-void narrate(const char *fmt, ...)
+/*
+ * With -D, stderr passes through here (fopencookie(3)): an error message
+ * comes after the calls narrated before it, never ahead of lines held back.
+ */
+static ssize_t stderr_write(void *cookie, const char *buf, size_t len)
 {
-	static int flush_at_exit;
-	char line[HELD_LEN], buf[16384];
-	va_list ap;
+	(void)cookie;
+	narrate_flush();
+	return write(STDERR_FILENO, buf, len);
+}
+
+static void route_stderr(void)
+{
+	cookie_io_functions_t io = {.write = stderr_write};
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (!f)
+		return;
+	/* A line at a time, as one write(2), like our lines. */
+	if (setvbuf(f, NULL, _IOLBF, 0) != 0) {
+		fclose(f);
+		return;
+	}
+	fflush(stderr);
+	stderr = f;
+}
+
+/* One narrated line: held back, or at once when too long to be a repeat. */
+static void narrate_line(const char *line, size_t len)
+{
+	char buf[16384];
 	FILE *out;
 
-	if (!debug)
-		return;
-	if (!flush_at_exit && atexit(narrate_flush) == 0)
-		flush_at_exit = 1;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (held.n && held.owner != getpid())
 		held.n = 0; /* a copy of our parent's: the parent prints them */
 	held.owner = getpid();
+	if (len >= HELD_LEN)
+		narrate_flush();
 	out = fmemopen(buf, sizeof(buf), "w");
 	if (!out)
 		return;
-	hold(out, line);
+	if (len >= HELD_LEN)
+		fprintf(out, "%-8s %5d => %s\n", narrator, narrator_pid ? narrator_pid : getpid(),
+			line);
+	else
+		hold(out, line);
 	fflush(out);
 	write_out(buf, (size_t)ftell(out));
 	fclose(out);
+}
+
+/* -D narration: one line per kernel operation, naming its man page. errno is kept. */
+void narrate(const char *fmt, ...)
+{
+	static int started;
+	char line[4096];
+	va_list ap;
+	int len, saved = errno;
+
+	if (!debug)
+		return;
+	if (!started) {
+		started = 1;
+		route_stderr();
+		if (atexit(narrate_flush) != 0)
+			fprintf(stderr, "%s: atexit: the last -D lines may be lost\n", PROG);
+	}
+	va_start(ap, fmt);
+	len = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len >= 0)
+		narrate_line(line, (size_t)len);
+	errno = saved;
 }
 
 /*

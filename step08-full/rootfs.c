@@ -389,8 +389,8 @@ out:
  */
 static int bind_host_device(int dev, const struct device_spec *d)
 {
-	char host[64], name[64];
-	int fd = openat(dev, d->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), ret;
+	char host[64], where[64];
+	int fd = openat(dev, d->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), ret = 0;
 
 	if (fd < 0) {
 		fprintf(stderr, "%s: create /dev/%s: %m\n", PROG, d->path);
@@ -401,8 +401,13 @@ static int bind_host_device(int dev, const struct device_spec *d)
 	if (fd < 0)
 		return -1;
 	snprintf(host, sizeof(host), "/dev/%s", d->path);
-	snprintf(name, sizeof(name), "dev/%s", d->path);
-	ret = mount_at(host, fd, name, NULL, MS_BIND, NULL);
+	if (mount(host, fd_path(fd, where), NULL, MS_BIND, NULL) < 0) {
+		fprintf(stderr, "%s: bind %s: %m\n", PROG, host);
+		ret = -1;
+	} else {
+		narrate("openat(%d (/dev), \"%s\", O_PATH) = %d, mount(\"%s\", \"%s\", NULL, MS_BIND, "
+			"NULL) = 0: the host's node [openat(2), mount(2)]", dev, d->path, fd, host, where);
+	}
 	close(fd);
 	return ret;
 }
@@ -419,7 +424,7 @@ static int make_device(int dev, const struct device_spec *d, int userns)
 		fprintf(stderr, "%s: mknod /dev/%s: %m\n", PROG, d->path);
 		return -1;
 	}
-	narrate("mknod(\"/dev/%s\", %s|0666, %u:%u) = 0 [mknod(2)]", d->path,
+	narrate("mknodat(%d (/dev), \"%s\", %s|0666, %u:%u) = 0 [mknod(2)]", dev, d->path,
 		d->type == 'b' ? "S_IFBLK" : "S_IFCHR", d->major, d->minor);
 	return 0;
 }
@@ -558,13 +563,12 @@ static int enter_root(void)
 		fprintf(stderr, "%s: pivot_root: %m\n", PROG);
 		return -1;
 	}
-	narrate("pivot_root(\".\", \".\") = 0: the old root is stacked under the new one "
-		"[pivot_root(2)]");
+	narrate("pivot_root(\".\", \".\") = 0 [pivot_root(2)]");
 	if (umount2(".", MNT_DETACH) < 0) {
 		fprintf(stderr, "%s: umount2 old root: %m\n", PROG);
 		return -1;
 	}
-	narrate("umount2(\".\", MNT_DETACH) = 0: the host's tree gone from view [umount2(2)]");
+	narrate("umount2(\".\", MNT_DETACH) = 0 [umount2(2)]");
 	if (chdir("/") < 0) {
 		fprintf(stderr, "%s: chdir /: %m\n", PROG);
 		return -1;
@@ -611,8 +615,10 @@ int make_state_fs(void)
 				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
 		fprintf(stderr, "%s: fsmount the state tmpfs: %m\n", PROG);
 	else
-		narrate("fsmount(tmpfs size=1m) = %d: the container's /etc files, detached "
-			"[fsmount(2)]", mnt);
+		narrate("fsopen(\"tmpfs\", FSOPEN_CLOEXEC) = %d, fsconfig(size=1m, mode=0755, "
+			"CREATE), fsmount(%d, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|"
+			"MOUNT_ATTR_NOEXEC) = %d: the container's /etc files, detached [fsmount(2)]",
+			fs, fs, mnt);
 	close(fs);
 	return mnt;
 }

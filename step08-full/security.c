@@ -111,8 +111,8 @@ int drop_capabilities(const struct capabilities *caps)
 		}
 		dropped++;
 	}
-	narrate("prctl(PR_CAPBSET_DROP, ...) x%d = 0: bounding set %#llx [capabilities(7)]",
-		dropped, (unsigned long long)caps->bounding);
+	narrate("prctl(PR_CAPBSET_DROP, CAP) = 0: each CAP not in the bounding set %#llx "
+		"[capabilities(7)] ×%d", (unsigned long long)caps->bounding, dropped);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
 		fprintf(stderr, "%s: prctl PR_CAP_AMBIENT_CLEAR_ALL: %m\n", PROG);
 		return -1;

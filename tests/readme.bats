@@ -70,6 +70,19 @@ check() {
 	[ "$status" -eq 0 ]
 }
 
+@test "readme.sh: sudo, and a cd outside a subshell, are refused" {
+	[ -z "${README:-}" ] || skip "README=$README picks one file"
+	printf '%s\n' '```console' '$ cd /tmp' '```' > "$BATS_TEST_TMPDIR/README.md"
+	run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
+	[ "$status" -eq 1 ]
+	printf '%s\n' '```console' '$ sudo true' '```' > "$BATS_TEST_TMPDIR/README.md"
+	run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
+	[ "$status" -eq 1 ]
+	printf '%s\n' '```console' '$ ( cd /tmp && pwd )' '/tmp' '```' > "$BATS_TEST_TMPDIR/README.md"
+	run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
+	[ "$status" -eq 0 ]
+}
+
 @test "readme.sh: a mismatch names the line, the command and both outputs" {
 	[ -z "${README:-}" ] || skip "README=$README picks one file"
 	printf '%s\n' '# t' '```console' '$ seq 3' '1' '3' '```' > "$BATS_TEST_TMPDIR/README.md"

@@ -248,7 +248,7 @@ load step08-common
 	[[ "$stderr" == *'=> fsopen("overlay", FSOPEN_CLOEXEC)'*"[fsopen(2)]"* ]]
 	[[ "$stderr" == *'=> fsconfig('*'"lowerdir'*"\"$STORE/layers/"* ]]
 	[[ "$stderr" == *'=> move_mount('*'MOVE_MOUNT_F_EMPTY_PATH) = 0 [move_mount(2)]'* ]]
-	[[ "$stderr" == *'=> pivot_root(".", ".") = 0'*'[pivot_root(2)]'* ]]
+	[[ "$stderr" == *'=> pivot_root(".", ".") = 0 [pivot_root(2)]'* ]]
 	[[ "$stderr" == *"=> prctl(PR_CAPBSET_DROP"*"0xa80425fb"* ]]
 	[[ "$stderr" == *"=> prctl(PR_SET_NO_NEW_PRIVS, 1) = 0"* ]]
 	[[ "$stderr" == *"=> close_range("* ]]

@@ -8,7 +8,8 @@
 #   it on the next line); the lines after it, up to the next "$ " line or the
 #   end of the block, are its expected output (stdout and stderr together);
 # - all blocks of one README run in order in ONE bash session, as root, from
-#   the repository root, stdin from /dev/null;
+#   the repository root, stdin from /dev/null (so no sudo in a command, and
+#   a cd only inside a subshell: ( cd DIR && ... ));
 # - expected lines match the output lines one for one, in order; <name>
 #   (e.g. <pid>, <addr>, <any>) matches any non-empty text, a line that is
 #   just ... matches zero or more lines, trailing spaces are ignored; a
@@ -67,6 +68,16 @@ END { flush_cmd(); print n + 0 > (dir "/count") }
 ' "$readme" || exit 2
 count=$(cat "$work/count")
 [ "$count" -gt 0 ] || { echo "# $name: no console blocks"; exit 0; }
+
+# The contract's two rules about the commands themselves: they run as root
+# already (no sudo), and from the repository root (a cd only in a subshell).
+for i in $(seq 1 "$count"); do
+	if grep -q -E '(^|[;&|(] *)sudo ' "$work/cmd.$i" || grep -q -E '^cd ' "$work/cmd.$i"; then
+		echo "$name:$(cat "$work/line.$i"): no sudo, and cd only inside ( cd DIR && ... ):"
+		sed 's/^/    $ /' "$work/cmd.$i"
+		exit 1
+	fi
+done
 
 # The session: each command's output in out.N, its status in rc.N, and the
 # number of the command running in "current" (to name it on a timeout).
