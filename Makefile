@@ -38,9 +38,10 @@ build/rootfs/.done: build/probe tests/tools/mkrootfs.sh
 
 # make test: the chapters' sizes against their budgets (the tests run even
 # when one is over, and make test fails after them), then every chapter
-# against its own tests and all earlier chapters'.
+# against its own tests and all earlier chapters', then every README's
+# commands as written (tests/readme.bats).
 test: all rootfs
-	@sh tests/tools/sizes.sh; sizes=$$?; bash tests/run.sh $(STEPS) $(MINIDOCK); \
+	@sh tests/tools/sizes.sh; sizes=$$?; bash tests/run.sh $(STEPS) $(MINIDOCK) readmes; \
 	 tests=$$?; [ $$sizes -eq 0 ] || echo "make test: a chapter is over its size budget (make sizes)"; \
 	 [ $$sizes -eq 0 ] && [ $$tests -eq 0 ]
 
