@@ -8,11 +8,16 @@
  * for PID 1. --init runs a tiny init as PID 1 that does both for CMD.
  * CLONE_NEWNS gives it a copy of the mount table (mount_namespaces(7)),
  * which it makes private, then fills a root filesystem with /proc, /dev
- * and /sys and moves into it with pivot_root(2).
+ * and /sys and moves into it with pivot_root(2). Its environment is
+ * Docker's default, not the host's.
  *
  * Over a socketpair the parent releases the child once the pid file is
  * written, and the child reports a failed setup or execve(2); a successful
  * execve closes the child's end (close-on-exec): the parent reads EOF.
+ *
+ * Read in this order: enter_rootfs, make_mounts_private, bind_rootfs,
+ * mount_proc_and_sys, mount_dev, enter_with_pivot_root (and, to compare,
+ * enter_with_chroot), mount_fs, set_environment.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -255,16 +260,39 @@ static int set_hostname(const char *name)
 	return 0;
 }
 
-/* mount(2), narrated; flag_names spells out flags for the narration. */
-static int mount_fs(const char *src, const char *target, const char *type,
-		    unsigned long flags, const char *flag_names, const char *data)
+/* The MS_* flags by name, for the narration. */
+static const char *mount_flag_names(unsigned long flags, char *buf, size_t len)
 {
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} names[] = {
+		{MS_BIND, "MS_BIND"},     {MS_REC, "MS_REC"},       {MS_PRIVATE, "MS_PRIVATE"},
+		{MS_RDONLY, "MS_RDONLY"}, {MS_NOSUID, "MS_NOSUID"}, {MS_NODEV, "MS_NODEV"},
+		{MS_NOEXEC, "MS_NOEXEC"}, {MS_STRICTATIME, "MS_STRICTATIME"},
+	};
+
+	snprintf(buf, len, "0");
+	for (size_t i = 0, n = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", names[i].name);
+	return buf;
+}
+
+/* mount(2), narrated with its real arguments. */
+static int mount_fs(const char *src, const char *target, const char *type,
+		    unsigned long flags, const char *data)
+{
+	char names[128];
+
 	if (mount(src, target, type, flags, data) < 0) {
 		fprintf(stderr, "%s: mount %s on %s: %m\n", PROG, type ? type : src, target);
 		return -1;
 	}
-	narrate("mount(\"%s\", \"%s\", %s, %s, \"%s\") = 0 [mount(2)]", src ? src : "none",
-		target, type ? type : "NULL", flag_names, data ? data : "");
+	narrate("mount(%s%s%s, \"%s\", %s%s%s, %s, %s%s%s) = 0 [mount(2)]", src ? "\"" : "",
+		src ? src : "NULL", src ? "\"" : "", target, type ? "\"" : "", type ? type : "NULL",
+		type ? "\"" : "", mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "",
+		data ? data : "NULL", data ? "\"" : "");
 	return 0;
 }
 
@@ -279,7 +307,7 @@ static int make_mounts_private(const struct config *cfg)
 		narrate("skipping mount(\"/\", MS_REC|MS_PRIVATE): our mounts may reach the host");
 		return 0;
 	}
-	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, "MS_REC|MS_PRIVATE", NULL);
+	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 }
 
 /*
@@ -288,12 +316,13 @@ static int make_mounts_private(const struct config *cfg)
  */
 static int bind_rootfs(const char *rootfs)
 {
-	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, "MS_BIND|MS_REC", NULL) < 0)
+	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return -1;
 	if (chdir(rootfs) < 0) {
 		fprintf(stderr, "%s: chdir %s: %m\n", PROG, rootfs);
 		return -1;
 	}
+	narrate("chdir(\"%s\") = 0 [chdir(2)]", rootfs);
 	return 0;
 }
 
@@ -304,7 +333,6 @@ static int make_device(const char *path, unsigned int major, unsigned int minor)
 		fprintf(stderr, "%s: mknod %s: %m\n", PROG, path);
 		return -1;
 	}
-	narrate("mknod(\"%s\", S_IFCHR|0666, %u:%u) = 0 [mknod(2)]", path, major, minor);
 	return 0;
 }
 
@@ -348,21 +376,23 @@ static int mount_dev(void)
 
 	if (make_dir("dev", 0755) < 0 ||
 	    mount_fs("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-		     "MS_NOSUID|MS_STRICTATIME", "mode=755,size=65536k") < 0)
+		     "mode=755,size=65536k") < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (make_device(devices[i].name, devices[i].major, devices[i].minor) < 0)
 			return -1;
+	narrate("mknod(\"dev/{null,zero,full,random,urandom,tty}\", S_IFCHR|0666, ...) = 0, "
+		"x%zu [mknod(2)]", sizeof(devices) / sizeof(devices[0]));
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (make_link(links[i][0], links[i][1]) < 0)
 			return -1;
 	if (make_dir("dev/pts", 0755) < 0 ||
 	    mount_fs("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "MS_NOSUID|MS_NOEXEC", "newinstance,ptmxmode=0666,mode=0620") < 0)
+		     "newinstance,ptmxmode=0666,mode=0620") < 0)
 		return -1;
 	if (make_dir("dev/shm", 01777) < 0 ||
 	    mount_fs("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", "mode=1777,size=65536k") < 0)
+		     "mode=1777,size=65536k") < 0)
 		return -1;
 	return 0;
 }
@@ -374,12 +404,11 @@ static int mount_dev(void)
 static int mount_proc_and_sys(void)
 {
 	if (make_dir("proc", 0555) < 0 ||
-	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
 	if (make_dir("sys", 0555) < 0 ||
 	    mount_fs("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+		     NULL) < 0)
 		return -1;
 	return 0;
 }
