@@ -22,6 +22,9 @@
  * Over a socketpair the parent releases the child once the pid file is
  * written, and the child reports a failed setup or execve(2); a successful
  * execve closes the child's end (close-on-exec): the parent reads EOF.
+ *
+ * Read in this order: add_layer, make_run_dir, mount_layers, remove_run_dir,
+ * then main and enter_rootfs for where they are called.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,7 +33,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,7 +49,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PROG "overlay"
@@ -66,9 +67,6 @@ enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 /* Where each run's writable layer goes, unless --state says otherwise. */
 #define DEFAULT_STATE "/run/minidock"
 
-/* --layer may be given this often; overlayfs itself stops at 500 lowers. */
-#define MAX_LAYERS 128
-
 /* mount(2) passes at most one page of options to the filesystem. */
 #define MOUNT_DATA_MAX 4096
 
@@ -84,8 +82,7 @@ struct config {
 	long long cpu_quota;  /* --cpu-quota: CPU microseconds per 100 ms, 0 for none */
 	long long pids_limit; /* --pids-limit: most processes at once, 0 for none */
 	const char *cgroup_parent; /* --cgroup-parent: where container cgroups go */
-	const char *layers[MAX_LAYERS]; /* --layer: the image's layers, bottom first */
-	int n_layers;
+	int n_layers;         /* --layer: how many */
 	char lowerdir[MOUNT_DATA_MAX]; /* the layers' absolute paths, top first, ':' between */
 	const char *state;       /* --state: where run directories go */
 	int keep;                /* --keep: leave the writable layer behind after the run */
@@ -462,29 +459,7 @@ static void remove_cgroups(void)
 	}
 }
 
-/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
-static int owner_is_dead(const char *name)
-{
-	unsigned long long t;
-	int pid, n = 0;
-
-	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
-		return 0;
-	return start_time(pid) != t;
-}
-
 /* ---- image layers: checking the options ---- */
-
-/* --layer DIR: an existing directory, stacked on the layers before it. */
-static int add_layer(struct config *cfg, const char *dir)
-{
-	if (cfg->n_layers == MAX_LAYERS) {
-		fprintf(stderr, "%s: more than %d layers\n", PROG, MAX_LAYERS);
-		return -1;
-	}
-	cfg->layers[cfg->n_layers++] = dir;
-	return 0;
-}
 
 /*
  * The real path of DIR, which must be a directory. The overlay's options
@@ -512,13 +487,33 @@ static int check_dir(const char *what, const char *dir, char abs[PATH_MAX])
 }
 
 /*
- * Build lowerdir: overlayfs lists the lower layers top first, --layer
- * gives them bottom first (as docker image history does, oldest first).
+ * --layer DIR, bottom layer first (as docker image history lists them,
+ * oldest first); overlayfs wants lowerdir top first, ':' between: each
+ * layer goes in front of those before it.
  */
+static int add_layer(struct config *cfg, const char *dir)
+{
+	size_t len = strlen(cfg->lowerdir), n;
+	char abs[PATH_MAX];
+
+	if (check_dir("layer", dir, abs) < 0)
+		return -1;
+	n = strlen(abs);
+	if (len + n + 1 >= sizeof(cfg->lowerdir)) {
+		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
+		return -1;
+	}
+	memmove(cfg->lowerdir + n + !!len, cfg->lowerdir, len + 1);
+	memcpy(cfg->lowerdir, abs, n);
+	if (len)
+		cfg->lowerdir[n] = ':';
+	cfg->n_layers++;
+	return 0;
+}
+
 static int check_layers(struct config *cfg, int rootfs_given)
 {
 	char abs[PATH_MAX];
-	size_t len = 0;
 
 	if (!cfg->n_layers) {
 		fprintf(stderr, "%s: --keep and --state need --layer\n", PROG);
@@ -531,17 +526,6 @@ static int check_layers(struct config *cfg, int rootfs_given)
 	}
 	if (cfg->state && check_dir("state directory", cfg->state, abs) < 0)
 		return -1;
-	for (int i = cfg->n_layers - 1; i >= 0; i--) {
-		if (check_dir("layer", cfg->layers[i], abs) < 0)
-			return -1;
-		len += snprintf(cfg->lowerdir + len, sizeof(cfg->lowerdir) - len, "%s%s",
-				len ? ":" : "", abs);
-		if (len >= sizeof(cfg->lowerdir)) {
-			fprintf(stderr, "%s: too many layers for one page of mount options\n",
-				PROG);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -1073,8 +1057,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	(void)st;
 	(void)type;
 	(void)ftw;
-	/* ENOENT: another run cleaning the same stale directory got there first */
-	if (remove(path) < 0 && errno != ENOENT) {
+	if (remove(path) < 0) {
 		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
 		return 1; /* stops nftw, which returns it */
 	}
@@ -1101,63 +1084,6 @@ static int remove_tree(const char *dir)
 }
 
 /*
- * Is NAME, in the state directory BASE, the run directory of a tool that
- * died without removing it (SIGKILL)? Its name must be exactly
- * mdk-<pid>-<start time>, its owner dead (owner_is_dead, as for cgroups),
- * and it must hold nothing but upper/, work/ and merged/: a --keep run
- * adds keep/, and anything else is not ours to delete.
- */
-static int is_stale_run_dir(int base, const char *name)
-{
-	unsigned long long start;
-	char expect[64];
-	struct dirent *d;
-	int pid, fd, ours = 1;
-	DIR *dp;
-
-	if (sscanf(name, "mdk-%d-%llu", &pid, &start) != 2)
-		return 0;
-	snprintf(expect, sizeof(expect), "mdk-%d-%llu", pid, start);
-	if (strcmp(name, expect) || !owner_is_dead(name))
-		return 0;
-	fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	dp = fd < 0 ? NULL : fdopendir(fd);
-	if (!dp) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while (ours && (d = readdir(dp)))
-		ours = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
-		       !strcmp(d->d_name, "upper") || !strcmp(d->d_name, "work") ||
-		       !strcmp(d->d_name, "merged");
-	closedir(dp);
-	return ours;
-}
-
-/*
- * A tool killed by SIGKILL takes its container with it (PR_SET_PDEATHSIG),
- * and the overlay goes with the container's mount namespace, but the run
- * directory stays: the next run removes it. One readdir(3) of BASE.
- */
-static void remove_stale_run_dirs(const char *base)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dp = opendir(base);
-
-	if (!dp)
-		return;
-	while ((d = readdir(dp))) {
-		if (!is_stale_run_dir(dirfd(dp), d->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", base, d->d_name) < (int)sizeof(path))
-			remove_tree(path);
-	}
-	closedir(dp);
-}
-
-/*
  * The run's directory, named mdk-<our pid>-<our start time>: unique, and
  * it names its owner, since PIDs are reused but not with the same start
  * time. It holds upper/ (the writable layer), work/ (overlayfs' scratch
@@ -1179,7 +1105,6 @@ static int make_run_dir(struct config *cfg)
 		fprintf(stderr, "%s: state directory %s: %m\n", PROG, state);
 		return -1;
 	}
-	remove_stale_run_dirs(base);
 	start = start_time(getpid());
 	if (!start) {
 		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
@@ -1196,10 +1121,6 @@ static int make_run_dir(struct config *cfg)
 	}
 	narrate("mkdir(\"%s\", 0700) = 0 [mkdir(2)]", path);
 	strcpy(cfg->run_dir, path);
-	/* --keep: a mark that the directory stays, even if this run is killed */
-	snprintf(path, sizeof(path), "%s/keep", cfg->run_dir);
-	if (cfg->keep && make_dir(path, 0700) < 0)
-		return -1;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%.6s", cfg->run_dir, parts[i]);
 		/* upper/ is the merged root's own directory: 0755, whatever our umask. */

@@ -42,7 +42,6 @@
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <linux/rtnetlink.h>
-#include <linux/sched.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <poll.h>
@@ -62,7 +61,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PROG "net"
@@ -80,9 +78,6 @@ enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 
 /* Where each run's writable layer goes, unless --state says otherwise. */
 #define DEFAULT_STATE "/run/minidock"
-
-/* --layer may be given this often; overlayfs itself stops at 500 lowers. */
-#define MAX_LAYERS 128
 
 /* mount(2) passes at most one page of options to the filesystem. */
 #define MOUNT_DATA_MAX 4096
@@ -105,8 +100,7 @@ struct config {
 	long long cpu_quota;  /* --cpu-quota: CPU microseconds per 100 ms, 0 for none */
 	long long pids_limit; /* --pids-limit: most processes at once, 0 for none */
 	const char *cgroup_parent; /* --cgroup-parent: where container cgroups go */
-	const char *layers[MAX_LAYERS]; /* --layer: the image's layers, bottom first */
-	int n_layers;
+	int n_layers;         /* --layer: how many */
 	char lowerdir[MOUNT_DATA_MAX]; /* the layers' absolute paths, top first, ':' between */
 	const char *state;       /* --state: where run directories go */
 	int keep;                /* --keep: leave the writable layer behind after the run */
@@ -486,29 +480,7 @@ static void remove_cgroups(void)
 	}
 }
 
-/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
-static int owner_is_dead(const char *name)
-{
-	unsigned long long t;
-	int pid, n = 0;
-
-	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
-		return 0;
-	return start_time(pid) != t;
-}
-
 /* ---- image layers: checking the options ---- */
-
-/* --layer DIR: an existing directory, stacked on the layers before it. */
-static int add_layer(struct config *cfg, const char *dir)
-{
-	if (cfg->n_layers == MAX_LAYERS) {
-		fprintf(stderr, "%s: more than %d layers\n", PROG, MAX_LAYERS);
-		return -1;
-	}
-	cfg->layers[cfg->n_layers++] = dir;
-	return 0;
-}
 
 /*
  * The real path of DIR, which must be a directory. The overlay's options
@@ -536,13 +508,33 @@ static int check_dir(const char *what, const char *dir, char abs[PATH_MAX])
 }
 
 /*
- * Build lowerdir: overlayfs lists the lower layers top first, --layer
- * gives them bottom first (as docker image history does, oldest first).
+ * --layer DIR, bottom layer first (as docker image history lists them,
+ * oldest first); overlayfs wants lowerdir top first, ':' between: each
+ * layer goes in front of those before it.
  */
+static int add_layer(struct config *cfg, const char *dir)
+{
+	size_t len = strlen(cfg->lowerdir), n;
+	char abs[PATH_MAX];
+
+	if (check_dir("layer", dir, abs) < 0)
+		return -1;
+	n = strlen(abs);
+	if (len + n + 1 >= sizeof(cfg->lowerdir)) {
+		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
+		return -1;
+	}
+	memmove(cfg->lowerdir + n + !!len, cfg->lowerdir, len + 1);
+	memcpy(cfg->lowerdir, abs, n);
+	if (len)
+		cfg->lowerdir[n] = ':';
+	cfg->n_layers++;
+	return 0;
+}
+
 static int check_layers(struct config *cfg, int rootfs_given)
 {
 	char abs[PATH_MAX];
-	size_t len = 0;
 
 	if (!cfg->n_layers) {
 		fprintf(stderr, "%s: --keep and --state need --layer\n", PROG);
@@ -555,17 +547,6 @@ static int check_layers(struct config *cfg, int rootfs_given)
 	}
 	if (cfg->state && check_dir("state directory", cfg->state, abs) < 0)
 		return -1;
-	for (int i = cfg->n_layers - 1; i >= 0; i--) {
-		if (check_dir("layer", cfg->layers[i], abs) < 0)
-			return -1;
-		len += snprintf(cfg->lowerdir + len, sizeof(cfg->lowerdir) - len, "%s%s",
-				len ? ":" : "", abs);
-		if (len >= sizeof(cfg->lowerdir)) {
-			fprintf(stderr, "%s: too many layers for one page of mount options\n",
-				PROG);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -1109,8 +1090,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	(void)st;
 	(void)type;
 	(void)ftw;
-	/* ENOENT: another run cleaning the same stale directory got there first */
-	if (remove(path) < 0 && errno != ENOENT) {
+	if (remove(path) < 0) {
 		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
 		return 1; /* stops nftw, which returns it */
 	}
@@ -1137,63 +1117,6 @@ static int remove_tree(const char *dir)
 }
 
 /*
- * Is NAME, in the state directory BASE, the run directory of a tool that
- * died without removing it (SIGKILL)? Its name must be exactly
- * mdk-<pid>-<start time>, its owner dead (owner_is_dead, as for cgroups),
- * and it must hold nothing but upper/, work/ and merged/: a --keep run
- * adds keep/, and anything else is not ours to delete.
- */
-static int is_stale_run_dir(int base, const char *name)
-{
-	unsigned long long start;
-	char expect[64];
-	struct dirent *d;
-	int pid, fd, ours = 1;
-	DIR *dp;
-
-	if (sscanf(name, "mdk-%d-%llu", &pid, &start) != 2)
-		return 0;
-	snprintf(expect, sizeof(expect), "mdk-%d-%llu", pid, start);
-	if (strcmp(name, expect) || !owner_is_dead(name))
-		return 0;
-	fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	dp = fd < 0 ? NULL : fdopendir(fd);
-	if (!dp) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while (ours && (d = readdir(dp)))
-		ours = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
-		       !strcmp(d->d_name, "upper") || !strcmp(d->d_name, "work") ||
-		       !strcmp(d->d_name, "merged");
-	closedir(dp);
-	return ours;
-}
-
-/*
- * A tool killed by SIGKILL takes its container with it (PR_SET_PDEATHSIG),
- * and the overlay goes with the container's mount namespace, but the run
- * directory stays: the next run removes it. One readdir(3) of BASE.
- */
-static void remove_stale_run_dirs(const char *base)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dp = opendir(base);
-
-	if (!dp)
-		return;
-	while ((d = readdir(dp))) {
-		if (!is_stale_run_dir(dirfd(dp), d->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", base, d->d_name) < (int)sizeof(path))
-			remove_tree(path);
-	}
-	closedir(dp);
-}
-
-/*
  * The run's directory, named mdk-<our pid>-<our start time>: unique, and
  * it names its owner, since PIDs are reused but not with the same start
  * time. It holds upper/ (the writable layer), work/ (overlayfs' scratch
@@ -1215,7 +1138,6 @@ static int make_run_dir(struct config *cfg)
 		fprintf(stderr, "%s: state directory %s: %m\n", PROG, state);
 		return -1;
 	}
-	remove_stale_run_dirs(base);
 	start = start_time(getpid());
 	if (!start) {
 		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
@@ -1232,10 +1154,6 @@ static int make_run_dir(struct config *cfg)
 	}
 	narrate("mkdir(\"%s\", 0700) = 0 [mkdir(2)]", path);
 	strcpy(cfg->run_dir, path);
-	/* --keep: a mark that the directory stays, even if this run is killed */
-	snprintf(path, sizeof(path), "%s/keep", cfg->run_dir);
-	if (cfg->keep && make_dir(path, 0700) < 0)
-		return -1;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%.6s", cfg->run_dir, parts[i]);
 		/* upper/ is the merged root's own directory: 0755, whatever our umask. */
@@ -1484,23 +1402,25 @@ static void lease_names(uint32_t ip, char path[PATH_MAX], char veth[IFNAMSIZ])
 /*
  * The lowest free address after the gateway. Its lease is a file made with
  * O_CREAT|O_EXCL: of all runs that try one address, one gets it (open(2)).
- * It names its owner, mdk-PID-START: a dead owner's lease is taken over.
- * While an address's veth is there it is not free: the kernel removes a
- * container's veth a moment after the container exits.
+ * It holds its owner's PID: a lease whose owner is gone (kill(2) says
+ * ESRCH) is taken over. While an address's veth is there it is not free:
+ * the kernel removes a container's veth a moment after it exits.
  */
-static int take_lease(struct config *cfg, const char *owner)
+static int take_lease(struct config *cfg)
 {
-	char path[PATH_MAX], veth[IFNAMSIZ], held[64];
+	char path[PATH_MAX], veth[IFNAMSIZ], held[16];
+	int fd, owner;
 	ssize_t n;
-	int fd;
 
 	for (uint32_t ip = GATEWAY + 1; ip < (SUBNET | 0xffff); ip++) {
 		lease_names(ip, path, veth);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		n = fd < 0 ? 0 : read(fd, held, sizeof(held) - 1);
-		held[n > 0 ? n - 1 : 0] = 0; /* without its newline */
-		if (fd >= 0 && !close(fd) && owner_is_dead(held) && !unlink(path))
-			narrate("unlink(\"%s\") = 0: %s is dead [unlink(2)]", path, held);
+		held[n > 0 ? n : 0] = 0;
+		owner = atoi(held);
+		if (fd >= 0 && !close(fd) && owner > 0 && kill(owner, 0) < 0 && errno == ESRCH &&
+		    !unlink(path))
+			narrate("unlink(\"%s\") = 0: its owner %d is gone [unlink(2)]", path, owner);
 		if (if_nametoindex(veth))
 			continue;
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -1508,7 +1428,7 @@ static int take_lease(struct config *cfg, const char *owner)
 			continue;
 		cfg->ip = fd < 0 ? 0 : ip; /* from here on, release_lease removes it */
 		narrate("open(\"%s\", O_CREAT|O_EXCL) = %d [open(2)]", path, fd);
-		if (fd < 0 || dprintf(fd, "%s\n", owner) < 0 || close(fd) < 0) {
+		if (fd < 0 || dprintf(fd, "%d\n", getpid()) < 0 || close(fd) < 0) {
 			fprintf(stderr, "%s: write %s: %m\n", PROG, path);
 			return -1;
 		}
@@ -1521,14 +1441,12 @@ static int take_lease(struct config *cfg, const char *owner)
 /* The parent, before clone: the bridge and a lease. */
 static int prepare_network(struct config *cfg)
 {
-	char owner[64];
 	int fd, ok;
 
-	snprintf(owner, sizeof(owner), "mdk-%d-%llu", getpid(), start_time(getpid()));
 	fd = open_rtnetlink();
 	ok = fd >= 0 && ensure_bridge(fd) == 0 && make_dir(DEFAULT_STATE, 0700) == 0 &&
 	     make_dir(DEFAULT_STATE "/ipam", 0755) == 0 && make_dir(IPAM_DIR, 0755) == 0 &&
-	     take_lease(cfg, owner) == 0;
+	     take_lease(cfg) == 0;
 	if (fd >= 0)
 		close(fd);
 	return ok ? 0 : -1;
