@@ -864,7 +864,8 @@ static int bind_rootfs(const char *rootfs)
 	return 0;
 }
 
-/* mknod(2) ignores the umask only if we chmod afterwards. */
+static int devices_bound; /* -D: bind_device stood in for mknod */
+
 /*
  * In a user namespace mknod(2) of a device is EPERM, even for its root:
  * bind the host's node onto an empty file instead (the tmpfs is ours).
@@ -874,15 +875,16 @@ static int bind_device(const char *path)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	char host[64];
 
-	if (fd < 0) {
-		fprintf(stderr, "%s: create %s: %m\n", PROG, path);
+	snprintf(host, sizeof(host), "/%s", path); /* as the host's /dev has it */
+	if (fd < 0 || close(fd) < 0 || mount(host, path, NULL, MS_BIND, NULL) < 0) {
+		fprintf(stderr, "%s: bind %s on %s: %m\n", PROG, host, path);
 		return -1;
 	}
-	close(fd);
-	snprintf(host, sizeof(host), "/%s", path); /* as the host's /dev has it */
-	return mount_fs(host, path, NULL, MS_BIND, NULL);
+	devices_bound = 1;
+	return 0;
 }
 
+/* mknod(2) ignores the umask only if we chmod afterwards. */
 static int make_device(const char *path, unsigned int major, unsigned int minor)
 {
 	int made = mknod(path, S_IFCHR | 0666, makedev(major, minor));
@@ -941,8 +943,12 @@ static int mount_dev(void)
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (make_device(devices[i].name, devices[i].major, devices[i].minor) < 0)
 			return -1;
-	narrate("mknod(\"dev/{null,zero,full,random,urandom,tty}\", S_IFCHR|0666, ...) = 0, "
-		"x%zu [mknod(2)]", sizeof(devices) / sizeof(devices[0]));
+	if (devices_bound)
+		narrate("mknod = EPERM, so mount(\"/dev/{null,zero,full,random,urandom,tty}\", "
+			"\"dev/{...}\", NULL, MS_BIND, NULL) = 0, x6 [mount(2)]");
+	else
+		narrate("mknod(\"dev/{null,zero,full,random,urandom,tty}\", S_IFCHR|0666, ...) "
+			"= 0, x%zu [mknod(2)]", sizeof(devices) / sizeof(devices[0]));
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (make_link(links[i][0], links[i][1]) < 0)
 			return -1;
