@@ -283,8 +283,8 @@ wait_file() {
 	veth=$(veth_of "$ip")
 	ip link show dev "$veth" >/dev/null
 	[ -f "$IPAM/$BR/$ip" ]
-	# the lease names its owner: the tool's PID and start time
-	grep -qx "mdk-$JOB-[0-9]*" "$IPAM/$BR/$ip"
+	# the lease names its owner: the tool's PID (minidock's says more)
+	full_runtime || grep -qx "$JOB" "$IPAM/$BR/$ip"
 	release go
 	finish_ctr
 	[ "$STATUS" -eq 0 ]
@@ -298,6 +298,7 @@ wait_file() {
 
 @test "net: a killed tool's lease is taken over once its veth is gone" {
 	need_net
+	full_runtime && skip "minidock hands addresses out round-robin and sweeps leases by their veth (step08-from-chapters-b.bats)"
 	fifos ready
 	start_net sh -c "probe info > $CT/info; echo > $CT/ready; exec sleep 1000"
 	wait_fifo ready
@@ -314,20 +315,19 @@ wait_file() {
 	# the next run takes the lowest free address: that one, its lease taken over
 	run -0 --separate-stderr ctr -D "${NET[@]}" probe info
 	[ "$(value addr.eth0)" = "$ip" ]
-	[[ "$stderr" == *"unlink(\"$IPAM/$BR/$ip\") = 0: mdk-"*" is dead [unlink(2)]"* ]]
+	[[ "$stderr" == *"unlink(\"$IPAM/$BR/$ip\") = 0: its owner "*" is gone [unlink(2)]"* ]]
 	[ -z "$(leases)" ]
 }
 
 @test "net: a lease held by a live tool is never taken, even with no veth yet" {
 	need_net
-	local free start got
+	local free got
 	run -0 ctr "${NET[@]}" probe info
 	free=$(value addr.eth0)
 	wait_until 10 no_ports
 	[ ! -e "$IPAM/$BR/$free" ]
 	# the lowest free address gets a lease of a living owner (this test)
-	start=$(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[20] }' /proc/$$/stat)
-	echo "mdk-$$-$start" > "$IPAM/$BR/$free"
+	echo "$$" > "$IPAM/$BR/$free"
 	run ctr "${NET[@]}" probe info
 	got=$(value addr.eth0)
 	rm -f "$IPAM/$BR/$free"
@@ -344,6 +344,7 @@ wait_file() {
 
 @test "net: -D narrates CLONE_NEWNET and each rtnetlink message" {
 	need_net
+	full_runtime && skip "minidock narrates its own calls (step08-run.bats)"
 	run -0 --separate-stderr ctr -D "${NET[@]}" true
 	[[ "$stderr" == *"=> clone(CLONE_NEWUTS"*"CLONE_NEWNET"*"[clone(2)]"* ]]
 	[[ "$stderr" == *"=> socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)"*"[netlink(7)]"* ]]
