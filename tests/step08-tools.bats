@@ -22,7 +22,8 @@ teardown() {
 	# every plain path .gitignore names stands for a build product: make one
 	built=()
 	while read -r p; do
-		case $p in '' | '#'* | *'*'*) continue ;; esac
+		# (a workshop participant's workspace is their work, not a build product)
+		case $p in '' | '#'* | *'*'* | /workshop/) continue ;; esac
 		p=${p#/}
 		p=${p%/}
 		mkdir -p "$T/$(dirname "$p")"
