@@ -355,7 +355,7 @@ refused() {
 	[[ "$stderr" == *"only your own id"* ]]
 	local opt
 	if has_opt --memory; then
-		for opt in "--memory 32m" "--cpus 0.5" "--pids-limit 10" "--cpu-shares 512"; do
+		for opt in "--memory 32m" "--cpu-quota 50000" "--pids-limit 10"; do
 			# shellcheck disable=SC2086
 			run -125 --separate-stderr rl $opt true
 			assert_one_line_error
