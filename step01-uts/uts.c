@@ -161,7 +161,7 @@ static int wait_for_parent(int sync_fd, int parent_fd)
 		return -1;
 	}
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0 [prctl(2)]");
-	if (poll(&p, 1, 0) != 0) {
+	if (poll(&p, 1, 0) < 0 || (p.revents & POLLHUP)) {
 		fprintf(stderr, "%s: parent went away while the container started\n", PROG);
 		return -1;
 	}

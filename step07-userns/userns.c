@@ -779,7 +779,7 @@ static int wait_for_parent(int sync_fd, int parent_fd)
 		return -1;
 	}
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0 [prctl(2)]");
-	if (poll(&p, 1, 0) != 0) {
+	if (poll(&p, 1, 0) < 0 || (p.revents & POLLHUP)) {
 		fprintf(stderr, "%s: parent went away while the container started\n", PROG);
 		return -1;
 	}
@@ -827,10 +827,10 @@ static int mount_fs(const char *src, const char *target, const char *type,
 		fprintf(stderr, "%s: mount %s on %s: %m\n", PROG, type ? type : src, target);
 		return -1;
 	}
-	narrate("mount(%s%s%s, \"%s\", %s%s%s, %s, %s%s%s) = 0 [mount(2)]", src ? "\"" : "",
-		src ? src : "NULL", src ? "\"" : "", target, type ? "\"" : "", type ? type : "NULL",
-		type ? "\"" : "", mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "",
-		data ? data : "NULL", data ? "\"" : "");
+	narrate("mount(%s%s%s, \"%s\", %s, %s, %s%s%s) = 0 [mount(2)]", src ? "\"" : "",
+		src ? src : "NULL", src ? "\"" : "", target, type ? type : "NULL",
+		mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "", data ? data : "NULL",
+		data ? "\"" : "");
 	return 0;
 }
 

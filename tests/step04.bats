@@ -246,7 +246,8 @@ load cgroups
 	run -0 --separate-stderr ctr "${CGFLAGS[@]}" -D --memory 32m true
 	[[ "$stderr" == *'=> statfs("/sys/fs/cgroup")'*'[statfs(2)]'* ]]
 	[[ "$stderr" == *'=> mkdir("'*'/mdk-'*'") = 0 [mkdir(2)]'* ]]
-	[[ "$stderr" =~ \=\>\ write\(\".*/memory\.(limit_in_bytes|max)\",\ \"33554432\"\) ]]
+	# (minidock collapses alike writes: ".../{memory.limit_in_bytes,...}")
+	[[ "$stderr" =~ \=\>\ write\(\".*memory\.(limit_in_bytes|max)[^\"]*\",\ \"33554432\"\) ]]
 	[[ "$stderr" == *'=> rmdir("'*'/mdk-'*'") = 0 [rmdir(2)]'* ]]
 	# joining: the child writes 0 into v1 tasks files, v2's cgroup.procs
 	# (minidock starts it in its cgroup with clone3: step08-from-chapters.bats)
