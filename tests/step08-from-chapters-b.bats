@@ -59,12 +59,12 @@ imported() {
 	echo "$STORE/layers/$(cat "$STORE/images/$1"* 2>/dev/null | grep -o '[0-9a-f]\{64\}' | head -n 1)"
 }
 
-# refused FILE REASON: import fails with 125 and one line naming REASON,
-# and leaves no layer and no image behind.
+# refused FILE REASON: import fails with 1 (minidock's commands other than
+# run exit 1) and one line naming REASON, and leaves no layer and no image behind.
 refused() {
 	local before
 	before=$(layer_count)
-	run -125 --separate-stderr md import "$1" hostile
+	run -1 --separate-stderr md import "$1" hostile
 	assert_one_line_error
 	[[ "$stderr" == *"$2"* ]] || {
 		echo "expected '$2' in: $stderr" >&2
@@ -161,7 +161,7 @@ refused() {
 	run -0 md import "$T/ok.tar.gz" good
 	[ "$(cat "$STORE/layers/$output/in_lower")" = "from lower" ]
 	before=$(layer_count)
-	run -125 --separate-stderr md import "$T/bad.tar.gz" bad
+	run -1 --separate-stderr md import "$T/bad.tar.gz" bad
 	[[ "$(printf '%s\n' "$stderr" | tail -n 1)" == *"gzip -dc"*"failed"* ]]
 	[ "$(layer_count)" = "$before" ]
 	[ -z "$(ls "$STORE/images" | grep '^bad')" ]
