@@ -211,7 +211,7 @@ static int child_main(void *arg)
 	if ((!userns && cfg->root.n_layers &&
 	     (root_mnt = overlay_create(&cfg->root, cfg->root.layers)) < 0) ||
 	    set_hostname(cfg->hostname) < 0 || attach_rootfs(cfg, root_mnt, trees) < 0 ||
-	    userns_become_root(cfg) < 0 || fill_rootfs(cfg) < 0)
+	    (fault_point("run-mid-mount"), 0) || userns_become_root(cfg) < 0 || fill_rootfs(cfg) < 0)
 		return userns ? report_failure(sync_fd, 0) : fail_before_release(sync_fd);
 	if ((!userns && join_cgroups_when_released(sync_fd) < 0) ||
 	    enter_cgroup_namespace(cfg) < 0 || enter_rootfs(cfg) < 0 ||
@@ -452,11 +452,13 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 			tty_master = -1;
 		}
 		monitor_ready(cfg, failed);
+		fault_point("run-after-ready");
 		if (!failed) {
 			monitor_exec(cfg, child);
 			return monitor_run(cfg, child, cfg->record ? cfg->record->ip : "");
 		}
 	} else if (!failed) {
+		fault_point("run-after-ready");
 		relay_terminal(cfg);
 	}
 	status = wait_for_child(child);
@@ -525,13 +527,15 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	struct cgroup_job cgroups = {.cfg = cfg};
 	int failed, status, root_mnt = -1, ok;
 
+	fault_point("run-after-clone");
 	ok = start_cgroups(&cgroups) == 0 && userns_write_maps(cfg, child) == 0 &&
 	     userns_root_tree(cfg, child, &root_mnt) == 0 && net_setup(cfg, child) == 0 &&
-	     write_pid_file(cfg->pid_file, child) == 0;
+	     (fault_point("run-mid-network"), 1) && write_pid_file(cfg->pid_file, child) == 0;
 	ok = finish_cgroups(&cgroups) == 0 && ok &&
 	     forward_signals(child, cfg->process.terminal) == 0 && release_child(sync_fd) == 0 &&
 	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0 &&
-	     record_running(cfg, child) == 0;
+	     (fault_point("run-before-state"), 1) && record_running(cfg, child) == 0;
+	fault_point("run-after-state");
 	/* The child has the overlay now, or will never need it. */
 	if (root_mnt >= 0)
 		close(root_mnt);

@@ -387,6 +387,7 @@ static int extract_tar(int in, int layer)
 		fill_entry(&h, &e);
 		if (extract_entry(layer, &e, in) < 0)
 			return -1;
+		fault_point("import-mid");
 		/* Data follows regular files only; a hard link or directory has none to skip. */
 		if ((e.type == '0' || e.type == '7') && skip_padding(in, e.size) != 0)
 			return -1;
@@ -541,6 +542,7 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 		ret = chmod(to, st->st_mode & 07777);
 	if (ret < 0)
 		fprintf(stderr, "%s: import: copy %s: %m\n", PROG, path);
+	fault_point("import-mid");
 	return ret;
 }
 

@@ -29,6 +29,7 @@ enum {
 /* util.c */
 extern int debug;
 void narrate(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fault_point(const char *name);
 const char *mount_flag_names(unsigned long flags, char *buf, size_t len);
 int make_dir(const char *path, mode_t mode);
 int make_dirs(const char *path, mode_t mode);

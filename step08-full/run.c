@@ -1122,6 +1122,7 @@ int cmd_run(const struct store *s, int argc, char **argv)
 		goto free_image;
 	if (container_create(s, o.name, o.rm, &d.ctr) < 0)
 		goto free_image;
+	fault_point("run-after-create");
 	/* Without --rm the exited container stays, as Docker keeps it. */
 	if (build_config(&d, &o) < 0 || record_config(&d, &o) < 0 ||
 	    (o.detach && (prepare_detached(s, &d, ready) < 0 ||

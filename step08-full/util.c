@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,23 @@
 #include "minidock.h"
 
 int debug; /* -D: narrate every kernel operation on stderr */
+
+/*
+ * MINIDOCK_FAULT=NAME: the process that reaches the point NAME kills
+ * itself with SIGKILL, as an OOM killer or a user's kill -9 would, so
+ * the tests can prove that what is left tells the truth and that prune
+ * removes it (tests/step08-faults.bats; the points are listed in the
+ * README). Unset, it costs one getenv(3) per point.
+ */
+void fault_point(const char *name)
+{
+	const char *want = getenv("MINIDOCK_FAULT");
+
+	if (!want || strcmp(want, name))
+		return;
+	narrate("MINIDOCK_FAULT=%s: kill(%d, SIGKILL)", name, getpid());
+	raise(SIGKILL);
+}
 
 /* -D narration: one line per kernel operation, naming its man page. */
 void narrate(const char *fmt, ...)
