@@ -90,3 +90,10 @@ all: build/ptyrun
 build/ptyrun: tests/tools/ptyrun.c
 	@mkdir -p build
 	$(CC) $(CFLAGS) -static -o $@ $<
+
+# Seeded random kills of callers, monitors (paused or not), exec and import
+# (tests/tools/faults-random.sh): KILLS=100, SEED= to replay. Not in make test.
+KILLS ?= 100
+test-faults: all rootfs
+	@bash tests/tools/faults-random.sh $(KILLS) $(SEED)
+.PHONY: test-faults
