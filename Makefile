@@ -97,3 +97,9 @@ KILLS ?= 100
 test-faults: all rootfs
 	@bash tests/tools/faults-random.sh $(KILLS) $(SEED)
 .PHONY: test-faults
+
+# 500 sequential and 50 concurrent (10 at a time) runs with limits and a bridge,
+# 100 detached containers started, listed, stopped and removed (tests/tools/churn.sh).
+test-churn: all rootfs
+	@bash tests/tools/churn.sh
+.PHONY: test-churn
