@@ -76,3 +76,5 @@ build/bench -n "$rounds" "${cmds[@]}"
 echo "== after idle: 10 rounds, 500 ms idle before each run"
 build/bench -n 10 -i 500 "${cmds[@]}"
 sh tests/tools/clean-net.sh minidockbench >/dev/null 2>&1 || true
+# Density: 100 detached containers, their start, ps, and memory (tests/tools/density.sh).
+bash tests/tools/density.sh "${DENSITY:-100}"
