@@ -16,9 +16,12 @@ flags=(-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize
 out=build/asan
 rm -rf "$out/logs"
 mkdir -p "$out/logs"
-# log_path: one file per process (the monitor and --init's PID 1 are copies of minidock).
+# ASan's log_path: one file per process, since ASan also warns (harmlessly) about a
+# clone(2) child's own stack, which would be a second line on a test's stderr; its errors
+# are counted from the files at the end. UBSan reports on stderr: a process in a
+# container cannot reach a file outside it, and the test that ran it shows the report.
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$REPO/$out/logs/asan"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REPO/$out/logs/ubsan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 
 failed=0
@@ -44,9 +47,9 @@ done
 echo "== sanitized minidock"
 MINIDOCK=$REPO/$out/minidock STEP_BIN=$REPO/tests/tools/minidock-as-step \
 	bats --tap tests/step0[1-7].bats tests/step08-*.bats || failed=$((failed + 1))
-if ls "$out"/logs/* >/dev/null 2>&1; then
-	echo "check-sanitize: sanitizer reports:"
-	head -n 40 "$out"/logs/*
+if grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error' \
+	"$out"/logs/* 2>/dev/null; then
+	echo "check-sanitize: sanitizer reports in the files above"
 	failed=$((failed + 1))
 fi
 echo "check-sanitize: $failed failed runs"
