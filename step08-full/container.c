@@ -52,6 +52,10 @@ struct child {
  * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
  * dies from now on; reading the go-ahead catches a parent that died before
  * (its end closes, so read returns 0 - once we have closed our copy of it).
+ * A change of ids clears the setting, and set_user() sets it again: a
+ * parent that died in between is seen by getppid(2). Ours is outside our
+ * PID namespace, so it reads 0 while our parent lives; an orphan (exec's
+ * process) has the container's PID 1 instead.
  */
 static int die_with_parent(void)
 {
@@ -59,6 +63,8 @@ static int die_with_parent(void)
 		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
 		return -1;
 	}
+	if (getppid() != 0)
+		_exit(EXIT_TOOL);
 	return 0;
 }
 

@@ -59,8 +59,9 @@ _leak_processes() {
 		while read -r exe; do
 			p=${exe#/proc/}
 			p=${p%/exe}
-			echo "$p-$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null |
-				awk '{ print $20 }')"
+			p="$p-$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $20 }')"
+			# gone between find and sed: no start time, and nothing to report
+			[ "${p%-}" = "$p" ] && echo "$p"
 		done | sort
 }
 

@@ -121,7 +121,8 @@ no_cgroups_of() {
 	# killed while it extracts: its layer stays until prune
 	"$MINIDOCK" --root "$s" import "$ROOTFS" killed >/dev/null 2>&1 &
 	p=$!
-	wait_until 10 test "$(ls "$s/layers" | wc -l)" -ge 2
+	two_layers() { [ "$(ls "$s/layers" | wc -l)" -ge 2 ]; }
+	wait_until 10 two_layers
 	kill -KILL "$p"
 	wait "$p" || true
 	run -0 "$MINIDOCK" --root "$s" prune
