@@ -164,3 +164,51 @@ fuzz-json:
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-Istep08-full -o build/json-fuzz tests/tools/json-fuzz.c step08-full/json.c
 	build/json-fuzz $(or $(N),2000000)
+# Seeded random kills of callers, monitors (paused or not), exec and import
+# (tests/tools/faults-random.sh): KILLS=100, SEED= to replay. Not in make test.
+KILLS ?= 100
+test-faults: all rootfs
+	@bash tests/tools/faults-random.sh $(KILLS) $(SEED)
+.PHONY: test-faults
+
+# 500 sequential and 50 concurrent (10 at a time) runs with limits and a bridge,
+# 100 detached containers started, listed, stopped and removed (tests/tools/churn.sh).
+test-churn: all rootfs
+	@bash tests/tools/churn.sh
+.PHONY: test-churn
+
+# Sanitizers: every program with -fsanitize=address,undefined, against the tests
+# make test runs (tests/tools/sanitize.sh); memcheck on a run/exec/stop/rm cycle.
+check-sanitize: all rootfs
+	@bash tests/tools/sanitize.sh
+check-valgrind: all rootfs
+	@bash tests/tools/valgrind.sh
+
+# libFuzzer targets (clang -fsanitize=fuzzer) for the tar importer, the state
+# reader and the command-line parsers; seeds in tests/fuzz/corpus/. make fuzz
+# runs each FUZZ_TIME seconds (600), fuzz-ci 30; findings go to build/fuzz/.
+FUZZ_TARGETS := tar state cli
+FUZZ_TIME ?= 600
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+	-Werror -DDEFAULT_ROOTFS='"/nonexistent"' -pthread
+build/fuzz/fuzz_tar build/fuzz/fuzz_state: build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(MINIDOCK_SRC)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(filter-out step08-full/main.c,$(MINIDOCK_SRC))
+build/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(MINIDOCK_SRC)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(filter-out step08-full/main.c step08-full/run.c,$(MINIDOCK_SRC))
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t build/fuzz/findings-$$t; \
+		echo "== fuzz_$$t: $(FUZZ_TIME) s"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -close_fd_mask=3 -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/findings-$$t/ build/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+			>build/fuzz/fuzz_$$t.log 2>&1; st=$$?; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/fuzz_$$t.log; \
+		[ $$st = 0 ] || { tail -n 40 build/fuzz/fuzz_$$t.log; exit 1; }; \
+	done
+fuzz-ci:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz-ci: skipped: no $(FUZZ_CC) (apt-get install clang)"; exit 0; }; \
+	$(MAKE) --no-print-directory fuzz FUZZ_TIME=30
+.PHONY: check-sanitize check-valgrind fuzz fuzz-ci

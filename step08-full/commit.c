@@ -542,7 +542,7 @@ static int copy_layer(struct copy *c, const struct store *s, const struct record
 		}
 		if (c->layer < 0 || *lock < 0)
 			fprintf(stderr, "%s: commit: open %s/%s: %m\n", PROG, dir, id);
-		else if (fill_dir(c, from, "upper", layers, id) == 0)
+		else if ((fault_point("commit-mid"), 1) && fill_dir(c, from, "upper", layers, id) == 0)
 			ret = copy_metadata(c, from, "upper", layers, id, &st);
 	}
 	if (c->layer >= 0)

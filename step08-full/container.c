@@ -53,6 +53,10 @@ struct child {
  * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
  * dies from now on; reading the go-ahead catches a parent that died before
  * (its end closes, so read returns 0 - once we have closed our copy of it).
+ * A change of ids clears the setting, and set_user() sets it again: a
+ * parent that died in between is seen by getppid(2). Ours is outside our
+ * PID namespace, so it reads 0 while our parent lives; an orphan (exec's
+ * process) has the container's PID 1 instead.
  */
 static int die_with_parent(const char *why)
 {
@@ -61,6 +65,8 @@ static int die_with_parent(const char *why)
 		return -1;
 	}
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0: %s [prctl(2)]", why);
+	if (getppid() != 0)
+		_exit(EXIT_TOOL);
 	return 0;
 }
 
@@ -216,7 +222,7 @@ static int child_main(void *arg)
 	if ((!userns && cfg->root.n_layers &&
 	     (root_mnt = overlay_create(&cfg->root, cfg->root.layers)) < 0) ||
 	    set_hostname(cfg->hostname) < 0 || attach_rootfs(cfg, root_mnt, trees) < 0 ||
-	    userns_become_root(cfg) < 0 || fill_rootfs(cfg) < 0)
+	    (fault_point("run-mid-mount"), 0) || userns_become_root(cfg) < 0 || fill_rootfs(cfg) < 0)
 		return userns ? report_failure(sync_fd, 0) : fail_before_release(sync_fd);
 	if ((!userns && join_cgroups_when_released(sync_fd) < 0) ||
 	    enter_cgroup_namespace(cfg) < 0 || enter_rootfs(cfg) < 0 ||
@@ -474,6 +480,7 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 			tty_master = -1;
 		}
 		monitor_ready(cfg, failed);
+		fault_point("run-after-ready");
 		if (!failed) {
 			/* What is held would not survive the execve(2). */
 			narrate_flush();
@@ -481,6 +488,7 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 			return monitor_run(cfg, child, cfg->record ? cfg->record->ip : "");
 		}
 	} else if (!failed) {
+		fault_point("run-after-ready");
 		relay_terminal(cfg);
 	}
 	status = wait_for_child(child);
@@ -550,15 +558,17 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	struct cgroup_job cgroups = {.cfg = cfg};
 	int failed, status, root_mnt = -1, ok;
 
+	fault_point("run-after-clone");
 	ok = start_cgroups(&cgroups) == 0 && userns_write_maps(cfg, child) == 0 &&
 	     userns_root_tree(cfg, child, &root_mnt) == 0 && net_setup(cfg, child) == 0 &&
-	     write_pid_file(cfg->pid_file, child) == 0;
+	     (fault_point("run-mid-network"), 1) && write_pid_file(cfg->pid_file, child) == 0;
 	ok = finish_cgroups(&cgroups) == 0 && ok &&
 	     forward_signals(child, cfg->process.terminal) == 0 &&
 	     (!cfg->oci || oci_parent_before_release(cfg, child) == 0) &&
 	     release_child(sync_fd) == 0 &&
 	     userns_send_trees(cfg, child, sync_fd, root_mnt) == 0 &&
-	     record_running(cfg, child) == 0;
+	     (fault_point("run-before-state"), 1) && record_running(cfg, child) == 0;
+	fault_point("run-after-state");
 	/* The child has the overlay now, or will never need it. */
 	if (root_mnt >= 0)
 		close(root_mnt);

@@ -279,6 +279,7 @@ static int enter_container(const struct config *cfg, const struct record *r,
 	if (die_with_parent(caller) < 0 || make_undumpable() < 0 ||
 	    join_cgroups(r) < 0 || join_namespaces(fds) < 0)
 		return report_failure(sync_fd, 0);
+	fault_point("exec-child-joined");
 	child = narrate_fork_prepare() < 0 ? -1 : fork();
 	if (child < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
@@ -328,6 +329,7 @@ int run_exec(const struct config *cfg, const struct record *r)
 		_exit(enter_container(cfg, r, fds, sv[1], caller));
 	} else {
 		close(sv[1]);
+		fault_point("exec-after-fork");
 		failed = read_reports(sv[0]);
 		if (!failed)
 			relay_terminal(cfg);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,8 +51,11 @@ static long long tar_number(const char *field, size_t len)
 	long long v = 0;
 
 	if ((unsigned char)field[0] & 0x80) {
-		for (size_t i = 1; i < len; i++)
+		for (size_t i = 1; i < len; i++) {
+			if (v > (LLONG_MAX >> 8))
+				return -1; /* more than any file: refused by the callers */
 			v = (v << 8) | (unsigned char)field[i];
+		}
 		return v;
 	}
 	for (size_t i = 0; i < len && field[i]; i++)
@@ -198,6 +202,26 @@ static int make_room(int dir, const char *base, char type)
 	return unlinkat(dir, base, 0);
 }
 
+/*
+ * A file the store's filesystem cannot hold is refused before a byte of
+ * it is written: a small gzip can claim terabytes. fstatvfs(2) of the
+ * directory it goes in; a tenth of what is free stays free. -1: refused.
+ */
+static int too_big(int dir, const struct entry *e)
+{
+	struct statvfs fs;
+	long long avail;
+
+	if (fstatvfs(dir, &fs) < 0)
+		return 0;
+	avail = (long long)fs.f_bavail * (long long)fs.f_frsize;
+	if (e->size <= avail - avail / 10)
+		return 0;
+	fprintf(stderr, "%s: import: %s: %lld bytes would fill the store (%lld free)\n", PROG,
+		e->name, e->size, avail);
+	return -1;
+}
+
 static int create_entry(int layer, int dir, const char *base, const struct entry *e, int in)
 {
 	const char *lbase;
@@ -218,6 +242,8 @@ static int create_entry(int layer, int dir, const char *base, const struct entry
 		close(ldir);
 		return ret;
 	default:
+		if (too_big(dir, e) < 0)
+			return -2;
 		fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return -1;
@@ -378,6 +404,11 @@ static int extract_tar(int in, int layer)
 		}
 		long long size = tar_number(h.size, sizeof(h.size));
 
+		if (size < 0) {
+			fprintf(stderr, "%s: import: %.100s: bad size field\n", PROG, h.name);
+			return -1;
+		}
+
 		if (h.typeflag == 'L' || h.typeflag == 'K') {
 			if (read_text(in, size, h.typeflag == 'L' ? e.name : e.link, PATH_MAX) < 0)
 				return -1;
@@ -393,6 +424,7 @@ static int extract_tar(int in, int layer)
 		fill_entry(&h, &e);
 		if (extract_entry(layer, &e, in) < 0)
 			return -1;
+		fault_point("import-mid");
 		/* Data follows regular files only; a hard link or directory has none to skip. */
 		if ((e.type == '0' || e.type == '7') && skip_padding(in, e.size) != 0)
 			return -1;
@@ -547,6 +579,7 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 		ret = chmod(to, st->st_mode & 07777);
 	if (ret < 0)
 		fprintf(stderr, "%s: import: copy %s: %m\n", PROG, path);
+	fault_point("import-mid");
 	return ret;
 }
 

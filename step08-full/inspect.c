@@ -487,7 +487,9 @@ int cmd_ps(const struct store *s, int argc, char **argv)
 	}
 	ret = ps_collect(s, all, no_trunc, &rows, &n) < 0 ? EXIT_FAILURE : 0;
 	if (ret == 0) {
-		qsort(rows, n, sizeof(*rows), newest_first);
+		/* qsort(3) of no rows: its NULL is undefined behaviour (UBSan says so) */
+		if (n > 0)
+			qsort(rows, n, sizeof(*rows), newest_first);
 		for (size_t j = 0; quiet && j < n; j++)
 			printf("%s\n", rows[j].cell[PS_ID]);
 		if (!quiet)

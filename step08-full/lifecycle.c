@@ -221,6 +221,7 @@ int cmd_stop(const struct store *s, int argc, char **argv)
 		else if (record_alive(&r[i]))
 			state[i] = signal_container(&r[i], SIGTERM) == 0 ? 1 : -1;
 	}
+	fault_point("stop-after-signal");
 	deadline = now_ms() + secs * 1000;
 	for (int i = 0; i < argc - first; i++) {
 		if (state[i] == 1 && finish_stop(s, &r[i], deadline) < 0)
@@ -336,6 +337,7 @@ static int remove_container(const struct store *s, const struct record *r)
 			PROG, r->id);
 		return -1;
 	}
+	fault_point("rm-mid");
 	if (container_reopen(s, r->id, r->name, &c) < 0)
 		return -1;
 	container_destroy(s, &c);
@@ -486,6 +488,7 @@ int cmd_prune(const struct store *s, int argc, char **argv)
 		}
 		closedir(d);
 	}
+	fault_point("prune-mid");
 	prune_stale_names(s);
 	prune_layers(s);
 	cgroups_prune();

@@ -34,6 +34,7 @@ void narrate_as(const char *who);
 int narrate_fork_prepare(void);
 void narrate_fork_done(pid_t child);
 void narrate_forked(const char *who);
+void fault_point(const char *name);
 const char *mount_flag_names(unsigned long flags, char *buf, size_t len);
 int make_dir(const char *path, mode_t mode);
 int make_dirs(const char *path, mode_t mode);

@@ -255,6 +255,7 @@ static int pause_one(const struct store *s, const char *ref, int frozen)
 		fprintf(stderr, "%s: container %s is not paused\n", PROG, ref);
 	else
 		ret = container_freeze(&r, frozen);
+	fault_point(frozen ? "pause-after-freeze" : "unpause-after-thaw");
 	record_free(&r);
 	return ret;
 }

@@ -518,7 +518,11 @@ static int parse_tmpfs(const char *spec, struct mount_spec *m, char *dst, char *
 	}
 	/* Docker's defaults: noexec, nosuid, nodev, 64 MiB. */
 	m->flags = MS_NOEXEC | MS_NOSUID | MS_NODEV;
-	snprintf(opts, sizeof(opts), "%s", colon ? colon + 1 : "");
+	if (snprintf(opts, sizeof(opts), "%s", colon ? colon + 1 : "") >= (int)sizeof(opts)) {
+		fprintf(stderr, "%s: bad --tmpfs: options longer than %zu bytes\n", PROG,
+			sizeof(opts) - 1);
+		return -1;
+	}
 	data[0] = 0;
 	for (tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		size_t i;
@@ -1130,6 +1134,7 @@ int cmd_run(const struct store *s, int argc, char **argv)
 		goto free_image;
 	if (container_create(s, o.name, o.rm, &d.ctr) < 0)
 		goto free_image;
+	fault_point("run-after-create");
 	/* Without --rm the exited container stays, as Docker keeps it. */
 	if (build_config(&d, &o) < 0 || record_config(&d, &o) < 0 ||
 	    (o.detach && (prepare_detached(s, &d, ready) < 0 ||

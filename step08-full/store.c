@@ -62,6 +62,15 @@ int store_open(struct store *s, const char *root, const char *exec_root)
 }
 
 /* Names: letters, digits and "_.-:", starting with a letter or digit, as Docker's. */
+/* Only printable ASCII: such a name may be echoed in a one-line error. */
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < ' ' || *s > '~')
+			return 0;
+	return 1;
+}
+
 int valid_name(const char *name, const char *what)
 {
 	size_t len = strlen(name);
@@ -70,8 +79,9 @@ int valid_name(const char *name, const char *what)
 					     "0123456789", name[0]) ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:") !=
 		    len) {
-		fprintf(stderr, "%s: invalid %s name '%s' (letters, digits, '_.-:')\n", PROG, what,
-			name);
+		/* echoed only if printable: a newline in it would make the error two lines */
+		fprintf(stderr, "%s: invalid %s name '%.128s' (letters, digits, '_.-:'; at most 128)\n",
+			PROG, what, printable(name) ? name : "?");
 		return -1;
 	}
 	return 0;

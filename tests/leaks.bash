@@ -12,11 +12,11 @@
 #   processes minidock itself ($MINIDOCK: monitors, callers) and every task
 #             in a new mdk- cgroup
 # The kernel removes a veth a moment after its namespace's last process,
-# asynchronously: links and processes get a bounded wait (LEAK_WAIT
-# seconds, 10 by default), the rest none. Tests run under
+# asynchronously (seconds, on a busy machine): links and processes get a
+# bounded wait (LEAK_WAIT seconds, 30 by default), the rest none. Tests run under
 # /tmp/minidock-tests.lock, so nothing of another run appears meanwhile.
 
-LEAK_WAIT=${LEAK_WAIT:-10}
+LEAK_WAIT=${LEAK_WAIT:-30}
 
 # Each kind of thing, one per line, sorted.
 _leak_links() {
@@ -59,8 +59,9 @@ _leak_processes() {
 		while read -r exe; do
 			p=${exe#/proc/}
 			p=${p%/exe}
-			echo "$p-$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null |
-				awk '{ print $20 }')"
+			p="$p-$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $20 }')"
+			# gone between find and sed: no start time, and nothing to report
+			[ "${p%-}" = "$p" ] && echo "$p"
 		done | sort
 }
 

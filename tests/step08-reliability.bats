@@ -121,7 +121,8 @@ no_cgroups_of() {
 	# killed while it extracts: its layer stays until prune
 	"$MINIDOCK" --root "$s" import "$ROOTFS" killed >/dev/null 2>&1 &
 	p=$!
-	wait_until 10 test "$(ls "$s/layers" | wc -l)" -ge 2
+	two_layers() { [ "$(ls "$s/layers" | wc -l)" -ge 2 ]; }
+	wait_until 10 two_layers
 	kill -KILL "$p"
 	wait "$p" || true
 	run -0 "$MINIDOCK" --root "$s" prune
@@ -287,4 +288,43 @@ assert_nothing_typed() {
 	[ "$(ls "$STORE/layers" | wc -l)" = "$before" ]
 	[ ! -e "$STORE/images/blkimg" ]
 	run -0 md rm blk12
+}
+
+@test "reliability: stop -t 1 takes about 1 s even while clients queue for a stopped backend (12, the proxy)" {
+	local id hp fds=() i t0
+	run -0 md run -d -v "$T:/t" -p 127.0.0.1::8080 base probe listen 8080 /t/listening
+	id=$output
+	wait_until 10 test -e "$T/listening"
+	run -0 md port "$id" 8080
+	hp=${output##*:}
+	# the server stopped: its backlog of 8 fills, and later connections wait on the kernel
+	run -0 md kill -s STOP "$id"
+	for i in $(seq 20); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$hp"
+		fds+=("$fd")
+	done
+	t0=$(date +%s%N)
+	run -0 md stop -t 1 "$id"
+	local ms=$((($(date +%s%N) - t0) / 1000000))
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+	echo "stop took $ms ms" >&2
+	[ "$ms" -lt 2500 ]
+	run -0 md rm "$id"
+}
+
+@test "reliability: a tar entry larger than the store's free space is refused before a byte is written (12, the gzip bomb)" {
+	mkdir -p "$T/big"
+	echo x > "$T/big/f"
+	tar -b1 --format=gnu -cf "$T/big.tar" -C "$T/big" f
+	# its size field says 1 PiB (GNU base-256), its checksum made right again
+	printf '\x80\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00' |
+		dd of="$T/big.tar" bs=1 seek=124 conv=notrunc 2>/dev/null
+	printf '        ' | dd of="$T/big.tar" bs=1 seek=148 conv=notrunc 2>/dev/null
+	local sum
+	sum=$(od -An -tu1 -v -N512 "$T/big.tar" | tr -s ' ' '\n' | awk '{ s += $1 } END { print s }')
+	printf '%06o\0 ' "$sum" | dd of="$T/big.tar" bs=1 seek=148 conv=notrunc 2>/dev/null
+	run -1 --separate-stderr md import "$T/big.tar" big
+	assert_one_line_error
+	[[ "$stderr" == *"would fill the store"* ]]
+	[ ! -e "$STORE/images/big" ]
 }

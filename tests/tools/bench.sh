@@ -122,3 +122,5 @@ else
 	echo "bench: no published-port throughput (no minidock, or 198.18.0.0/24 is routed here)"
 fi
 sh tests/tools/clean-net.sh minidockbench >/dev/null 2>&1 || true
+# Density: 100 detached containers, their start, ps, and memory (tests/tools/density.sh).
+bash tests/tools/density.sh "${DENSITY:-100}"
