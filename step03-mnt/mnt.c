@@ -289,10 +289,10 @@ static int mount_fs(const char *src, const char *target, const char *type,
 		fprintf(stderr, "%s: mount %s on %s: %m\n", PROG, type ? type : src, target);
 		return -1;
 	}
-	narrate("mount(%s%s%s, \"%s\", %s, %s, %s%s%s) = 0 [mount(2)]", src ? "\"" : "",
-		src ? src : "NULL", src ? "\"" : "", target, type ? type : "NULL",
-		mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "", data ? data : "NULL",
-		data ? "\"" : "");
+	narrate("mount(%s%s%s, \"%s\", %s%s%s, %s, %s%s%s) = 0 [mount(2)]", src ? "\"" : "",
+		src ? src : "NULL", src ? "\"" : "", target, type ? "\"" : "", type ? type : "NULL",
+		type ? "\"" : "", mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "",
+		data ? data : "NULL", data ? "\"" : "");
 	return 0;
 }
 

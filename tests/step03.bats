@@ -145,7 +145,7 @@ shared_rootfs() {
 		"^$me mount\(NULL, \"/\", NULL, MS_REC\|MS_PRIVATE, NULL\) = 0 \[mount\(2\)\]$" \
 		"^$me mount\(\"$ROOTFS\", \"$ROOTFS\", NULL, MS_BIND\|MS_REC, NULL\) = 0 \[mount\(2\)\]$" \
 		"^$me chdir\(\"$ROOTFS\"\) = 0 \[chdir\(2\)\]$" \
-		"^$me mount\(\"proc\", \"proc\", proc, MS_NOSUID\|MS_NODEV\|MS_NOEXEC, NULL\) = 0 \[mount\(2\)\]$" \
+		"^$me mount\(\"proc\", \"proc\", \"proc\", MS_NOSUID\|MS_NODEV\|MS_NOEXEC, NULL\) = 0 \[mount\(2\)\]$" \
 		"^$me mknod\(\"dev/\{null,zero,full,random,urandom,tty\}\", S_IFCHR\|0666, \.\.\.\) = 0, x6 \[mknod\(2\)\]$" \
 		"^$me pivot_root\(\"\.\", \"\.\"\) = 0 \[pivot_root\(2\)\]$" \
 		"^$me umount2\(\"\.\", MNT_DETACH\) = 0 \[umount2\(2\)\]$" \
