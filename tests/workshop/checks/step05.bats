@@ -5,6 +5,8 @@ CHAPTER_DIR=step05-overlay
 
 # Two random layers over the rootfs, and a state directory of the test's own.
 layers() {
+	"$STEP_BIN" --help 2>/dev/null | grep -q -e '--layer\b' ||
+		skip "--layer is chapter 5's lesson option; minidock builds its root from images"
 	D="$BATS_TEST_TMPDIR/l" STATE="$BATS_TEST_TMPDIR/l/state"
 	L1="$D/lower" L2="$D/upper-layer"
 	mkdir -p "$STATE" "$L1/shared" "$L2/shared"
