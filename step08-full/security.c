@@ -102,6 +102,7 @@ int drop_capabilities(const struct capabilities *caps)
 
 	if (last < 0)
 		return -1;
+	/* WORKSHOP step08-capbset: drop each capability not in caps->bounding */
 	for (int cap = 0; cap <= last; cap++) {
 		if (caps->bounding & (1ULL << cap))
 			continue;
@@ -111,6 +112,7 @@ int drop_capabilities(const struct capabilities *caps)
 		}
 		dropped++;
 	}
+	/* END WORKSHOP */
 	narrate("prctl(PR_CAPBSET_DROP, ...) x%d = 0: bounding set %#llx [capabilities(7)]",
 		dropped, (unsigned long long)caps->bounding);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
@@ -368,6 +370,7 @@ static size_t build_filter(struct sock_filter *f)
  */
 int install_seccomp(void)
 {
+	/* WORKSHOP step08-seccomp: install the filter build_filter() writes */
 	struct sock_filter filter[N_EPERM + 16];
 	struct sock_fprog prog = {.filter = filter};
 
@@ -379,4 +382,5 @@ int install_seccomp(void)
 	narrate("prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, %u instructions) = 0 [seccomp(2)]",
 		prog.len);
 	return 0;
+	/* END WORKSHOP */
 }
