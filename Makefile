@@ -14,7 +14,7 @@ STEPS := $(foreach s,$(ALL_STEPS),$(if $(wildcard $(s).c),$(s)))
 MINIDOCK_SRC := $(wildcard step08-full/*.c)
 MINIDOCK := $(if $(MINIDOCK_SRC),step08-full/minidock)
 
-.PHONY: all rootfs probe image bench demo test test-v2 doctor diff clean clean-net
+.PHONY: all rootfs probe image bench demo test test-v2 doctor diff sizes clean clean-net
 
 all: $(STEPS) $(MINIDOCK) build/probe
 
@@ -36,9 +36,14 @@ build/rootfs/.done: build/probe tests/tools/mkrootfs.sh
 	sh tests/tools/mkrootfs.sh $(ROOTFS) build/probe
 	touch $@
 
-# make test: every chapter against its own tests and all earlier chapters'.
+# make test: the chapters' sizes against their budgets (the tests run even
+# when one is over, and make test fails after them), then every chapter
+# against its own tests and all earlier chapters', then every README's
+# commands as written (tests/readme.bats).
 test: all rootfs
-	@bash tests/run.sh $(STEPS) $(MINIDOCK)
+	@sh tests/tools/sizes.sh; sizes=$$?; bash tests/run.sh $(STEPS) $(MINIDOCK) readmes; \
+	 tests=$$?; [ $$sizes -eq 0 ] || echo "make test: a chapter is over its size budget (make sizes)"; \
+	 [ $$sizes -eq 0 ] && [ $$tests -eq 0 ]
 
 # make test-step03: chapter 3's binary against chapters 1-3's tests.
 test-step%: all rootfs
@@ -80,6 +85,10 @@ diff:
 	 old=$$(echo $(ALL_STEPS) | tr ' ' '\n' | sed -n "$$((n - 1))p"); \
 	 test -n "$$new" -a -n "$$old" || { echo "no chapter $(STEP) or no chapter before it"; exit 2; }; \
 	 diff -u $$old.c $$new.c || true
+
+# Each chapter's lesson (make diff's added lines) and file against its budget.
+sizes:
+	@sh tests/tools/sizes.sh
 
 clean:
 	rm -rf build $(ALL_STEPS)

@@ -2,17 +2,19 @@
  * step01-uts: run a command with a hostname of its own.
  *
  * clone(2) with CLONE_NEWUTS starts the child in a new UTS namespace
- * (uts_namespaces(7)): it gets a private copy of the hostname, so its
- * sethostname(2) changes nothing the host can see.
+ * (uts_namespaces(7)): its sethostname(2) changes nothing the host sees.
  *
- * The parent and the child talk over a socketpair: the child waits until
- * the parent has done its part (writing the pid file), and reports back
- * if its setup or execve(2) fails. The child's end is close-on-exec, so a
- * successful execve closes it and the parent reads end-of-file.
+ * Over a socketpair the parent releases the child once the pid file is
+ * written, and the child reports a failed setup or execve(2); a successful
+ * execve closes the child's end (close-on-exec): the parent reads EOF.
+ *
+ * Read in this order: main, start_child, child_main, wait_for_parent,
+ * set_hostname, wait_for_child.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,15 +28,8 @@
 
 #define PROG "uts"
 
-/* Exit codes, as docker run uses them. */
-enum {
-	EXIT_TOOL = 125,     /* our own error */
-	EXIT_CANNOT_EXEC = 126,
-	EXIT_NOT_FOUND = 127,
-};
-
-/* Docker's default PATH for a container. */
-#define CONTAINER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* Exit codes, as docker run uses them: 125 is our own error. */
+enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 
 struct config {
 	char **argv;          /* the command and its arguments */
@@ -42,27 +37,18 @@ struct config {
 	const char *pid_file; /* --pid-file: where the child's host PID goes */
 };
 
-/* What the child needs: the configuration and its end of the socketpair. */
+/* What the child needs: the configuration and both ends of the socketpair. */
 struct child {
 	const struct config *cfg;
-	int sync_fd;   /* the child's end */
-	int parent_fd; /* the parent's end, which the child closes */
+	int sync_fd, parent_fd; /* its own end; the parent's, which it closes */
 };
 
-/* What the child sends back when something fails before the command runs. */
-struct report {
-	int exec_failed; /* 1: execve failed, 0: an earlier setup step failed */
-	int err;         /* the errno */
-};
-
-static int debug; /* -D: narrate every kernel operation on stderr */
-
-/* The container's PID, for the signal handler that forwards signals. */
-static volatile sig_atomic_t container_pid;
+static int debug;                  /* -D: narrate every kernel operation on stderr */
+static const char *who = "parent"; /* -D: which of our processes makes the call */
 
 static char child_stack[1024 * 1024];
 
-/* -D narration: one line per kernel operation, naming its man page. */
+/* -D: one line per kernel operation: who made it, the call, its man page. */
 static void narrate(const char *fmt, ...)
 {
 	char line[8192]; /* long enough for any line we narrate */
@@ -73,8 +59,8 @@ static void narrate(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* One write(2) per line, so lines of parent, init and CMD never mix. */
-	fprintf(stderr, "=> %s\n", line);
+	/* One write(2) per line, so lines of parent, child and CMD never mix. */
+	fprintf(stderr, "%-6s %5d => %s\n", who, getpid(), line);
 }
 
 static void usage(FILE *out)
@@ -118,12 +104,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n",
-				PROG, argv[optind - 1], PROG);
-			return -1;
 		default:
-			fprintf(stderr, "%s: unknown option '%s' (try '%s --help')\n", PROG,
+			fprintf(stderr, "%s: %s '%s' (try '%s --help')\n", PROG,
+				opt == ':' ? "missing value for option" : "unknown option",
 				argv[optind - 1], PROG);
 			return -1;
 		}
@@ -143,33 +126,43 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 /* ---- in the child ---- */
 
-/* Tell the parent what failed, then give up. */
+/* Send the parent our exit code: 127 when execve(2) found no command or ELF
+ * interpreter (ENOENT), 126 when it cannot run it, 125 for an earlier step. */
 static int fail(int sync_fd, int exec_failed)
 {
-	struct report r = {.exec_failed = exec_failed, .err = errno};
+	int code = !exec_failed				 ? EXIT_TOOL
+		   : errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND
+							 : EXIT_CANNOT_EXEC;
 
-	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
+	if (write(sync_fd, &code, sizeof(code)) != sizeof(code))
 		fprintf(stderr, "%s: report to parent: %m\n", PROG);
-	return EXIT_TOOL;
+	return code;
 }
 
 /*
- * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
- * dies from now on; reading the go-ahead catches a parent that died before
- * (its end closes, so read returns 0 - once we have closed our copy of it).
+ * Wait for the go-ahead: read returns 0 instead if the parent died first
+ * (once we have closed our copy of its end). From then on PR_SET_PDEATHSIG
+ * (prctl(2)) kills us if it dies; poll(2) sees its end hang up if it died
+ * in between.
  */
 static int wait_for_parent(int sync_fd, int parent_fd)
 {
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
 	char go;
 
 	close(parent_fd);
+	if (read(sync_fd, &go, 1) != 1) {
+		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+		return -1;
+	}
+	narrate("read(%d) = 1: the parent released us [read(2)]", sync_fd);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
 		return -1;
 	}
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0 [prctl(2)]");
-	if (read(sync_fd, &go, 1) != 1) {
-		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+	if (poll(&p, 1, 0) != 0) {
+		fprintf(stderr, "%s: parent went away while the container started\n", PROG);
 		return -1;
 	}
 	return 0;
@@ -189,33 +182,14 @@ static int set_hostname(const char *name)
 	return 0;
 }
 
-/* A clean environment, as docker run gives: not the host's. */
-static int set_environment(void)
+static int exec_command(const struct config *cfg, int sync_fd)
 {
-	char host[HOST_NAME_MAX + 1];
-	const char *term = getenv("TERM");
-	int tty = isatty(STDIN_FILENO);
-
-	if (gethostname(host, sizeof(host)) < 0) {
-		fprintf(stderr, "%s: gethostname: %m\n", PROG);
-		return -1;
-	}
-	if (clearenv() != 0 || setenv("PATH", CONTAINER_PATH, 1) < 0 ||
-	    setenv("HOME", "/root", 1) < 0 || setenv("HOSTNAME", host, 1) < 0 ||
-	    (tty && setenv("TERM", term ? term : "xterm", 1) < 0)) {
-		fprintf(stderr, "%s: set environment: %m\n", PROG);
-		return -1;
-	}
-	return 0;
-}
-
-static void explain_exec_error(const char *cmd)
-{
-	if (errno == ENOENT || errno == ENOTDIR)
-		fprintf(stderr, "%s: exec %s: %m (command or its interpreter not found)\n",
-			PROG, cmd);
-	else
-		fprintf(stderr, "%s: exec %s: %m (cannot execute)\n", PROG, cmd);
+	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->argv[0]);
+	execvp(cfg->argv[0], cfg->argv);
+	fprintf(stderr, "%s: exec %s: %m (%s)\n", PROG, cfg->argv[0],
+		errno == ENOENT || errno == ENOTDIR ? "command or its interpreter not found"
+						    : "cannot execute");
+	return fail(sync_fd, 1);
 }
 
 static int child_main(void *arg)
@@ -224,14 +198,12 @@ static int child_main(void *arg)
 	const struct config *cfg = c->cfg;
 	int sync_fd = c->sync_fd;
 
+	who = "child";
 	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
 		return EXIT_TOOL;
-	if (set_hostname(cfg->hostname) < 0 || set_environment() < 0)
+	if (set_hostname(cfg->hostname) < 0)
 		return fail(sync_fd, 0);
-	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->argv[0]);
-	execvp(cfg->argv[0], cfg->argv);
-	explain_exec_error(cfg->argv[0]);
-	return fail(sync_fd, 1);
+	return exec_command(cfg, sync_fd);
 }
 
 /* ---- in the parent ---- */
@@ -254,61 +226,21 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	/* END WORKSHOP */
 }
 
+/* Written before the child is released, so a reader never waits for it. */
 static int write_pid_file(const char *path, pid_t pid)
 {
-	char tmp[PATH_MAX];
 	FILE *f;
 
 	if (!path)
 		return 0;
-	/* Write then rename(2), so a reader never sees a half-written file. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "%s: pid file name too long\n", PROG);
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "%s: write pid file %s: %m\n", PROG, path);
+		if (f)
+			unlink(path);
 		return -1;
 	}
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
-		return -1;
-	}
-	fprintf(f, "%d\n", pid);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		fprintf(stderr, "%s: rename %s to %s: %m\n", PROG, tmp, path);
-		unlink(tmp);
-		return -1;
-	}
-	narrate("rename(\"%s\", \"%s\") = 0: pid file written [rename(2)]", tmp, path);
-	return 0;
-}
-
-static void forward_signal(int sig)
-{
-	int saved = errno;
-
-	if (container_pid > 0)
-		kill(container_pid, sig);
-	errno = saved;
-}
-
-/* Docker's sig-proxy: what we receive, the container receives. */
-static int forward_signals(pid_t pid)
-{
-	static const int sigs[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
-				   SIGUSR1, SIGUSR2, SIGWINCH};
-	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
-
-	container_pid = pid;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		if (sigaction(sigs[i], &sa, NULL) < 0) {
-			fprintf(stderr, "%s: sigaction: %m\n", PROG);
-			return -1;
-		}
-	}
+	narrate("write(\"%s\", \"%d\\n\"): the pid file [write(2)]", path, pid);
 	return 0;
 }
 
@@ -321,43 +253,19 @@ static int release_child(int sync_fd)
 	return 0;
 }
 
-/*
- * After the go-ahead the child either execs (end-of-file here) or reports
- * a failure. Returns the exit code for a failure, 0 when the command runs.
- */
-static int read_report(int sync_fd)
-{
-	struct report r;
-	ssize_t n;
-
-	do
-		n = read(sync_fd, &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	if (n != sizeof(r))
-		return 0;
-	if (!r.exec_failed)
-		return EXIT_TOOL;
-	return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-}
-
 /* The command's own exit status, or 128+N if signal N killed it. */
 static int wait_for_child(pid_t pid)
 {
-	int status;
+	int status, sig;
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "%s: waitpid: %m\n", PROG);
-			return EXIT_TOOL;
-		}
+	if (waitpid(pid, &status, 0) < 0) {
+		fprintf(stderr, "%s: waitpid: %m\n", PROG);
+		return EXIT_TOOL;
 	}
-	if (WIFSIGNALED(status)) {
-		narrate("waitpid(%d) = %d: killed by signal %d [waitpid(2)]", pid, pid,
-			WTERMSIG(status));
-		return 128 + WTERMSIG(status);
-	}
-	narrate("waitpid(%d) = %d: exited with %d [waitpid(2)]", pid, pid, WEXITSTATUS(status));
-	return WEXITSTATUS(status);
+	sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	narrate("waitpid(%d) = %d, status 0x%04x: %s %d [waitpid(2)]", pid, pid, status,
+		sig ? "killed by signal" : "exited with", sig ? sig : WEXITSTATUS(status));
+	return sig ? 128 + sig : WEXITSTATUS(status);
 }
 
 int main(int argc, char **argv)
@@ -378,13 +286,13 @@ int main(int argc, char **argv)
 	close(sv[1]);
 	if (child < 0)
 		goto close_sync;
-	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
-	    release_child(sv[0]) < 0)
+	if (write_pid_file(cfg.pid_file, child) < 0 || release_child(sv[0]) < 0)
 		goto kill_child;
-	failed = read_report(sv[0]);
+	/* The child execs (end-of-file here) or sends the exit code of its failure. */
+	if (read(sv[0], &failed, sizeof(failed)) != sizeof(failed))
+		failed = 0;
 	status = wait_for_child(child);
-	if (failed)
-		status = failed;
+	status = failed ? failed : status;
 	goto close_sync;
 
 kill_child:

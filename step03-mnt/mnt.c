@@ -2,23 +2,27 @@
  * step03-mnt: the command gets a root filesystem of its own.
  *
  * clone(2) with CLONE_NEWUTS starts the child in a new UTS namespace
- * (uts_namespaces(7)): it gets a private copy of the hostname, so its
- * sethostname(2) changes nothing the host can see. CLONE_NEWPID puts it in
- * a new PID namespace (pid_namespaces(7)) as its PID 1, with the duties of
- * an init: reaping orphans, and living with the kernel's signal rules for
- * PID 1. --init runs a tiny init as PID 1 that does both for the command.
+ * (uts_namespaces(7)): its sethostname(2) changes nothing the host sees.
+ * CLONE_NEWPID makes it PID 1 of a new PID namespace (pid_namespaces(7)),
+ * with an init's duties: reaping orphans, and the kernel's signal rules
+ * for PID 1. --init runs a tiny init as PID 1 that does both for CMD.
  * CLONE_NEWNS gives it a copy of the mount table (mount_namespaces(7)),
  * which it makes private, then fills a root filesystem with /proc, /dev
- * and /sys and moves into it with pivot_root(2).
+ * and /sys and moves into it with pivot_root(2). Its environment is
+ * Docker's default, not the host's.
  *
- * The parent and the child talk over a socketpair: the child waits until
- * the parent has done its part (writing the pid file), and reports back
- * if its setup or execve(2) fails. The child's end is close-on-exec, so a
- * successful execve closes it and the parent reads end-of-file.
+ * Over a socketpair the parent releases the child once the pid file is
+ * written, and the child reports a failed setup or execve(2); a successful
+ * execve closes the child's end (close-on-exec): the parent reads EOF.
+ *
+ * Read in this order: enter_rootfs, make_mounts_private, bind_rootfs,
+ * mount_proc_and_sys, mount_dev, enter_with_pivot_root (and, to compare,
+ * enter_with_chroot), mount_fs, set_environment.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,12 +46,8 @@
 #define DEFAULT_ROOTFS "/var/lib/minidock/rootfs"
 #endif
 
-/* Exit codes, as docker run uses them. */
-enum {
-	EXIT_TOOL = 125,     /* our own error */
-	EXIT_CANNOT_EXEC = 126,
-	EXIT_NOT_FOUND = 127,
-};
+/* Exit codes, as docker run uses them: 125 is our own error. */
+enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 
 /* Docker's default PATH for a container. */
 #define CONTAINER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -62,20 +62,14 @@ struct config {
 	int skip_rprivate;    /* --skip-rprivate: the lesson's bug, left in on purpose */
 };
 
-/* What the child needs: the configuration and its end of the socketpair. */
+/* What the child needs: the configuration and both ends of the socketpair. */
 struct child {
 	const struct config *cfg;
-	int sync_fd;   /* the child's end */
-	int parent_fd; /* the parent's end, which the child closes */
+	int sync_fd, parent_fd; /* its own end; the parent's, which it closes */
 };
 
-/* What the child sends back when something fails before the command runs. */
-struct report {
-	int exec_failed; /* 1: execve failed, 0: an earlier setup step failed */
-	int err;         /* the errno */
-};
-
-static int debug; /* -D: narrate every kernel operation on stderr */
+static int debug;                  /* -D: narrate every kernel operation on stderr */
+static const char *who = "parent"; /* -D: which of our processes makes the call */
 
 /* The signals a foreground run passes on to the container (Docker's sig-proxy). */
 static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
@@ -87,7 +81,7 @@ static volatile sig_atomic_t container_pid;
 
 static char child_stack[1024 * 1024];
 
-/* -D narration: one line per kernel operation, naming its man page. */
+/* -D: one line per kernel operation: who made it, the call, its man page. */
 static void narrate(const char *fmt, ...)
 {
 	char line[8192]; /* long enough for any line we narrate */
@@ -98,8 +92,8 @@ static void narrate(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* One write(2) per line, so lines of parent, init and CMD never mix. */
-	fprintf(stderr, "=> %s\n", line);
+	/* One write(2) per line, so lines of parent, child and CMD never mix. */
+	fprintf(stderr, "%-6s %5d => %s\n", who, getpid(), line);
 }
 
 static void usage(FILE *out)
@@ -190,12 +184,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n",
-				PROG, argv[optind - 1], PROG);
-			return -1;
 		default:
-			fprintf(stderr, "%s: unknown option '%s' (try '%s --help')\n", PROG,
+			fprintf(stderr, "%s: %s '%s' (try '%s --help')\n", PROG,
+				opt == ':' ? "missing value for option" : "unknown option",
 				argv[optind - 1], PROG);
 			return -1;
 		}
@@ -215,33 +206,43 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 /* ---- in the child ---- */
 
-/* Tell the parent what failed, then give up. */
+/* Send the parent our exit code: 127 when execve(2) found no command or ELF
+ * interpreter (ENOENT), 126 when it cannot run it, 125 for an earlier step. */
 static int fail(int sync_fd, int exec_failed)
 {
-	struct report r = {.exec_failed = exec_failed, .err = errno};
+	int code = !exec_failed				 ? EXIT_TOOL
+		   : errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND
+							 : EXIT_CANNOT_EXEC;
 
-	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
+	if (write(sync_fd, &code, sizeof(code)) != sizeof(code))
 		fprintf(stderr, "%s: report to parent: %m\n", PROG);
-	return EXIT_TOOL;
+	return code;
 }
 
 /*
- * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
- * dies from now on; reading the go-ahead catches a parent that died before
- * (its end closes, so read returns 0 - once we have closed our copy of it).
+ * Wait for the go-ahead: read returns 0 instead if the parent died first
+ * (once we have closed our copy of its end). From then on PR_SET_PDEATHSIG
+ * (prctl(2)) kills us if it dies; poll(2) sees its end hang up if it died
+ * in between.
  */
 static int wait_for_parent(int sync_fd, int parent_fd)
 {
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
 	char go;
 
 	close(parent_fd);
+	if (read(sync_fd, &go, 1) != 1) {
+		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+		return -1;
+	}
+	narrate("read(%d) = 1: the parent released us [read(2)]", sync_fd);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
 		return -1;
 	}
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0 [prctl(2)]");
-	if (read(sync_fd, &go, 1) != 1) {
-		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+	if (poll(&p, 1, 0) != 0) {
+		fprintf(stderr, "%s: parent went away while the container started\n", PROG);
 		return -1;
 	}
 	return 0;
@@ -259,16 +260,39 @@ static int set_hostname(const char *name)
 	return 0;
 }
 
-/* mount(2), narrated; flag_names spells out flags for the narration. */
-static int mount_fs(const char *src, const char *target, const char *type,
-		    unsigned long flags, const char *flag_names, const char *data)
+/* The MS_* flags by name, for the narration. */
+static const char *mount_flag_names(unsigned long flags, char *buf, size_t len)
 {
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} names[] = {
+		{MS_BIND, "MS_BIND"},     {MS_REC, "MS_REC"},       {MS_PRIVATE, "MS_PRIVATE"},
+		{MS_RDONLY, "MS_RDONLY"}, {MS_NOSUID, "MS_NOSUID"}, {MS_NODEV, "MS_NODEV"},
+		{MS_NOEXEC, "MS_NOEXEC"}, {MS_STRICTATIME, "MS_STRICTATIME"},
+	};
+
+	snprintf(buf, len, "0");
+	for (size_t i = 0, n = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", names[i].name);
+	return buf;
+}
+
+/* mount(2), narrated with its real arguments. */
+static int mount_fs(const char *src, const char *target, const char *type,
+		    unsigned long flags, const char *data)
+{
+	char names[128];
+
 	if (mount(src, target, type, flags, data) < 0) {
 		fprintf(stderr, "%s: mount %s on %s: %m\n", PROG, type ? type : src, target);
 		return -1;
 	}
-	narrate("mount(\"%s\", \"%s\", %s, %s, \"%s\") = 0 [mount(2)]", src ? src : "none",
-		target, type ? type : "NULL", flag_names, data ? data : "");
+	narrate("mount(%s%s%s, \"%s\", %s%s%s, %s, %s%s%s) = 0 [mount(2)]", src ? "\"" : "",
+		src ? src : "NULL", src ? "\"" : "", target, type ? "\"" : "", type ? type : "NULL",
+		type ? "\"" : "", mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "",
+		data ? data : "NULL", data ? "\"" : "");
 	return 0;
 }
 
@@ -284,7 +308,7 @@ static int make_mounts_private(const struct config *cfg)
 		return 0;
 	}
 	/* WORKSHOP step03-private: stop our mounts from propagating to the host */
-	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, "MS_REC|MS_PRIVATE", NULL);
+	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	/* END WORKSHOP */
 }
 
@@ -294,12 +318,13 @@ static int make_mounts_private(const struct config *cfg)
  */
 static int bind_rootfs(const char *rootfs)
 {
-	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, "MS_BIND|MS_REC", NULL) < 0)
+	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return -1;
 	if (chdir(rootfs) < 0) {
 		fprintf(stderr, "%s: chdir %s: %m\n", PROG, rootfs);
 		return -1;
 	}
+	narrate("chdir(\"%s\") = 0 [chdir(2)]", rootfs);
 	return 0;
 }
 
@@ -310,7 +335,6 @@ static int make_device(const char *path, unsigned int major, unsigned int minor)
 		fprintf(stderr, "%s: mknod %s: %m\n", PROG, path);
 		return -1;
 	}
-	narrate("mknod(\"%s\", S_IFCHR|0666, %u:%u) = 0 [mknod(2)]", path, major, minor);
 	return 0;
 }
 
@@ -354,21 +378,23 @@ static int mount_dev(void)
 
 	if (make_dir("dev", 0755) < 0 ||
 	    mount_fs("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-		     "MS_NOSUID|MS_STRICTATIME", "mode=755,size=65536k") < 0)
+		     "mode=755,size=65536k") < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (make_device(devices[i].name, devices[i].major, devices[i].minor) < 0)
 			return -1;
+	narrate("mknod(\"dev/{null,zero,full,random,urandom,tty}\", S_IFCHR|0666, ...) = 0, "
+		"x%zu [mknod(2)]", sizeof(devices) / sizeof(devices[0]));
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (make_link(links[i][0], links[i][1]) < 0)
 			return -1;
 	if (make_dir("dev/pts", 0755) < 0 ||
 	    mount_fs("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "MS_NOSUID|MS_NOEXEC", "newinstance,ptmxmode=0666,mode=0620") < 0)
+		     "newinstance,ptmxmode=0666,mode=0620") < 0)
 		return -1;
 	if (make_dir("dev/shm", 01777) < 0 ||
 	    mount_fs("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", "mode=1777,size=65536k") < 0)
+		     "mode=1777,size=65536k") < 0)
 		return -1;
 	return 0;
 }
@@ -381,12 +407,11 @@ static int mount_proc_and_sys(void)
 {
 	/* WORKSHOP step03-proc: mount the container's own /proc, then a read-only /sys */
 	if (make_dir("proc", 0555) < 0 ||
-	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
 	if (make_dir("sys", 0555) < 0 ||
 	    mount_fs("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+		     NULL) < 0)
 		return -1;
 	return 0;
 	/* END WORKSHOP */
@@ -446,35 +471,24 @@ static int set_environment(void)
 {
 	char host[HOST_NAME_MAX + 1];
 	const char *term = getenv("TERM");
-	int tty = isatty(STDIN_FILENO);
 
-	if (gethostname(host, sizeof(host)) < 0) {
-		fprintf(stderr, "%s: gethostname: %m\n", PROG);
-		return -1;
-	}
-	if (clearenv() != 0 || setenv("PATH", CONTAINER_PATH, 1) < 0 ||
-	    setenv("HOME", "/root", 1) < 0 || setenv("HOSTNAME", host, 1) < 0 ||
-	    (tty && setenv("TERM", term ? term : "xterm", 1) < 0)) {
+	if (gethostname(host, sizeof(host)) < 0 || clearenv() != 0 ||
+	    setenv("PATH", CONTAINER_PATH, 1) < 0 || setenv("HOME", "/root", 1) < 0 ||
+	    setenv("HOSTNAME", host, 1) < 0 ||
+	    (isatty(STDIN_FILENO) && setenv("TERM", term ? term : "xterm", 1) < 0)) {
 		fprintf(stderr, "%s: set environment: %m\n", PROG);
 		return -1;
 	}
 	return 0;
 }
 
-static void explain_exec_error(const char *cmd)
-{
-	if (errno == ENOENT || errno == ENOTDIR)
-		fprintf(stderr, "%s: exec %s: %m (command or its interpreter not found)\n",
-			PROG, cmd);
-	else
-		fprintf(stderr, "%s: exec %s: %m (cannot execute)\n", PROG, cmd);
-}
-
 static int exec_command(const struct config *cfg, int sync_fd)
 {
 	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
-	explain_exec_error(cfg->argv[0]);
+	fprintf(stderr, "%s: exec %s: %m (%s)\n", PROG, cfg->argv[0],
+		errno == ENOENT || errno == ENOTDIR ? "command or its interpreter not found"
+						    : "cannot execute");
 	return fail(sync_fd, 1);
 }
 
@@ -485,7 +499,8 @@ static int reap_children(pid_t cmd)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		narrate("waitpid(-1) = %d [waitpid(2)]", pid);
+		narrate("waitpid(-1, WNOHANG) = %d, status 0x%04x: %s [waitpid(2)]", pid, status,
+			pid == cmd ? "CMD" : "an orphan");
 		if (pid == cmd)
 			code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 						   : WEXITSTATUS(status);
@@ -505,6 +520,7 @@ static int run_init(const struct config *cfg, int sync_fd)
 	pid_t cmd;
 	int sig, code;
 
+	who = "init";
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	for (size_t i = 0; i < N_FORWARDED; i++)
@@ -519,10 +535,12 @@ static int run_init(const struct config *cfg, int sync_fd)
 		return fail(sync_fd, 0);
 	}
 	if (cmd == 0) {
+		who = "cmd";
+		narrate("fork() = 0: CMD is PID %d, init stays PID %d [fork(2)]", getpid(),
+			getppid());
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(exec_command(cfg, sync_fd));
 	}
-	narrate("fork() = %d: init is PID %d, CMD is PID %d [fork(2)]", cmd, getpid(), cmd);
 	/* Only CMD's copy of the channel should tell the parent about exec. */
 	close(sync_fd);
 	for (;;) {
@@ -530,7 +548,7 @@ static int run_init(const struct config *cfg, int sync_fd)
 		if (sig < 0)
 			continue; /* EINTR */
 		if (sig != SIGCHLD) {
-			narrate("kill(%d, %d) [kill(2)]", cmd, sig);
+			narrate("kill(%d, %d): pass on %s [kill(2)]", cmd, sig, strsignal(sig));
 			kill(cmd, sig);
 			continue;
 		}
@@ -546,6 +564,7 @@ static int child_main(void *arg)
 	const struct config *cfg = c->cfg;
 	int sync_fd = c->sync_fd;
 
+	who = "child";
 	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
 		return EXIT_TOOL;
 	if (set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg) < 0 ||
@@ -574,35 +593,21 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	return pid;
 }
 
+/* Written before the child is released, so a reader never waits for it. */
 static int write_pid_file(const char *path, pid_t pid)
 {
-	char tmp[PATH_MAX];
 	FILE *f;
 
 	if (!path)
 		return 0;
-	/* Write then rename(2), so a reader never sees a half-written file. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "%s: pid file name too long\n", PROG);
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "%s: write pid file %s: %m\n", PROG, path);
+		if (f)
+			unlink(path);
 		return -1;
 	}
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
-		return -1;
-	}
-	fprintf(f, "%d\n", pid);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		fprintf(stderr, "%s: rename %s to %s: %m\n", PROG, tmp, path);
-		unlink(tmp);
-		return -1;
-	}
-	narrate("rename(\"%s\", \"%s\") = 0: pid file written [rename(2)]", tmp, path);
+	narrate("write(\"%s\", \"%d\\n\"): the pid file [write(2)]", path, pid);
 	return 0;
 }
 
@@ -643,43 +648,19 @@ static int release_child(int sync_fd)
 	return 0;
 }
 
-/*
- * After the go-ahead the child either execs (end-of-file here) or reports
- * a failure. Returns the exit code for a failure, 0 when the command runs.
- */
-static int read_report(int sync_fd)
-{
-	struct report r;
-	ssize_t n;
-
-	do
-		n = read(sync_fd, &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	if (n != sizeof(r))
-		return 0;
-	if (!r.exec_failed)
-		return EXIT_TOOL;
-	return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-}
-
 /* The command's own exit status, or 128+N if signal N killed it. */
 static int wait_for_child(pid_t pid)
 {
-	int status;
+	int status, sig;
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "%s: waitpid: %m\n", PROG);
-			return EXIT_TOOL;
-		}
+	if (waitpid(pid, &status, 0) < 0) {
+		fprintf(stderr, "%s: waitpid: %m\n", PROG);
+		return EXIT_TOOL;
 	}
-	if (WIFSIGNALED(status)) {
-		narrate("waitpid(%d) = %d: killed by signal %d [waitpid(2)]", pid, pid,
-			WTERMSIG(status));
-		return 128 + WTERMSIG(status);
-	}
-	narrate("waitpid(%d) = %d: exited with %d [waitpid(2)]", pid, pid, WEXITSTATUS(status));
-	return WEXITSTATUS(status);
+	sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	narrate("waitpid(%d) = %d, status 0x%04x: %s %d [waitpid(2)]", pid, pid, status,
+		sig ? "killed by signal" : "exited with", sig ? sig : WEXITSTATUS(status));
+	return sig ? 128 + sig : WEXITSTATUS(status);
 }
 
 int main(int argc, char **argv)
@@ -703,10 +684,11 @@ int main(int argc, char **argv)
 	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
 	    release_child(sv[0]) < 0)
 		goto kill_child;
-	failed = read_report(sv[0]);
+	/* The child execs (end-of-file here) or sends the exit code of its failure. */
+	if (read(sv[0], &failed, sizeof(failed)) != sizeof(failed))
+		failed = 0;
 	status = wait_for_child(child);
-	if (failed)
-		status = failed;
+	status = failed ? failed : status;
 	goto close_sync;
 
 kill_child:

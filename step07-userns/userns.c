@@ -2,17 +2,16 @@
  * step07-userns: root in the container is not root on the host.
  *
  * clone(2) with CLONE_NEWUTS starts the child in a new UTS namespace
- * (uts_namespaces(7)): it gets a private copy of the hostname, so its
- * sethostname(2) changes nothing the host can see. CLONE_NEWPID puts it in
- * a new PID namespace (pid_namespaces(7)) as its PID 1, with the duties of
- * an init: reaping orphans, and living with the kernel's signal rules for
- * PID 1. --init runs a tiny init as PID 1 that does both for the command.
+ * (uts_namespaces(7)): its sethostname(2) changes nothing the host sees.
+ * CLONE_NEWPID makes it PID 1 of a new PID namespace (pid_namespaces(7)),
+ * with an init's duties: reaping orphans, and the kernel's signal rules
+ * for PID 1. --init runs a tiny init as PID 1 that does both for CMD.
  * CLONE_NEWNS gives it a copy of the mount table (mount_namespaces(7)),
  * which it makes private, then fills a root filesystem with /proc, /dev
- * and /sys and moves into it with pivot_root(2).
- * Control groups (cgroups(7)) limit what it may use: memory, CPU time and
- * the number of processes, in cgroup v1, v2 or a mix of both, as found at
- * run time. It joins its cgroups before exec, and they go when it exits.
+ * and /sys and moves into it with pivot_root(2). Its environment is
+ * Docker's default, not the host's.
+ * Control groups (cgroups(7)) limit its memory, CPU time and processes, on
+ * cgroup v2, v1 or hybrid laid out the standard way under /sys/fs/cgroup.
  *
  * With --layer, that root filesystem is an overlay (the kernel's
  * Documentation/filesystems/overlayfs.rst): read-only image layers stacked
@@ -94,12 +93,8 @@
 #define DEFAULT_ROOTFS "/var/lib/minidock/rootfs"
 #endif
 
-/* Exit codes, as docker run uses them. */
-enum {
-	EXIT_TOOL = 125,     /* our own error */
-	EXIT_CANNOT_EXEC = 126,
-	EXIT_NOT_FOUND = 127,
-};
+/* Exit codes, as docker run uses them: 125 is our own error. */
+enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 
 /* Docker's default PATH for a container. */
 #define CONTAINER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -206,9 +201,8 @@ struct config {
 	int use_chroot;       /* --chroot: the lesson's weak version of pivot_root */
 	int skip_rprivate;    /* --skip-rprivate: the lesson's bug, left in on purpose */
 	long long memory;     /* --memory: bytes, 0 for no limit */
-	long long cpu_quota;  /* --cpus: microseconds per CPU_PERIOD_US, 0 for none */
+	long long cpu_quota;  /* --cpu-quota: CPU microseconds per 100 ms, 0 for none */
 	long long pids_limit; /* --pids-limit: most processes at once, 0 for none */
-	long long cpu_shares; /* --cpu-shares: relative weight, 0 for the default */
 	const char *cgroup_parent; /* --cgroup-parent: where container cgroups go */
 	const char *layers[MAX_LAYERS]; /* --layer: the image's layers, bottom first */
 	int n_layers;
@@ -240,20 +234,14 @@ struct config {
 
 enum { NETWORK_BRIDGE, NETWORK_NONE };
 
-/* What the child needs: the configuration and its end of the socketpair. */
+/* What the child needs: the configuration and both ends of the socketpair. */
 struct child {
 	const struct config *cfg;
-	int sync_fd;   /* the child's end */
-	int parent_fd; /* the parent's end, which the child closes */
+	int sync_fd, parent_fd; /* its own end; the parent's, which it closes */
 };
 
-/* What the child sends back when something fails before the command runs. */
-struct report {
-	int exec_failed; /* 1: execve failed, 0: an earlier setup step failed */
-	int err;         /* the errno */
-};
-
-static int debug; /* -D: narrate every kernel operation on stderr */
+static int debug;                  /* -D: narrate every kernel operation on stderr */
+static const char *who = "parent"; /* -D: which of our processes makes the call */
 
 /* The signals a foreground run passes on to the container (Docker's sig-proxy). */
 static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
@@ -265,7 +253,7 @@ static volatile sig_atomic_t container_pid;
 
 static char child_stack[1024 * 1024];
 
-/* -D narration: one line per kernel operation, naming its man page. */
+/* -D: one line per kernel operation: who made it, the call, its man page. */
 static void narrate(const char *fmt, ...)
 {
 	char line[8192]; /* long enough for any line we narrate */
@@ -276,8 +264,8 @@ static void narrate(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* One write(2) per line, so lines of parent, init and CMD never mix. */
-	fprintf(stderr, "=> %s\n", line);
+	/* One write(2) per line, so lines of parent, child and CMD never mix. */
+	fprintf(stderr, "%-6s %5d => %s\n", who, getpid(), line);
 }
 
 static void usage(FILE *out)
@@ -293,10 +281,9 @@ static void usage(FILE *out)
 		"  -r, --rootfs DIR      the container's root filesystem (default %s)\n"
 		"      --chroot          lesson only: chroot(2) instead of pivot_root(2)\n"
 		"      --skip-rprivate   lesson only: leave mount propagation as the host has it\n"
-		"      --memory SIZE     memory limit, no swap (b, k, m, g suffixes)\n"
-		"      --cpus N.N        CPU time limit, in CPUs (period 100 ms)\n"
+		"      --memory SIZE     memory limit, no swap (k, m, g suffixes)\n"
+		"      --cpu-quota US    CPU time limit: microseconds per 100000 (Docker's period)\n"
 		"      --pids-limit N    at most N processes at once\n"
-		"      --cpu-shares N    relative CPU weight (v1 shares, 2-262144)\n"
 		"      --cgroup-parent PATH  create the container's cgroups under PATH\n"
 		"      --layer DIR       an image layer (repeat, bottom first): the root is\n"
 		"                        their overlay plus a writable layer; replaces -r\n"
@@ -347,22 +334,16 @@ static int check_rootfs(const char *dir, char abs[PATH_MAX])
 
 /* ---- cgroups: limits on what the container may use ---- */
 
-/*
- * The controllers this chapter uses. cpuacct exists only in cgroup v1,
- * where it keeps the CPU time the chapter reads (cpu.stat does it on v2).
- */
+/* cpuacct sets no limit, but where it is a hierarchy of its own, we join it too. */
 enum { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, N_CONTROLLERS };
 static const char *const controller_names[N_CONTROLLERS] = {"cpu", "cpuacct", "memory", "pids"};
 
-#define CPU_PERIOD_US 100000 /* Docker's CFS period: --cpus 0.2 = 20000 us of it */
-#define CGROUP_WAIT_MS 5000  /* the most we wait for a cgroup to empty */
+#define CGROUP_ROOT "/sys/fs/cgroup" /* the standard layout: see the chapter's README */
 
 /* One mounted hierarchy, and where the container goes in it. */
 struct hierarchy {
 	int v2;               /* 1: the unified cgroup2 hierarchy */
-	unsigned controllers; /* bit i: controller_names[i] lives here */
 	char mount[PATH_MAX]; /* its mount point */
-	char root[PATH_MAX];  /* the cgroup mounted there (mountinfo's root) */
 	char base[PATH_MAX];  /* where our containers go */
 	char dir[PATH_MAX];   /* this container's cgroup */
 	int own_base;         /* base is the default minidock/: ours to tidy */
@@ -372,394 +353,266 @@ struct hierarchy {
 /* The parent fills this in; the child gets a copy (clone without CLONE_VM). */
 static struct {
 	struct hierarchy h[N_CONTROLLERS];
-	int n;            /* hierarchies in use; 0: no cgroup option given */
+	int n;                 /* hierarchies in use; 0: no cgroup option given */
 	int of[N_CONTROLLERS]; /* index in h of each controller, -1: not here */
-	char name[64];    /* mdk-<our pid>-<our start time> */
-	int v2_fd;        /* the v2 container cgroup, for CLONE_INTO_CGROUP */
-	int in_cgroup;    /* clone3 put the child in it already */
-} cg = {.v2_fd = -1};
+	char name[64];         /* mdk-<our pid>-<our start time> */
+} cg;
 
-static int has_controller(const char *list, const char *name)
+/* A number above 0, as Docker takes it; with units, --memory's k, m or g may end it. */
+static int parse_count(const char *opt, const char *s, const char *units, long long *out)
 {
-	char copy[1024], *save = NULL;
-
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (char *w = strtok_r(copy, ", \n", &save); w; w = strtok_r(NULL, ", \n", &save))
-		if (!strcmp(w, name))
-			return 1;
-	return 0;
-}
-
-/* A size as Docker takes it: a number with an optional b, k, m or g. */
-static int parse_size(const char *s, long long *out)
-{
-	static const char units[] = "bkmg";
-	const char *u;
-	char *end;
-	long long n;
-
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
-	if (end == s || errno || n <= 0 || !u || (*end && end[1])) {
-		fprintf(stderr,
-			"%s: --memory '%s': want a size above 0, like 32m (suffixes b, k, m, g)\n",
-			PROG, s);
-		return -1;
-	}
-	for (int shift = (int)(u - units) * 10; shift > 0; shift -= 10) {
-		if (n > LLONG_MAX >> 10) {
-			fprintf(stderr, "%s: --memory '%s': too large\n", PROG, s);
-			return -1;
-		}
-		n <<= 10;
-	}
-	*out = n;
-	return 0;
-}
-
-/* --cpus N.N: the CFS quota in microseconds per CPU_PERIOD_US. */
-static int parse_cpus(const char *s, long long *quota)
-{
-	char *end;
-	double cpus;
-
-	errno = 0;
-	cpus = strtod(s, &end);
-	/* The kernel takes no quota under 1 ms (sched-bwc docs). */
-	if (end == s || *end || errno || !(cpus >= 0.01 && cpus <= 1e6)) {
-		fprintf(stderr, "%s: --cpus '%s': want a number of CPUs from 0.01, like 0.5\n",
-			PROG, s);
-		return -1;
-	}
-	*quota = (long long)(cpus * CPU_PERIOD_US + 0.5);
-	return 0;
-}
-
-/* A whole number from min to max, for --pids-limit and --cpu-shares. */
-static int parse_count(const char *opt, const char *s, long long min, long long max,
-		       long long *out)
-{
+	size_t len = strlen(s);
+	const char *u = units && len ? strchr(units, tolower((unsigned char)s[len - 1])) : NULL;
+	int shift = u ? (int)(u - units + 1) * 10 : 0;
 	char *end;
 
 	errno = 0;
 	*out = strtoll(s, &end, 10);
-	if (end == s || *end || errno || *out < min || *out > max) {
-		fprintf(stderr, "%s: %s '%s': want a whole number from %lld to %lld\n", PROG, opt,
-			s, min, max);
+	if (end == s || end != s + len - (u != NULL) || errno || *out < 1 ||
+	    *out > LLONG_MAX >> shift) {
+		fprintf(stderr, "%s: %s '%s': want a whole number above 0%s\n", PROG, opt, s,
+			units ? ", like 32m (suffixes k, m, g)" : "");
 		return -1;
 	}
+	*out <<= shift;
 	return 0;
 }
 
-/* --cgroup-parent is a path below each hierarchy's root: ".." would climb out. */
-static int check_cgroup_parent(const char *path)
-{
-	size_t len = strlen(path);
-
-	if (!len || strstr(path, "/../") || !strncmp(path, "../", 3) ||
-	    (len >= 2 && !strcmp(path + len - 2, "..")) || len > PATH_MAX / 2) {
-		fprintf(stderr, "%s: --cgroup-parent '%s': want a path below the cgroup root, "
-				"without '..'\n", PROG, path);
-		return -1;
-	}
-	return 0;
-}
-
-/* 33554432 -> "32M": how the OOM report names the limit. */
-static void format_size(long long n, char *buf, size_t len)
-{
-	static const char units[] = "KMG";
-	int i = -1;
-
-	while (i < 2 && n % 1024 == 0) {
-		n /= 1024;
-		i++;
-	}
-	if (i < 0)
-		snprintf(buf, len, "%lldB", n);
-	else
-		snprintf(buf, len, "%lld%c", n, units[i]);
-}
-
-/* v2's cpu.weight (1..10000) from v1 shares (2..262144), as runc and crun map it. */
-static long long shares_to_weight(long long shares)
-{
-	return 1 + (shares - 2) * 9999 / 262142;
-}
-
-static int wants_cgroup(const struct config *cfg)
-{
-	return cfg->memory || cfg->cpu_quota || cfg->pids_limit || cfg->cpu_shares ||
-	       cfg->cgroup_parent;
-}
-
-/* The controllers an option needs: a missing one is an error, not a shrug. */
-static unsigned required_controllers(const struct config *cfg)
-{
-	return (cfg->memory ? 1u << CG_MEMORY : 0) | (cfg->pids_limit ? 1u << CG_PIDS : 0) |
-	       (cfg->cpu_quota || cfg->cpu_shares ? 1u << CG_CPU : 0);
-}
-
-static int read_file(const char *path, char *buf, size_t len)
+/* A small file's text, in one read(2); "" if it cannot be read. */
+static char *read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	buf[n < 0 ? 0 : n] = 0;
+	return buf;
 }
 
 /* One write(2) into a cgroup file: how every cgroup setting is made. */
-static int write_file(const char *path, const char *value)
+static int write_file(const char *dir, const char *file, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
+	char path[PATH_MAX + 64];
+	int fd;
 
-	if (fd < 0)
-		return -1;
-	n = write(fd, value, strlen(value));
-	if (n < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, strlen(value)) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, value, path);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	narrate("write(\"%s\", \"%s\") = %zd [cgroups(7)]", path, value, n);
+	narrate("write(\"%s\", \"%s\") [cgroups(7)]", path, value);
 	return close(fd);
 }
 
-static int set_file(const struct hierarchy *h, const char *file, const char *value)
-{
-	char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
-	if (write_file(path, value) < 0) {
-		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, value, path);
-		return -1;
-	}
-	return 0;
-}
-
-/* The value of "KEY N" in a flat-keyed cgroup file (memory.events, ...), or -1. */
-static long long read_key(const struct hierarchy *h, const char *file, const char *key)
-{
-	char path[PATH_MAX + 64], buf[4096], *line, *save = NULL;
-	size_t len = strlen(key);
-
-	snprintf(path, sizeof(path), "%s/%s", h->dir, file);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, len) && line[len] == ' ')
-			return atoll(line + len + 1);
-	return -1;
-}
-
-/*
- * When PID started, which tells a reused PID apart: field 22 of
- * /proc/PID/stat (proc_pid_stat(5)), in clock ticks since boot, counted
- * from the last ')' since the command name (field 2) may hold spaces.
- * 0 if PID is gone.
- */
+/* When PID started (field 22 of /proc/PID/stat, proc_pid_stat(5), after the
+ * command's ')'): with the PID, it names a process for good. 0 if gone. */
 static unsigned long long start_time(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long t = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
-		return 0;
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+	if (!(p = strrchr(read_file(path, buf, sizeof(buf)), ')')) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
 			  "%*d %*d %llu", &t) != 1)
 		return 0;
 	return t;
 }
 
 /*
- * Where the hierarchies are: statfs(2) on /sys/fs/cgroup tells a pure v2
- * machine (CGROUP2_SUPER_MAGIC) from v1 or hybrid ones; then each cgroup
- * mount in /proc/self/mountinfo names its controllers in its options
- * (cgroups(7)). A controller goes to cgroup2 only when no v1 hierarchy has
- * it and the v2 root lists it in cgroup.controllers.
+ * Where the controllers are, on the standard layout (cgroups(7)): all in
+ * the cgroup2 at /sys/fs/cgroup (statfs(2) tells by its magic number), or
+ * each in a v1 hierarchy at /sys/fs/cgroup/NAME, a link to the mount named
+ * for its controllers ("cpu,cpuacct"); a hybrid's unified/ has none.
  */
-static int find_hierarchies(void)
+static int find_hierarchies(const struct config *cfg)
 {
-	char line[4096], mnt[PATH_MAX], root[PATH_MAX], type[64], opts[1024];
-	char v2mount[PATH_MAX] = "", v2root[PATH_MAX] = "", path[PATH_MAX + 32], list[1024];
+	unsigned need = (cfg->memory ? 1u << CG_MEMORY : 0) | (cfg->pids_limit ? 1u << CG_PIDS : 0) |
+			(cfg->cpu_quota ? 1u << CG_CPU : 0);
+	char path[PATH_MAX], mount[PATH_MAX];
 	struct statfs sfs;
-	int pure_v2;
-	FILE *f;
+	int v2;
 
-	if (statfs("/sys/fs/cgroup", &sfs) < 0) {
-		fprintf(stderr, "%s: statfs /sys/fs/cgroup: %m\n", PROG);
+	if (statfs(CGROUP_ROOT, &sfs) < 0) {
+		fprintf(stderr, "%s: statfs %s: %m\n", PROG, CGROUP_ROOT);
 		return -1;
 	}
-	pure_v2 = sfs.f_type == CGROUP2_SUPER_MAGIC;
-	narrate("statfs(\"/sys/fs/cgroup\") = 0, f_type %#lx: %s [statfs(2)]",
-		(unsigned long)sfs.f_type, pure_v2 ? "cgroup v2 only" : "cgroup v1 or hybrid");
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f) {
-		fprintf(stderr, "%s: open /proc/self/mountinfo: %m\n", PROG);
-		return -1;
-	}
-	for (int i = 0; i < N_CONTROLLERS; i++)
-		cg.of[i] = -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - ");
-		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
-		    sscanf(sep, " - %63s %*s %1023s", type, opts) != 2)
-			continue;
-		if (!strcmp(type, "cgroup2") && (!pure_v2 || !strcmp(mnt, "/sys/fs/cgroup"))) {
-			snprintf(v2mount, sizeof(v2mount), "%s", mnt);
-			snprintf(v2root, sizeof(v2root), "%s", root);
-		}
-		if (pure_v2 || strcmp(type, "cgroup"))
-			continue;
-		for (int i = 0; i < N_CONTROLLERS; i++) {
-			if (cg.of[i] >= 0 || !has_controller(opts, controller_names[i]))
-				continue;
-			struct hierarchy *h = &cg.h[cg.n];
-			/* cpu and cpuacct often share one mount: one hierarchy, then */
-			for (int j = 0; j < cg.n; j++)
-				if (!strcmp(cg.h[j].mount, mnt))
-					h = &cg.h[j];
-			if (h == &cg.h[cg.n]) {
-				snprintf(h->mount, sizeof(h->mount), "%s", mnt);
-				snprintf(h->root, sizeof(h->root), "%s", root);
-				cg.n++;
-			}
-			h->controllers |= 1u << i;
-			cg.of[i] = (int)(h - cg.h);
-		}
-	}
-	fclose(f);
-	if (!v2mount[0])
-		return 0;
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", v2mount);
-	if (read_file(path, list, sizeof(list)) < 0)
-		return 0;
+	v2 = sfs.f_type == CGROUP2_SUPER_MAGIC;
+	narrate("statfs(\"%s\") = 0: f_type %#lx, cgroup %s [statfs(2)]", CGROUP_ROOT,
+		(unsigned long)sfs.f_type, v2 ? "v2" : "v1 (or hybrid)");
 	for (int i = 0; i < N_CONTROLLERS; i++) {
-		if (cg.of[i] >= 0 || !has_controller(list, controller_names[i]))
-			continue;
-		struct hierarchy *h = &cg.h[cg.n];
-		for (int j = 0; j < cg.n; j++)
-			if (cg.h[j].v2)
-				h = &cg.h[j];
-		if (h == &cg.h[cg.n]) {
-			h->v2 = 1;
-			snprintf(h->mount, sizeof(h->mount), "%s", v2mount);
-			snprintf(h->root, sizeof(h->root), "%s", v2root);
-			cg.n++;
+		snprintf(path, sizeof(path), "%s/%s", CGROUP_ROOT, controller_names[i]);
+		if (!v2 && !realpath(path, mount)) {
+			cg.of[i] = -1;
+			if (!(need & 1u << i))
+				continue;
+			fprintf(stderr, "%s: the %s controller is not available on this machine "
+					"(no %s)\n", PROG, controller_names[i], path);
+			return -1;
 		}
-		h->controllers |= 1u << i;
-		cg.of[i] = (int)(h - cg.h);
+		/* one hierarchy may hold several controllers: all of v2, cpu,cpuacct */
+		for (cg.of[i] = 0; cg.of[i] < cg.n; cg.of[i]++)
+			if (!strcmp(cg.h[cg.of[i]].mount, v2 ? CGROUP_ROOT : mount))
+				break;
+		if (cg.of[i] == cg.n) {
+			snprintf(cg.h[cg.n].mount, PATH_MAX, "%s", v2 ? CGROUP_ROOT : mount);
+			cg.h[cg.n++].v2 = v2;
+		}
 	}
 	return 0;
 }
 
-/* Our own cgroup in h, from /proc/self/cgroup: "ID:CONTROLLERS:PATH" lines. */
+/* Our cgroup in h, from /proc/self/cgroup: "0::PATH" (v2), "ID:CONTROLLERS:PATH". */
 static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
 {
-	char line[PATH_MAX + 256], *path, *ctrls;
+	char line[PATH_MAX + 256], ctrls[256], path[PATH_MAX] = "";
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	int found = 0;
 
-	if (!f) {
-		fprintf(stderr, "%s: open /proc/self/cgroup: %m\n", PROG);
-		return -1;
-	}
-	while (!found && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		ctrls = strchr(line, ':');
-		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
-		if (!path)
-			continue;
-		*path++ = 0;
-		*ctrls++ = 0; /* "ID:CONTROLLERS:PATH": cut after the ID too */
-		for (int i = 0; !found && i < N_CONTROLLERS; i++)
-			found = h->v2 ? !strcmp(line, "0") && !*ctrls
-				      : (h->controllers & 1u << i) &&
-						has_controller(ctrls, controller_names[i]);
-		/* A mount of a sub-cgroup (in a container) shows it as its "/". */
-		if (found && strcmp(h->root, "/") && !strncmp(path, h->root, strlen(h->root)))
-			path += strlen(h->root);
-		if (found)
-			snprintf(out, len, "%s%s", h->mount, !strcmp(path, "/") ? "" : path);
-	}
-	fclose(f);
-	if (!found) {
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = h->v2 ? sscanf(line, "0::%4095s", path) == 1
+			      : sscanf(line, "%*d:%255[^:]:%4095s", ctrls, path) == 2 &&
+					!strcmp(ctrls, strrchr(h->mount, '/') + 1);
+	if (f)
+		fclose(f);
+	if (!found)
 		fprintf(stderr, "%s: our cgroup in %s is not in /proc/self/cgroup\n", PROG,
 			h->mount);
-		return -1;
+	snprintf(out, len, "%s%s", h->mount, strcmp(path, "/") ? path : "");
+	return found ? 0 : -1;
+}
+
+/* The base: --cgroup-parent, which realpath(3) keeps below each hierarchy's
+ * root, else a minidock/ child of our own cgroup. Only checks, nothing made. */
+static int choose_bases(const struct config *cfg)
+{
+	char path[PATH_MAX * 2];
+
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		size_t len = strlen(h->mount);
+		h->own_base = !cfg->cgroup_parent;
+		if (h->own_base) {
+			if (own_cgroup(h, path, sizeof(path)) < 0)
+				return -1;
+			snprintf(h->base, sizeof(h->base), "%.*s/minidock", PATH_MAX - 16, path);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", h->mount, cfg->cgroup_parent);
+		if (!realpath(path, h->base) || strncmp(h->base, h->mount, len) ||
+		    (h->base[len] && h->base[len] != '/')) {
+			fprintf(stderr, "%s: --cgroup-parent '%s': no such cgroup below %s (nor "
+					"may '..' leave it)\n", PROG, cfg->cgroup_parent, h->mount);
+			return -1;
+		}
 	}
 	return 0;
 }
 
 /*
- * The base: --cgroup-parent (relative to each hierarchy's root) when
- * given, else a minidock/ child of our own cgroup. Only checks, so a
- * refusal leaves nothing behind.
+ * cgroup v2 hands a controller to a cgroup's children only through the
+ * parent's cgroup.subtree_control, and only if that parent holds no
+ * processes itself ("no internal processes", cgroups(7)). The root
+ * cgroup's file is not ours to write: there they must be on already.
  */
-static int choose_bases(const struct config *cfg)
+static int enable_v2_controllers(const struct hierarchy *h)
 {
-	char own[PATH_MAX];
-	struct stat st;
-
-	for (int i = 0; i < cg.n; i++) {
-		struct hierarchy *h = &cg.h[i];
-		if (cfg->cgroup_parent) {
-			const char *p = cfg->cgroup_parent;
-			size_t len;
-			snprintf(h->base, sizeof(h->base), "%s/%s", h->mount, p + strspn(p, "/"));
-			/* "/" and "x/" name the root and x: no trailing slash, so the
-			 * root is recognised as the root */
-			len = strlen(h->base);
-			while (len > strlen(h->mount) && h->base[len - 1] == '/')
-				h->base[--len] = 0;
-			if (stat(h->base, &st) < 0 || !S_ISDIR(st.st_mode)) {
-				fprintf(stderr, "%s: --cgroup-parent %s: no such cgroup (%s)\n",
-					PROG, p, h->base);
-				return -1;
-			}
-			continue;
-		}
-		if (own_cgroup(h, own, sizeof(own)) < 0)
-			return -1;
-		if (snprintf(h->base, sizeof(h->base), "%s/minidock", own) >=
-		    (int)sizeof(h->base)) {
-			fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, own);
-			return -1;
-		}
+	if (strcmp(h->base, h->mount) &&
+	    write_file(h->base, "cgroup.subtree_control", "+cpu +memory +pids") < 0) {
+		fprintf(stderr, "%s: cgroup v2: %s must hold no processes and get the controllers "
+				"from its parent (no internal processes); pass a --cgroup-parent "
+				"that does\n", PROG, h->base);
+		return -1;
 	}
 	return 0;
 }
 
-static int check_controllers(const struct config *cfg)
+/* The container's cgroup in every hierarchy, named for its owner, in minidock/
+ * (or --cgroup-parent): minidock/ is shared by every run and may exist already. */
+static int make_container_cgroups(void)
 {
-	unsigned need = required_controllers(cfg);
-
-	for (int i = 0; i < N_CONTROLLERS; i++) {
-		if ((need & 1u << i) && cg.of[i] < 0) {
-			fprintf(stderr,
-				"%s: the %s controller is not available on this machine (neither "
-				"a cgroup v1 mount nor in cgroup v2's cgroup.controllers)\n",
-				PROG, controller_names[i]);
+	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start_time(getpid()));
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (h->own_base && mkdir(h->base, 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: mkdir %s: %m\n", PROG, h->base);
 			return -1;
 		}
+		snprintf(h->dir, sizeof(h->dir), "%s/%s", h->base, cg.name);
+		if (mkdir(h->dir, 0755) < 0) {
+			fprintf(stderr, "%s: mkdir %s: %m\n", PROG, h->dir);
+			return -1;
+		}
+		narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
+		h->made_dir = 1;
+		if (h->v2 && enable_v2_controllers(h) < 0)
+			return -1;
 	}
-	for (int i = 0; i < N_CONTROLLERS; i++)
-		if (cg.of[i] >= 0)
-			narrate("%s controller: cgroup v%d, mounted at %s [cgroups(7)]",
-				controller_names[i], cg.h[cg.of[i]].v2 ? 2 : 1,
-				cg.h[cg.of[i]].mount);
 	return 0;
+}
+
+/* The limits, in the files each version names them (cgroups(7)). */
+static int set_limits(const struct config *cfg)
+{
+	const struct hierarchy *m = &cg.h[cg.of[CG_MEMORY]], *c = &cg.h[cg.of[CG_CPU]];
+	char mem[32], quota[32], pids[32];
+
+	snprintf(mem, sizeof(mem), "%lld", cfg->memory);
+	snprintf(quota, sizeof(quota), "%lld", cfg->cpu_quota);
+	snprintf(pids, sizeof(pids), "%lld", cfg->pids_limit);
+	/* and no swap: v2's swap.max counts swap alone, v1's memsw memory+swap */
+	if (cfg->memory &&
+	    (write_file(m->dir, m->v2 ? "memory.max" : "memory.limit_in_bytes", mem) < 0 ||
+	     write_file(m->dir, m->v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes",
+			m->v2 ? "0" : mem) < 0))
+		return -1;
+	/* v2 takes "QUOTA PERIOD" in one file, v1 in two */
+	if (cfg->cpu_quota && c->v2 && write_file(c->dir, "cpu.max", strcat(quota, " 100000")) < 0)
+		return -1;
+	if (cfg->cpu_quota && !c->v2 &&
+	    (write_file(c->dir, "cpu.cfs_period_us", "100000") < 0 ||
+	     write_file(c->dir, "cpu.cfs_quota_us", quota) < 0))
+		return -1;
+	if (cfg->pids_limit && write_file(cg.h[cg.of[CG_PIDS]].dir, "pids.max", pids) < 0)
+		return -1;
+	return 0;
+}
+
+static int create_cgroups(const struct config *cfg)
+{
+	if (!(cfg->memory || cfg->cpu_quota || cfg->pids_limit || cfg->cgroup_parent))
+		return 0;
+	if (find_hierarchies(cfg) < 0 || choose_bases(cfg) < 0 || make_container_cgroups() < 0)
+		return -1;
+	return set_limits(cfg);
+}
+
+/* In the child, before exec: "0" in cgroup.procs (v2) or tasks (v1) moves the
+ * writer itself, so CMD starts inside its limits. */
+static int join_cgroups(void)
+{
+	for (int i = 0; i < cg.n; i++)
+		if (write_file(cg.h[i].dir, cg.h[i].v2 ? "cgroup.procs" : "tasks", "0") < 0)
+			return -1;
+	return 0;
+}
+
+/* After the container: its cgroups go, and the shared minidock/ once empty. */
+static void remove_cgroups(void)
+{
+	for (int i = 0; i < cg.n; i++) {
+		struct hierarchy *h = &cg.h[i];
+		if (h->made_dir && rmdir(h->dir) < 0)
+			fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h->dir);
+		else if (h->made_dir)
+			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->dir);
+		if (h->own_base && rmdir(h->base) == 0) /* else EBUSY: others use it */
+			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->base);
+	}
 }
 
 /* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
@@ -771,421 +624,6 @@ static int owner_is_dead(const char *name)
 	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
 		return 0;
 	return start_time(pid) != t;
-}
-
-/*
- * A tool killed by SIGKILL could not remove its container's cgroup: the
- * next run does, when the owner is dead and the cgroup empty (rmdir(2)
- * refuses a cgroup that still has processes or children: EBUSY).
- */
-static void remove_stale_cgroups(const struct hierarchy *h)
-{
-	char path[PATH_MAX * 2];
-	struct dirent *d;
-	DIR *dp = opendir(h->base);
-
-	if (!dp)
-		return;
-	while ((d = readdir(dp))) {
-		if (d->d_type != DT_DIR || !owner_is_dead(d->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", h->base, d->d_name);
-		if (rmdir(path) == 0)
-			narrate("rmdir(\"%s\") = 0: its owner is dead [rmdir(2)]", path);
-	}
-	closedir(dp);
-}
-
-static int make_cgroup_dir(const char *path)
-{
-	if (mkdir(path, 0755) < 0) {
-		if (errno == EEXIST)
-			return 0;
-		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
-		return -1;
-	}
-	narrate("mkdir(\"%s\") = 0 [mkdir(2)]", path);
-	return 0;
-}
-
-/*
- * cgroup v2 hands a controller to a cgroup's children only through the
- * parent's cgroup.subtree_control, and only if the parent holds no
- * processes itself ("no internal processes", cgroups(7)). We never write
- * the root cgroup's files: there it must already be enabled.
- */
-static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
-{
-	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64] = "";
-	int is_root = !strcmp(h->base, h->mount);
-
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", h->base);
-	if (read_file(path, have, sizeof(have)) < 0) {
-		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
-	if (read_file(path, on, sizeof(on)) < 0) {
-		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
-		return -1;
-	}
-	for (int i = 0; i < N_CONTROLLERS; i++) {
-		if (!(h->controllers & 1u << i) || has_controller(on, controller_names[i]))
-			continue;
-		if (has_controller(have, controller_names[i]) && !is_root) {
-			snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops), "%s+%s",
-				 ops[0] ? " " : "", controller_names[i]);
-		} else if (need & 1u << i) {
-			fprintf(stderr,
-				"%s: cgroup v2: %s cannot give the %s controller to its "
-				"children: its parent does not delegate it, and a cgroup that "
-				"holds processes cannot delegate (no internal processes); start "
-				"from a delegated cgroup (systemd-run --scope -p Delegate=yes) "
-				"or pass --cgroup-parent\n",
-				PROG, h->base, controller_names[i]);
-			return -1;
-		}
-	}
-	if (!ops[0])
-		return 0;
-	/* Check first: a cgroup with processes would take cpu and pids (threaded
-	 * controllers) and then refuse memory, half changed. */
-	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
-	if (read_file(path, procs, sizeof(procs)) < 0) {
-		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
-		return -1;
-	}
-	if (procs[0]) {
-		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
-				"controllers for children (no internal processes); pass a "
-				"--cgroup-parent that holds none\n",
-			PROG, h->base);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
-	if (write_file(path, ops) < 0) {
-		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
-		return -1;
-	}
-	return 0;
-}
-
-/* The limits, in the files each version names them (cgroups(7)). */
-static int set_limits(const struct config *cfg)
-{
-	char v[64];
-	int m = cg.of[CG_MEMORY], c = cg.of[CG_CPU], p = cg.of[CG_PIDS];
-
-	if (cfg->memory) {
-		const struct hierarchy *h = &cg.h[m];
-		const char *swap = h->v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-		char path[PATH_MAX + 32];
-		snprintf(v, sizeof(v), "%lld", cfg->memory);
-		if (set_file(h, h->v2 ? "memory.max" : "memory.limit_in_bytes", v) < 0)
-			return -1;
-		/* No swap either. v1's memsw counts memory+swap and must stay >= the
-		 * limit, so it goes second when raising from "unlimited". */
-		snprintf(path, sizeof(path), "%s/%s", h->dir, swap);
-		if (access(path, F_OK) < 0)
-			narrate("no %s: no swap accounting in this kernel", swap);
-		else if (set_file(h, swap, h->v2 ? "0" : v) < 0)
-			return -1;
-	}
-	if (cfg->cpu_quota) {
-		const struct hierarchy *h = &cg.h[c];
-		if (h->v2) {
-			snprintf(v, sizeof(v), "%lld %d", cfg->cpu_quota, CPU_PERIOD_US);
-			if (set_file(h, "cpu.max", v) < 0)
-				return -1;
-		} else {
-			snprintf(v, sizeof(v), "%d", CPU_PERIOD_US);
-			if (set_file(h, "cpu.cfs_period_us", v) < 0)
-				return -1;
-			snprintf(v, sizeof(v), "%lld", cfg->cpu_quota);
-			if (set_file(h, "cpu.cfs_quota_us", v) < 0)
-				return -1;
-		}
-	}
-	if (cfg->cpu_shares) {
-		const struct hierarchy *h = &cg.h[c];
-		snprintf(v, sizeof(v), "%lld",
-			 h->v2 ? shares_to_weight(cfg->cpu_shares) : cfg->cpu_shares);
-		if (set_file(h, h->v2 ? "cpu.weight" : "cpu.shares", v) < 0)
-			return -1;
-	}
-	if (cfg->pids_limit) {
-		snprintf(v, sizeof(v), "%lld", cfg->pids_limit);
-		if (set_file(&cg.h[p], "pids.max", v) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Another run may remove an empty minidock/ between our mkdir of it and
- * of our child in it (ENOENT): then we make it again, a bounded number of
- * times. Once our child is in it, rmdir(2) of it fails (EBUSY), so v2's
- * controllers are enabled in it only then, and cannot go with it.
- */
-static int make_container_dir(struct hierarchy *h, unsigned need)
-{
-	for (int tries = 0; tries < 3; tries++) {
-		if (h->own_base && make_cgroup_dir(h->base) < 0)
-			return -1;
-		if (tries == 0)
-			remove_stale_cgroups(h);
-		if (mkdir(h->dir, 0755) == 0) {
-			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
-			h->made_dir = 1;
-			return h->v2 ? enable_v2_controllers(h, need) : 0;
-		}
-		if (errno != ENOENT || !h->own_base)
-			break;
-	}
-	fprintf(stderr, "%s: mkdir %s: %m\n", PROG, h->dir);
-	return -1;
-}
-
-/* The container's own cgroup in every hierarchy, named for its owner. */
-static int make_container_cgroups(const struct config *cfg)
-{
-	unsigned need = required_controllers(cfg);
-	unsigned long long start = start_time(getpid());
-
-	/* without it, the name would not say who owns the cgroup */
-	if (!start) {
-		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
-		return -1;
-	}
-	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start);
-	for (int i = 0; i < cg.n; i++) {
-		struct hierarchy *h = &cg.h[i];
-		h->own_base = !cfg->cgroup_parent;
-		snprintf(h->dir, sizeof(h->dir), "%s/%s", h->base, cg.name);
-		if (make_container_dir(h, need) < 0)
-			return -1;
-		if (h->v2) {
-			cg.v2_fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (cg.v2_fd < 0) {
-				fprintf(stderr, "%s: open %s: %m\n", PROG, h->dir);
-				return -1;
-			}
-		}
-	}
-	return set_limits(cfg);
-}
-
-static int create_cgroups(const struct config *cfg)
-{
-	if (!wants_cgroup(cfg))
-		return 0;
-	/* A rootless run found them already, to check who owns the base. */
-	if ((!cg.n && find_hierarchies() < 0) || check_controllers(cfg) < 0 ||
-	    choose_bases(cfg) < 0)
-		return -1;
-	return make_container_cgroups(cfg);
-}
-
-/*
- * v2: clone3(2) with CLONE_INTO_CGROUP creates the child inside its
- * cgroup, so not one instruction runs outside. Returns the child's PID,
- * -1 on error, or 0 when this kernel lacks it (ENOSYS before 5.3, E2BIG
- * before 5.7): then clone(2) runs and the child joins by itself.
- */
-static pid_t clone_into_cgroup(int (*fn)(void *), void *arg, int flags)
-{
-	struct clone_args args = {
-		.flags = ((unsigned long long)flags & ~CSIGNAL) | CLONE_INTO_CGROUP,
-		.exit_signal = flags & CSIGNAL,
-		.cgroup = (unsigned long long)cg.v2_fd,
-	};
-	long pid;
-
-	if (cg.v2_fd < 0)
-		return 0;
-	cg.in_cgroup = 1; /* set before, so the child's copy knows it too */
-	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid == 0)
-		_exit(fn(arg)); /* the child, on a copy of our stack, as after fork(2) */
-	if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
-		narrate("clone3(CLONE_INTO_CGROUP) = -1 (%m): the child joins by itself");
-		cg.in_cgroup = 0;
-		return 0;
-	}
-	if (pid < 0) {
-		fprintf(stderr, "%s: clone3 into the container's cgroup: %m\n", PROG);
-		return -1;
-	}
-	narrate("clone3({flags=%#llx: namespaces|CLONE_INTO_CGROUP, exit_signal=%d, "
-		"cgroup=%d}) = %ld [clone(2)]",
-		(unsigned long long)args.flags, flags & CSIGNAL, cg.v2_fd, pid);
-	return (pid_t)pid;
-}
-
-/*
- * In the child, before exec and before any user or cgroup namespace:
- * writing "0" moves the writer itself. A single-threaded process joining
- * through the v1 tasks file is cheap; see the chapter for why the parent
- * does not write our PID instead.
- */
-static int join_cgroups(void)
-{
-	char path[PATH_MAX + 32];
-
-	for (int i = 0; i < cg.n; i++) {
-		const struct hierarchy *h = &cg.h[i];
-		if (h->v2 && cg.in_cgroup)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", h->dir, h->v2 ? "cgroup.procs" : "tasks");
-		if (write_file(path, "0") < 0) {
-			fprintf(stderr, "%s: join cgroup %s: %m\n", PROG, h->dir);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* What the cgroup saw: an OOM kill (always reported), the pids limit (-D). */
-static void report_cgroups(const struct config *cfg)
-{
-	char size[32];
-	long long kills = -1, refused;
-
-	if (cg.of[CG_MEMORY] >= 0 && cfg->memory) {
-		const struct hierarchy *h = &cg.h[cg.of[CG_MEMORY]];
-		kills = read_key(h, h->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
-		narrate("read(\"%s/%s\"): oom_kill %lld [cgroups(7)]", h->dir,
-			h->v2 ? "memory.events" : "memory.oom_control", kills);
-	}
-	if (kills > 0) {
-		format_size(cfg->memory, size, sizeof(size));
-		fprintf(stderr, "%s: killed by the kernel OOM killer: memory limit %s reached\n",
-			PROG, size);
-	}
-	if (cg.of[CG_PIDS] >= 0 && cfg->pids_limit) {
-		refused = read_key(&cg.h[cg.of[CG_PIDS]], "pids.events", "max");
-		narrate("read(\"%s/pids.events\"): max %lld: fork refused %lld time(s) at "
-			"pids.max %lld [cgroups(7)]", cg.h[cg.of[CG_PIDS]].dir, refused, refused,
-			cfg->pids_limit);
-	}
-	if (cg.of[CG_CPU] >= 0 && cfg->cpu_quota)
-		narrate("read(\"%s/cpu.stat\"): nr_throttled %lld [cgroups(7)]",
-			cg.h[cg.of[CG_CPU]].dir,
-			read_key(&cg.h[cg.of[CG_CPU]], "cpu.stat", "nr_throttled"));
-}
-
-/* Is h's container cgroup empty? */
-static int cgroup_is_empty(const struct hierarchy *h)
-{
-	char path[PATH_MAX + 32], buf[64];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
-	return read_file(path, buf, sizeof(buf)) < 0 || !buf[0];
-}
-
-/*
- * Kill every process still listed in cgroup.procs, by PID: all were ours.
- * A full buffer may end in the first digits of a PID (another process's
- * PID, then): only whole lines count; the callers read the file again.
- */
-static void kill_listed(const struct hierarchy *h)
-{
-	char path[PATH_MAX + 32], buf[4096], *save = NULL, *last;
-	int pid;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", h->dir);
-	if (read_file(path, buf, sizeof(buf)) < 0 || !(last = strrchr(buf, '\n')))
-		return;
-	last[1] = 0;
-	for (char *w = strtok_r(buf, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
-		pid = atoi(w);
-		if (pid <= 0)
-			continue;
-		/* ESRCH: it exited meanwhile, which is all we wanted */
-		if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
-			fprintf(stderr, "%s: kill %d, left in %s: %m\n", PROG, pid, h->dir);
-		else
-			narrate("kill(%d, SIGKILL) = 0: left in %s [kill(2)]", pid, h->dir);
-	}
-}
-
-/*
- * v2 says when a cgroup empties: "populated 0" in cgroup.events, which
- * wakes poll(2) with POLLPRI on each change (cgroups(7)).
- */
-static int wait_v2_empty(const struct hierarchy *h)
-{
-	char path[PATH_MAX + 32], buf[256];
-	struct pollfd pfd = {.events = POLLPRI};
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/cgroup.events", h->dir);
-	pfd.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (pfd.fd < 0)
-		return -1;
-	for (;;) {
-		n = pread(pfd.fd, buf, sizeof(buf) - 1, 0);
-		if (n < 0)
-			break;
-		buf[n] = 0;
-		if (strstr(buf, "populated 0"))
-			break;
-		if (poll(&pfd, 1, CGROUP_WAIT_MS) <= 0) {
-			n = -1;
-			break;
-		}
-	}
-	close(pfd.fd);
-	return n < 0 ? -1 : 0;
-}
-
-/* v1 has no such event: retry, briefly and with a bound, off the normal path. */
-static int wait_v1_empty(const struct hierarchy *h)
-{
-	const struct timespec ms = {0, 1000000};
-
-	for (int i = 0; i < CGROUP_WAIT_MS; i++) {
-		if (cgroup_is_empty(h))
-			return 0;
-		kill_listed(h);
-		nanosleep(&ms, NULL);
-	}
-	return -1;
-}
-
-/* After the container: nothing of it may stay running, then its cgroup goes. */
-static void empty_cgroup(const struct hierarchy *h)
-{
-	char path[PATH_MAX + 32];
-	struct stat st;
-
-	if (cgroup_is_empty(h))
-		return;
-	snprintf(path, sizeof(path), "%s/cgroup.kill", h->dir);
-	/* cgroup.kill (v2, Linux 5.14) kills the whole cgroup in one write. */
-	if (!h->v2 || stat(path, &st) < 0 || write_file(path, "1") < 0)
-		kill_listed(h);
-	if ((h->v2 ? wait_v2_empty(h) : wait_v1_empty(h)) < 0)
-		fprintf(stderr, "%s: cgroup %s did not empty\n", PROG, h->dir);
-}
-
-static void remove_cgroups(void)
-{
-	for (int i = 0; i < cg.n; i++) {
-		struct hierarchy *h = &cg.h[i];
-		if (h->made_dir) {
-			empty_cgroup(h);
-			if (rmdir(h->dir) < 0)
-				fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h->dir);
-			else
-				narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->dir);
-		}
-		/* The shared minidock/ goes too once empty; EBUSY: other containers. */
-		if (h->own_base && rmdir(h->base) == 0)
-			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->base);
-	}
-	if (cg.v2_fd >= 0)
-		close(cg.v2_fd);
 }
 
 /* ---- image layers: checking the options ---- */
@@ -1633,10 +1071,8 @@ static const char *cgroup_option(const struct config *cfg)
 	if (cfg->memory)
 		return "--memory";
 	if (cfg->cpu_quota)
-		return "--cpus";
-	if (cfg->pids_limit)
-		return "--pids-limit";
-	return cfg->cpu_shares ? "--cpu-shares" : "--cgroup-parent";
+		return "--cpu-quota";
+	return cfg->pids_limit ? "--pids-limit" : "--cgroup-parent";
 }
 
 /*
@@ -1672,20 +1108,15 @@ static int refuse_undelegated(const struct config *cfg, const struct hierarchy *
 	return -1;
 }
 
-/* Every hierarchy gets a container cgroup: those of the options' controllers first. */
+/* Every hierarchy gets a container cgroup. */
 static int refuse_undelegated_cgroups(const struct config *cfg)
 {
-	unsigned need = required_controllers(cfg);
-
-	if (!wants_cgroup(cfg))
+	if (!(cfg->memory || cfg->cpu_quota || cfg->pids_limit || cfg->cgroup_parent))
 		return 0;
-	if (find_hierarchies() < 0 || choose_bases(cfg) < 0)
+	if (find_hierarchies(cfg) < 0 || choose_bases(cfg) < 0)
 		return -1;
 	for (int i = 0; i < cg.n; i++)
-		if ((cg.h[i].controllers & need) && refuse_undelegated(cfg, &cg.h[i]) < 0)
-			return -1;
-	for (int i = 0; i < cg.n; i++)
-		if (!(cg.h[i].controllers & need) && refuse_undelegated(cfg, &cg.h[i]) < 0)
+		if (refuse_undelegated(cfg, &cg.h[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -1815,7 +1246,7 @@ static int plan_user_namespace(struct config *cfg)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP,
-	       OPT_MEMORY, OPT_CPUS, OPT_PIDS_LIMIT, OPT_CPU_SHARES, OPT_CGROUP_PARENT };
+	       OPT_MEMORY, OPT_CPU_QUOTA, OPT_PIDS_LIMIT, OPT_CGROUP_PARENT };
 	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP, OPT_IMPORT, OPT_INTO };
 	/* Chapter 6's options, numbered clear of the ones above. */
 	enum { OPT_NETWORK = 320, OPT_BRIDGE, OPT_SUBNET, OPT_IP };
@@ -1831,9 +1262,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"debug", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"memory", required_argument, NULL, OPT_MEMORY},
-		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"cpu-quota", required_argument, NULL, OPT_CPU_QUOTA},
 		{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
-		{"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
 		{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
 		{"layer", required_argument, NULL, OPT_LAYER},
 		{"state", required_argument, NULL, OPT_STATE},
@@ -1883,24 +1313,18 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			usage(stdout);
 			exit(0);
 		case OPT_MEMORY:
-			if (parse_size(optarg, &cfg->memory) < 0)
+			if (parse_count("--memory", optarg, "kmg", &cfg->memory) < 0)
 				return -1;
 			break;
-		case OPT_CPUS:
-			if (parse_cpus(optarg, &cfg->cpu_quota) < 0)
+		case OPT_CPU_QUOTA:
+			if (parse_count("--cpu-quota", optarg, NULL, &cfg->cpu_quota) < 0)
 				return -1;
 			break;
 		case OPT_PIDS_LIMIT:
-			if (parse_count("--pids-limit", optarg, 1, INT_MAX, &cfg->pids_limit) < 0)
-				return -1;
-			break;
-		case OPT_CPU_SHARES:
-			if (parse_count("--cpu-shares", optarg, 2, 262144, &cfg->cpu_shares) < 0)
+			if (parse_count("--pids-limit", optarg, NULL, &cfg->pids_limit) < 0)
 				return -1;
 			break;
 		case OPT_CGROUP_PARENT:
-			if (check_cgroup_parent(optarg) < 0)
-				return -1;
 			cfg->cgroup_parent = optarg;
 			break;
 		case OPT_LAYER:
@@ -1947,12 +1371,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (parse_id_map("--gidmap", optarg, &cfg->gids) < 0)
 				return -1;
 			break;
-		case ':':
-			fprintf(stderr, "%s: option '%s' needs a value (try '%s --help')\n",
-				PROG, argv[optind - 1], PROG);
-			return -1;
 		default:
-			fprintf(stderr, "%s: unknown option '%s' (try '%s --help')\n", PROG,
+			fprintf(stderr, "%s: %s '%s' (try '%s --help')\n", PROG,
+				opt == ':' ? "missing value for option" : "unknown option",
 				argv[optind - 1], PROG);
 			return -1;
 		}
@@ -1978,33 +1399,43 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 /* ---- in the child ---- */
 
-/* Tell the parent what failed, then give up. */
+/* Send the parent our exit code: 127 when execve(2) found no command or ELF
+ * interpreter (ENOENT), 126 when it cannot run it, 125 for an earlier step. */
 static int fail(int sync_fd, int exec_failed)
 {
-	struct report r = {.exec_failed = exec_failed, .err = errno};
+	int code = !exec_failed				 ? EXIT_TOOL
+		   : errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND
+							 : EXIT_CANNOT_EXEC;
 
-	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
+	if (write(sync_fd, &code, sizeof(code)) != sizeof(code))
 		fprintf(stderr, "%s: report to parent: %m\n", PROG);
-	return EXIT_TOOL;
+	return code;
 }
 
 /*
- * Die with the parent: PR_SET_PDEATHSIG (prctl(2)) kills us if the parent
- * dies from now on; reading the go-ahead catches a parent that died before
- * (its end closes, so read returns 0 - once we have closed our copy of it).
+ * Wait for the go-ahead: read returns 0 instead if the parent died first
+ * (once we have closed our copy of its end). From then on PR_SET_PDEATHSIG
+ * (prctl(2)) kills us if it dies; poll(2) sees its end hang up if it died
+ * in between.
  */
 static int wait_for_parent(int sync_fd, int parent_fd)
 {
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
 	char go;
 
 	close(parent_fd);
+	if (read(sync_fd, &go, 1) != 1) {
+		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+		return -1;
+	}
+	narrate("read(%d) = 1: the parent released us [read(2)]", sync_fd);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
 		return -1;
 	}
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0 [prctl(2)]");
-	if (read(sync_fd, &go, 1) != 1) {
-		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
+	if (poll(&p, 1, 0) != 0) {
+		fprintf(stderr, "%s: parent went away while the container started\n", PROG);
 		return -1;
 	}
 	return 0;
@@ -2022,16 +1453,39 @@ static int set_hostname(const char *name)
 	return 0;
 }
 
-/* mount(2), narrated; flag_names spells out flags for the narration. */
-static int mount_fs(const char *src, const char *target, const char *type,
-		    unsigned long flags, const char *flag_names, const char *data)
+/* The MS_* flags by name, for the narration. */
+static const char *mount_flag_names(unsigned long flags, char *buf, size_t len)
 {
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} names[] = {
+		{MS_BIND, "MS_BIND"},     {MS_REC, "MS_REC"},       {MS_PRIVATE, "MS_PRIVATE"},
+		{MS_RDONLY, "MS_RDONLY"}, {MS_NOSUID, "MS_NOSUID"}, {MS_NODEV, "MS_NODEV"},
+		{MS_NOEXEC, "MS_NOEXEC"}, {MS_STRICTATIME, "MS_STRICTATIME"},
+	};
+
+	snprintf(buf, len, "0");
+	for (size_t i = 0, n = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", names[i].name);
+	return buf;
+}
+
+/* mount(2), narrated with its real arguments. */
+static int mount_fs(const char *src, const char *target, const char *type,
+		    unsigned long flags, const char *data)
+{
+	char names[128];
+
 	if (mount(src, target, type, flags, data) < 0) {
 		fprintf(stderr, "%s: mount %s on %s: %m\n", PROG, type ? type : src, target);
 		return -1;
 	}
-	narrate("mount(\"%s\", \"%s\", %s, %s, \"%s\") = 0 [mount(2)]", src ? src : "none",
-		target, type ? type : "NULL", flag_names, data ? data : "");
+	narrate("mount(%s%s%s, \"%s\", %s%s%s, %s, %s%s%s) = 0 [mount(2)]", src ? "\"" : "",
+		src ? src : "NULL", src ? "\"" : "", target, type ? "\"" : "", type ? type : "NULL",
+		type ? "\"" : "", mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "",
+		data ? data : "NULL", data ? "\"" : "");
 	return 0;
 }
 
@@ -2046,7 +1500,7 @@ static int make_mounts_private(const struct config *cfg)
 		narrate("skipping mount(\"/\", MS_REC|MS_PRIVATE): our mounts may reach the host");
 		return 0;
 	}
-	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, "MS_REC|MS_PRIVATE", NULL);
+	return mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 }
 
 /*
@@ -2055,12 +1509,13 @@ static int make_mounts_private(const struct config *cfg)
  */
 static int bind_rootfs(const char *rootfs)
 {
-	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, "MS_BIND|MS_REC", NULL) < 0)
+	if (mount_fs(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return -1;
 	if (chdir(rootfs) < 0) {
 		fprintf(stderr, "%s: chdir %s: %m\n", PROG, rootfs);
 		return -1;
 	}
+	narrate("chdir(\"%s\") = 0 [chdir(2)]", rootfs);
 	return 0;
 }
 
@@ -2071,7 +1526,6 @@ static int make_device(const char *path, unsigned int major, unsigned int minor)
 		fprintf(stderr, "%s: mknod %s: %m\n", PROG, path);
 		return -1;
 	}
-	narrate("mknod(\"%s\", S_IFCHR|0666, %u:%u) = 0 [mknod(2)]", path, major, minor);
 	return 0;
 }
 
@@ -2112,7 +1566,7 @@ static int bind_device(const char *path)
 		return -1;
 	}
 	close(fd);
-	return mount_fs(host, path, NULL, MS_BIND, "MS_BIND", NULL);
+	return mount_fs(host, path, NULL, MS_BIND, NULL);
 }
 
 /*
@@ -2154,23 +1608,26 @@ static int mount_dev(const struct config *cfg)
 
 	if (make_dir("dev", 0755) < 0 ||
 	    mount_fs("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-		     "MS_NOSUID|MS_STRICTATIME", "mode=755,size=65536k") < 0)
+		     "mode=755,size=65536k") < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if ((cfg->userns ? bind_device(devices[i].name)
 				 : make_device(devices[i].name, devices[i].major,
 					       devices[i].minor)) < 0)
 			return -1;
+	if (!cfg->userns)
+		narrate("mknod(\"dev/{null,zero,full,random,urandom,tty}\", S_IFCHR|0666, ...) = 0, "
+			"x%zu [mknod(2)]", sizeof(devices) / sizeof(devices[0]));
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (make_link(links[i][0], links[i][1]) < 0)
 			return -1;
 	if (make_dir("dev/pts", 0755) < 0 ||
 	    mount_fs("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "MS_NOSUID|MS_NOEXEC", "newinstance,ptmxmode=0666,mode=0620") < 0)
+		     "newinstance,ptmxmode=0666,mode=0620") < 0)
 		return -1;
 	if (make_dir("dev/shm", 01777) < 0 ||
 	    mount_fs("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", "mode=1777,size=65536k") < 0)
+		     "mode=1777,size=65536k") < 0)
 		return -1;
 	return 0;
 }
@@ -2185,12 +1642,11 @@ static int mount_dev(const struct config *cfg)
 static int mount_proc_and_sys(void)
 {
 	if (make_dir("proc", 0555) < 0 ||
-	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+	    mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
 	if (make_dir("sys", 0555) < 0 ||
 	    mount_fs("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC", NULL) < 0)
+		     NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -2355,7 +1811,7 @@ static int mount_layers(const struct config *cfg)
 {
 	if (!cfg->n_layers)
 		return 0;
-	return mount_fs("overlay", cfg->rootfs, "overlay", 0, "0", cfg->overlay_data);
+	return mount_fs("overlay", cfg->rootfs, "overlay", 0, cfg->overlay_data);
 }
 
 /*
@@ -2379,35 +1835,24 @@ static int set_environment(void)
 {
 	char host[HOST_NAME_MAX + 1];
 	const char *term = getenv("TERM");
-	int tty = isatty(STDIN_FILENO);
 
-	if (gethostname(host, sizeof(host)) < 0) {
-		fprintf(stderr, "%s: gethostname: %m\n", PROG);
-		return -1;
-	}
-	if (clearenv() != 0 || setenv("PATH", CONTAINER_PATH, 1) < 0 ||
-	    setenv("HOME", "/root", 1) < 0 || setenv("HOSTNAME", host, 1) < 0 ||
-	    (tty && setenv("TERM", term ? term : "xterm", 1) < 0)) {
+	if (gethostname(host, sizeof(host)) < 0 || clearenv() != 0 ||
+	    setenv("PATH", CONTAINER_PATH, 1) < 0 || setenv("HOME", "/root", 1) < 0 ||
+	    setenv("HOSTNAME", host, 1) < 0 ||
+	    (isatty(STDIN_FILENO) && setenv("TERM", term ? term : "xterm", 1) < 0)) {
 		fprintf(stderr, "%s: set environment: %m\n", PROG);
 		return -1;
 	}
 	return 0;
 }
 
-static void explain_exec_error(const char *cmd)
-{
-	if (errno == ENOENT || errno == ENOTDIR)
-		fprintf(stderr, "%s: exec %s: %m (command or its interpreter not found)\n",
-			PROG, cmd);
-	else
-		fprintf(stderr, "%s: exec %s: %m (cannot execute)\n", PROG, cmd);
-}
-
 static int exec_command(const struct config *cfg, int sync_fd)
 {
 	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
-	explain_exec_error(cfg->argv[0]);
+	fprintf(stderr, "%s: exec %s: %m (%s)\n", PROG, cfg->argv[0],
+		errno == ENOENT || errno == ENOTDIR ? "command or its interpreter not found"
+						    : "cannot execute");
 	return fail(sync_fd, 1);
 }
 
@@ -2418,7 +1863,8 @@ static int reap_children(pid_t cmd)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		narrate("waitpid(-1) = %d [waitpid(2)]", pid);
+		narrate("waitpid(-1, WNOHANG) = %d, status 0x%04x: %s [waitpid(2)]", pid, status,
+			pid == cmd ? "CMD" : "an orphan");
 		if (pid == cmd)
 			code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 						   : WEXITSTATUS(status);
@@ -2438,6 +1884,7 @@ static int run_init(const struct config *cfg, int sync_fd)
 	pid_t cmd;
 	int sig, code;
 
+	who = "init";
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	for (size_t i = 0; i < N_FORWARDED; i++)
@@ -2452,10 +1899,12 @@ static int run_init(const struct config *cfg, int sync_fd)
 		return fail(sync_fd, 0);
 	}
 	if (cmd == 0) {
+		who = "cmd";
+		narrate("fork() = 0: CMD is PID %d, init stays PID %d [fork(2)]", getpid(),
+			getppid());
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(exec_command(cfg, sync_fd));
 	}
-	narrate("fork() = %d: init is PID %d, CMD is PID %d [fork(2)]", cmd, getpid(), cmd);
 	/* Only CMD's copy of the channel should tell the parent about exec. */
 	close(sync_fd);
 	for (;;) {
@@ -2463,7 +1912,7 @@ static int run_init(const struct config *cfg, int sync_fd)
 		if (sig < 0)
 			continue; /* EINTR */
 		if (sig != SIGCHLD) {
-			narrate("kill(%d, %d) [kill(2)]", cmd, sig);
+			narrate("kill(%d, %d): pass on %s [kill(2)]", cmd, sig, strsignal(sig));
 			kill(cmd, sig);
 			continue;
 		}
@@ -2480,6 +1929,7 @@ static int child_main(void *arg)
 	int sync_fd = c->sync_fd;
 	int tree = -1; /* the parent's root mount, when it sends one */
 
+	who = "child";
 	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
 		return EXIT_TOOL;
 	/*
@@ -2513,9 +1963,6 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 		flags |= CLONE_NEWUSER;
 	if (create_cgroups(cfg) < 0)
 		return -1;
-	pid = clone_into_cgroup(child_main, &c, flags);
-	if (pid != 0)
-		return pid;
 	/* Without CLONE_VM the child gets a copy of our memory, c included. */
 	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &c);
 	if (pid < 0) {
@@ -2528,35 +1975,21 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	return pid;
 }
 
+/* Written before the child is released, so a reader never waits for it. */
 static int write_pid_file(const char *path, pid_t pid)
 {
-	char tmp[PATH_MAX];
 	FILE *f;
 
 	if (!path)
 		return 0;
-	/* Write then rename(2), so a reader never sees a half-written file. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "%s: pid file name too long\n", PROG);
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "%s: write pid file %s: %m\n", PROG, path);
+		if (f)
+			unlink(path);
 		return -1;
 	}
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
-		return -1;
-	}
-	fprintf(f, "%d\n", pid);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		fprintf(stderr, "%s: rename %s to %s: %m\n", PROG, tmp, path);
-		unlink(tmp);
-		return -1;
-	}
-	narrate("rename(\"%s\", \"%s\") = 0: pid file written [rename(2)]", tmp, path);
+	narrate("write(\"%s\", \"%d\\n\"): the pid file [write(2)]", path, pid);
 	return 0;
 }
 
@@ -2786,43 +2219,19 @@ static int release_child(int sync_fd)
 	return 0;
 }
 
-/*
- * After the go-ahead the child either execs (end-of-file here) or reports
- * a failure. Returns the exit code for a failure, 0 when the command runs.
- */
-static int read_report(int sync_fd)
-{
-	struct report r;
-	ssize_t n;
-
-	do
-		n = read(sync_fd, &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	if (n != sizeof(r))
-		return 0;
-	if (!r.exec_failed)
-		return EXIT_TOOL;
-	return r.err == ENOENT || r.err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-}
-
 /* The command's own exit status, or 128+N if signal N killed it. */
 static int wait_for_child(pid_t pid)
 {
-	int status;
+	int status, sig;
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "%s: waitpid: %m\n", PROG);
-			return EXIT_TOOL;
-		}
+	if (waitpid(pid, &status, 0) < 0) {
+		fprintf(stderr, "%s: waitpid: %m\n", PROG);
+		return EXIT_TOOL;
 	}
-	if (WIFSIGNALED(status)) {
-		narrate("waitpid(%d) = %d: killed by signal %d [waitpid(2)]", pid, pid,
-			WTERMSIG(status));
-		return 128 + WTERMSIG(status);
-	}
-	narrate("waitpid(%d) = %d: exited with %d [waitpid(2)]", pid, pid, WEXITSTATUS(status));
-	return WEXITSTATUS(status);
+	sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	narrate("waitpid(%d) = %d, status 0x%04x: %s %d [waitpid(2)]", pid, pid, status,
+		sig ? "killed by signal" : "exited with", sig ? sig : WEXITSTATUS(status));
+	return sig ? 128 + sig : WEXITSTATUS(status);
 }
 
 /* ---- image import: a directory or a tarball becomes a layer ---- */
@@ -4779,11 +4188,11 @@ int main(int argc, char **argv)
 	if (tree >= 0 && send_root_tree(sv[0], tree) < 0)
 		goto kill_child;
 	ran = 1;
-	failed = read_report(sv[0]);
+	/* The child execs (end-of-file here) or sends the exit code of its failure. */
+	if (read(sv[0], &failed, sizeof(failed)) != sizeof(failed))
+		failed = 0;
 	status = wait_for_child(child);
-	report_cgroups(&cfg);
-	if (failed)
-		status = failed;
+	status = failed ? failed : status;
 	goto close_sync;
 
 kill_child:

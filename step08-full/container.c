@@ -53,12 +53,13 @@ struct child {
  * dies from now on; reading the go-ahead catches a parent that died before
  * (its end closes, so read returns 0 - once we have closed our copy of it).
  */
-static int die_with_parent(void)
+static int die_with_parent(const char *why)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %m\n", PROG);
 		return -1;
 	}
+	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0: %s [prctl(2)]", why);
 	return 0;
 }
 
@@ -71,6 +72,7 @@ static int join_cgroups_when_released(int sync_fd)
 {
 	char go;
 
+	narrate_flush();
 	if (read(sync_fd, &go, 1) != 1) {
 		fprintf(stderr, "%s: parent went away before releasing the container\n", PROG);
 		return -1;
@@ -107,7 +109,8 @@ static int enter_cgroup_namespace(const struct config *cfg)
 		fprintf(stderr, "%s: unshare CLONE_NEWCGROUP: %m\n", PROG);
 		return -1;
 	}
-	narrate("unshare(CLONE_NEWCGROUP) = 0 [cgroup_namespaces(7)]");
+	narrate("unshare(CLONE_NEWCGROUP) = 0: its cgroups become the container's / "
+		"[cgroup_namespaces(7)]");
 	return 0;
 }
 
@@ -154,7 +157,7 @@ static int set_user(const struct process *p)
 	}
 	narrate("setgroups(0) = 0, setgid(%u) = 0, setuid(%u) = 0 [credentials(7)]", p->gid,
 		p->uid);
-	return die_with_parent();
+	return die_with_parent("again: the new credentials cleared it");
 }
 
 /*
@@ -187,8 +190,9 @@ static int child_main(void *arg)
 	int sync_fd = c->sync_fd, trees[MAX_MOUNTS], root_mnt = -1;
 	int userns = cfg->linux.namespaces & CLONE_NEWUSER;
 
+	narrate_forked("child");
 	close(c->parent_fd);
-	if (make_undumpable() < 0 || die_with_parent() < 0)
+	if (make_undumpable() < 0 || die_with_parent("the container dies with its parent") < 0)
 		return EXIT_TOOL;
 	/*
 	 * Without a user namespace we build the whole root while the parent
@@ -245,20 +249,21 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	char names[160];
 	pid_t pid;
 
-	if (cgroups_plan(cfg) < 0 || (cgroups_before_clone() && cgroups_create(cfg) < 0))
+	if (cgroups_plan(cfg) < 0 || (cgroups_before_clone() && cgroups_create(cfg) < 0) ||
+	    narrate_fork_prepare() < 0)
 		return -1;
 	pid = cgroups_clone(child_main, &c, flags | SIGCHLD);
-	if (pid != 0)
-		return pid;
-	/* Without CLONE_VM the child gets a copy of our memory, c included. */
-	pid = clone(child_main, child_stack + sizeof(child_stack), flags | SIGCHLD, &c);
-	if (pid < 0) {
-		fprintf(stderr, "%s: clone: %m\n", PROG);
-		return -1;
+	if (pid == 0) {
+		/* Without CLONE_VM the child gets a copy of our memory, c included. */
+		pid = clone(child_main, child_stack + sizeof(child_stack), flags | SIGCHLD, &c);
+		if (pid < 0)
+			fprintf(stderr, "%s: clone: %m\n", PROG);
+		else
+			narrate("clone(%s) = %d [clone(2)]",
+				clone_flag_names(flags, names, sizeof(names)), pid);
 	}
-	narrate("clone(%s) = %d [clone(2)]", clone_flag_names(flags, names, sizeof(names)),
-		pid);
-	return pid;
+	narrate_fork_done(pid);
+	return pid < 0 ? -1 : pid;
 }
 
 static int write_pid_file(const char *path, pid_t pid)
@@ -316,6 +321,7 @@ static int forward_signals(pid_t pid, int terminal)
 /* MSG_NOSIGNAL: a child that already failed has closed its end; its report waits for us. */
 static int release_child(int sync_fd)
 {
+	narrate_flush();
 	if (send(sync_fd, "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE) {
 		fprintf(stderr, "%s: release child: %m\n", PROG);
 		return -1;
@@ -355,6 +361,7 @@ int read_reports(int sync_fd)
 	struct report r;
 	int fd = -1;
 
+	narrate_flush();
 	while (read_message(sync_fd, &r, &fd) == sizeof(r)) {
 		if (r.kind == REPORT_PTY) {
 			/* A SIGWINCH may have come before the master: pass the size now. */
@@ -374,13 +381,19 @@ static int wait_for_child(pid_t pid)
 {
 	int status;
 
+	narrate_flush();
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			fprintf(stderr, "%s: waitpid: %m\n", PROG);
 			return EXIT_TOOL;
 		}
 	}
-	narrate("waitpid(%d) = %d [waitpid(2)]", pid, pid);
+	if (WIFSIGNALED(status))
+		narrate("waitpid(%d, &status, 0) = %d: killed by signal %d (%s) [waitpid(2)]", pid,
+			pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		narrate("waitpid(%d, &status, 0) = %d: exited with %d [waitpid(2)]", pid, pid,
+			WEXITSTATUS(status));
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -440,6 +453,8 @@ static int wait_for_end(const struct config *cfg, pid_t child, int failed)
 		}
 		monitor_ready(cfg, failed);
 		if (!failed) {
+			/* What is held would not survive the execve(2). */
+			narrate_flush();
 			monitor_exec(cfg, child);
 			return monitor_run(cfg, child, cfg->record ? cfg->record->ip : "");
 		}
@@ -468,6 +483,7 @@ static void *make_cgroups(void *arg)
 	struct cgroup_job *job = arg;
 
 	job->result = cgroups_create(job->cfg);
+	narrate_flush();
 	return NULL;
 }
 

@@ -260,14 +260,18 @@ static int enter_container(const struct config *cfg, const struct record *r,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || make_undumpable() < 0 ||
 	    join_cgroups(r) < 0 || join_namespaces(fds) < 0)
 		return report_failure(sync_fd, 0);
-	child = fork();
+	child = narrate_fork_prepare() < 0 ? -1 : fork();
 	if (child < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
+		narrate_fork_done(child);
 		return report_failure(sync_fd, 0);
 	}
-	if (child == 0)
+	if (child == 0) {
+		narrate_forked("cmd");
 		_exit(exec_in_container(cfg, sync_fd));
+	}
 	narrate("fork() = %d: CMD's process, in the container's PID namespace [fork(2)]", child);
+	narrate_fork_done(child);
 	close(sync_fd);
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
@@ -294,10 +298,12 @@ static int run_exec(const struct config *cfg, const struct record *r)
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		goto close_fds;
 	}
+	narrate_flush();
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
 	} else if (child == 0) {
+		narrate_forked("child");
 		close(sv[0]);
 		_exit(enter_container(cfg, r, fds, sv[1]));
 	} else {

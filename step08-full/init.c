@@ -18,6 +18,7 @@ int report_failure(int sync_fd, int exec_failed)
 	struct report r = {.kind = exec_failed ? REPORT_EXEC_FAILED : REPORT_SETUP_FAILED,
 			   .err = errno};
 
+	narrate_flush();
 	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
 		fprintf(stderr, "%s: report to parent: %m\n", PROG);
 	return EXIT_TOOL;
@@ -62,6 +63,7 @@ int exec_command(const struct config *cfg, int sync_fd)
 
 	environ = cfg->process.env;
 	narrate("execvp(\"%s\", ...) [execve(2)]", cfg->process.args[0]);
+	narrate_flush();
 	saved = switch_output(&cfg->process);
 	execvp(cfg->process.args[0], cfg->process.args);
 	if (saved >= 0)
@@ -77,7 +79,9 @@ static int reap_children(pid_t cmd)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		narrate("waitpid(-1) = %d [waitpid(2)]", pid);
+		narrate("waitpid(-1, &status, WNOHANG) = %d: %s %d [waitpid(2)]", pid,
+			WIFSIGNALED(status) ? "killed by signal" : "exited with",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 		if (pid == cmd)
 			code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 						   : WEXITSTATUS(status);
@@ -107,16 +111,22 @@ int run_init(const struct config *cfg, int sync_fd)
 		fprintf(stderr, "%s: sigprocmask: %m\n", PROG);
 		return report_failure(sync_fd, 0);
 	}
+	narrate_as("init");
+	if (narrate_fork_prepare() < 0)
+		return report_failure(sync_fd, 0);
 	cmd = fork();
 	if (cmd < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
+		narrate_fork_done(cmd);
 		return report_failure(sync_fd, 0);
 	}
 	if (cmd == 0) {
+		narrate_forked("cmd");
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(exec_command(cfg, sync_fd));
 	}
 	narrate("fork() = %d: init is PID %d, CMD is PID %d [fork(2)]", cmd, getpid(), cmd);
+	narrate_fork_done(cmd);
 	/* Only CMD's copy of the channel should tell the parent about exec. */
 	close(sync_fd);
 	/* run -d: init leaves the caller's terminal too, for the log's pipes. */
@@ -135,7 +145,9 @@ int run_init(const struct config *cfg, int sync_fd)
 			continue;
 		}
 		code = reap_children(cmd);
-		if (code >= 0)
+		if (code >= 0) {
+			narrate_flush();
 			return code;
+		}
 	}
 }

@@ -1,6 +1,6 @@
 /*
  * minidock.h: what the files of minidock share: the program name, the exit
- * codes, the -D narration and a few file helpers (util.c), and each
+ * codes, the -D narration (narrate.c) and a few file helpers (util.c), and each
  * mechanism's entry points, one section per file.
  */
 #ifndef MINIDOCK_H
@@ -29,6 +29,11 @@ enum {
 /* util.c */
 extern int debug;
 void narrate(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void narrate_flush(void);
+void narrate_as(const char *who);
+int narrate_fork_prepare(void);
+void narrate_fork_done(pid_t child);
+void narrate_forked(const char *who);
 const char *mount_flag_names(unsigned long flags, char *buf, size_t len);
 int make_dir(const char *path, mode_t mode);
 int make_dirs(const char *path, mode_t mode);

@@ -491,6 +491,7 @@ int cmd_monitor(const struct store *s, int argc, char **argv)
 	pid_t child;
 	int rm, code;
 
+	narrate_as("monitor");
 	if (parse_monitor_args(argc, argv, &d, &child, &rm) < 0 || record_read(s, argv[1], &r) < 0)
 		return EXIT_TOOL;
 	/* exec of /proc/self/exe names us "exe": ps and pgrep should see minidock (prctl(2)) */

@@ -60,7 +60,8 @@ static int mount_fs(const char *src, const char *target, const char *type,
 /*
  * mount(2) onto what an O_PATH fd names, through /proc/self/fd/N: the fd
  * was resolved inside the root, so the kernel cannot be sent elsewhere by
- * a symlink swapped in meanwhile. Narrated with the path inside the root.
+ * a symlink swapped in meanwhile. Narrated with the openat2(2) that made
+ * the fd, since the two calls are one lesson.
  */
 static int mount_at(const char *src, int fd, const char *name, const char *type,
 		    unsigned long flags, const char *data)
@@ -72,9 +73,11 @@ static int mount_at(const char *src, int fd, const char *name, const char *type,
 		fprintf(stderr, "%s: mount %s on /%s: %m\n", PROG, type ? type : src, name);
 		return -1;
 	}
-	narrate("mount(\"%s\", \"%s\", %s, %s, \"%s\") = 0 [mount(2)]", src ? src : "none",
-		name[0] ? name : "/", type ? type : "NULL", mount_flag_names(flags, names, sizeof(names)),
-		data ? data : "");
+	narrate("openat2(root, \"%s\", RESOLVE_IN_ROOT) = %d, mount(\"%s\", \"%s\", %s%s%s, %s, "
+		"%s%s%s) = 0 [openat2(2), mount(2)]", name[0] ? name : ".", fd,
+		src ? src : "none", where, type ? "\"" : "", type ? type : "NULL", type ? "\"" : "",
+		mount_flag_names(flags, names, sizeof(names)), data ? "\"" : "", data ? data : "NULL",
+		data ? "\"" : "");
 	return 0;
 }
 
@@ -258,8 +261,9 @@ static int remount_readonly(int fd, const char *name, int recursive)
 
 	if (recursive && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
 				 sizeof(attr)) == 0) {
-		narrate("mount_setattr(\"%s\", AT_RECURSIVE, MOUNT_ATTR_RDONLY) = 0 "
-			"[mount_setattr(2)]", name);
+		narrate("openat2(root, \"%s\", RESOLVE_IN_ROOT) = %d, mount_setattr(%d, \"\", "
+			"AT_EMPTY_PATH|AT_RECURSIVE, {MOUNT_ATTR_RDONLY}) = 0: with its submounts "
+			"[mount_setattr(2)]", name, fd, fd);
 		return 0;
 	}
 	if (recursive && errno != ENOSYS) {
@@ -298,6 +302,8 @@ static int open_bind_sources(const struct config *cfg, const int *trees)
 			fprintf(stderr, "%s: open %s: %m\n", PROG, cfg->mounts[i].source);
 			return -1;
 		}
+		narrate("open(\"%s\", O_PATH) = %d: a bind's source, with the host's ids [open(2)]",
+			cfg->mounts[i].source, bind_sources[i]);
 	}
 	return 0;
 }
@@ -325,13 +331,9 @@ static int do_mount(int root, const struct mount_spec *m, int source)
 		fprintf(stderr, "%s: mount point %s in the container: %m\n", PROG, m->destination);
 		return -1;
 	}
-	narrate("openat2(root, \"%s\", RESOLVE_IN_ROOT) = %d [openat2(2)]", m->destination + 1,
-		fd);
 	/* For a bind, MS_REC brings the source's submounts along (mount(2)). */
 	if (m->idmap && move_tree(source, fd, m->destination + 1) < 0)
 		goto out;
-	if (source >= 0 && !m->idmap)
-		narrate("open(\"%s\", O_PATH) = %d: the bind's source [open(2)]", m->source, source);
 	if (!m->idmap && mount_at(source >= 0 ? fd_path(source, src) : m->source, fd, m->destination + 1,
 		     m->type, m->flags | (m->type ? 0 : MS_BIND | MS_REC), m->data) < 0)
 		goto out;
@@ -526,12 +528,13 @@ static int enter_root(void)
 		fprintf(stderr, "%s: pivot_root: %m\n", PROG);
 		return -1;
 	}
-	narrate("pivot_root(\".\", \".\") = 0 [pivot_root(2)]");
+	narrate("pivot_root(\".\", \".\") = 0: the old root is stacked under the new one "
+		"[pivot_root(2)]");
 	if (umount2(".", MNT_DETACH) < 0) {
 		fprintf(stderr, "%s: umount2 old root: %m\n", PROG);
 		return -1;
 	}
-	narrate("umount2(\".\", MNT_DETACH) = 0 [umount2(2)]");
+	narrate("umount2(\".\", MNT_DETACH) = 0: the host's tree gone from view [umount2(2)]");
 	if (chdir("/") < 0) {
 		fprintf(stderr, "%s: chdir /: %m\n", PROG);
 		return -1;

@@ -1000,17 +1000,20 @@ static int wait_until_started(struct run_data *d, pid_t monitor, int ready_fd)
  */
 static pid_t fork_monitor(struct run_data *d, int ready[2], int rm)
 {
-	pid_t pid = fork();
+	pid_t pid = narrate_fork_prepare() < 0 ? -1 : fork();
 
 	if (pid < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
+		narrate_fork_done(pid);
 		return -1;
 	}
 	if (pid > 0) {
 		narrate("fork() = %d: the monitor of container %.12s [fork(2)]", pid, d->ctr.id);
+		narrate_fork_done(pid);
 		close(ready[1]);
 		return pid;
 	}
+	narrate_forked("monitor");
 	close(ready[0]);
 	if (setsid() < 0 || container_set_owner(&d->ctr, rm) < 0) {
 		fprintf(stderr, "%s: setsid: %m\n", PROG);

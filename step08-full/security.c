@@ -186,7 +186,8 @@ int make_undumpable(void)
 		fprintf(stderr, "%s: prctl PR_SET_DUMPABLE: %m\n", PROG);
 		return -1;
 	}
-	narrate("prctl(PR_SET_DUMPABLE, 0) = 0 [prctl(2)]");
+	narrate("prctl(PR_SET_DUMPABLE, 0) = 0: nothing inside may open our /proc/PID/exe "
+		"[prctl(2)]");
 	return 0;
 }
 
@@ -226,7 +227,8 @@ static int each_fd(int close_them)
 int close_host_fds(void)
 {
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
-		narrate("close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) = 0 [close_range(2)]");
+		narrate("close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) = 0: no host fd reaches CMD "
+			"[close_range(2)]");
 		return 0;
 	}
 	if (errno != ENOSYS && errno != EINVAL) {

@@ -1,11 +1,11 @@
 /*
- * util.c: the -D narration and small file helpers every mechanism uses.
+ * util.c: small helpers every mechanism uses: mount flags spelled out for
+ * -D, directories, locks and files.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +15,6 @@
 #include <unistd.h>
 
 #include "minidock.h"
-
-int debug; /* -D: narrate every kernel operation on stderr */
-
-/* -D narration: one line per kernel operation, naming its man page. */
-void narrate(const char *fmt, ...)
-{
-	char line[4096] = "=> ";
-	va_list ap;
-	int n;
-
-	if (!debug)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(line + 3, sizeof(line) - 4, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	n = n + 3 > (int)sizeof(line) - 2 ? (int)sizeof(line) - 2 : n + 3;
-	line[n++] = '\n';
-	/* One write(2) per line, so the parent's and the child's lines never mix. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
-}
 
 /* Spell MS_* flags out for the narration: "MS_BIND|MS_REC". */
 const char *mount_flag_names(unsigned long flags, char *buf, size_t len)

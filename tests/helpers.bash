@@ -159,3 +159,17 @@ assert_one_line_error() {
 		return 1
 	}
 }
+
+# narrated_in_order REGEX...: each REGEX matches a line of $stderr, in this order.
+narrated_in_order() {
+	local n=0 at pat
+	for pat in "$@"; do
+		at=$(printf '%s\n' "$stderr" | grep -nE -- "$pat" | cut -d: -f1 |
+			awk -v n="$n" '$1 > n { print; exit }')
+		[ -n "$at" ] || {
+			echo "no line matching '$pat' after line $n" >&2
+			return 1
+		}
+		n=$at
+	done
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/run.sh BIN...: test each chapter binary (stepNN-*/name) against its
-# own chapter's tests and every earlier chapter's: a chapter keeps all the
-# claims of the chapters before it.
+# tests/run.sh BIN... [readmes]: test each chapter binary (stepNN-*/name)
+# against its own chapter's tests and every earlier chapter's: a chapter keeps
+# all the claims of the chapters before it. "readmes" then runs every
+# README's console blocks (tests/readme.bats).
 set -u
 cd "$(dirname "$0")/.."
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
@@ -12,7 +13,12 @@ failed_runs=0
 # afterwards only if these tests were the ones that made it.
 had_bridge=0
 ip link show minidock0 >/dev/null 2>&1 && had_bridge=1
+readmes=0
 for bin in "$@"; do
+	if [ "$bin" = readmes ]; then
+		readmes=1
+		continue
+	fi
 	n=$((10#$(echo "$bin" | sed -n 's/^step\([0-9][0-9]\)-.*/\1/p')))
 	files=()
 	for j in $(seq 1 "$n"); do
@@ -33,6 +39,11 @@ for bin in "$@"; do
 	STEP_BIN="$step_bin" bats --tap "${files[@]}" | tee -a "$log"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || failed_runs=$((failed_runs + 1))
 done
+if [ "$readmes" = 1 ]; then
+	echo "== READMEs: tests/readme.bats"
+	BATS_TEST_TIMEOUT=600 bats --tap tests/readme.bats | tee -a "$log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || failed_runs=$((failed_runs + 1))
+fi
 if [ "$had_bridge" = 0 ] && ip link show minidock0 >/dev/null 2>&1; then
 	sh tests/tools/clean-net.sh minidock0 >/dev/null || echo "run.sh: could not remove minidock0"
 fi

@@ -71,18 +71,29 @@ load helpers
 	[ "$output" = "-h not-ours -D" ]
 }
 
-@test "uts: the environment is clean, not the host's" {
-	MINIDOCK_SECRET=leak run -0 ctr -h envbox env
-	[ "$(printf '%s\n' "$output" | cut -d= -f1 | sort | tr '\n' ' ')" = "HOME HOSTNAME PATH " ]
-	[[ "$output" == *"HOSTNAME=envbox"* ]]
-	[[ "$output" == *"HOME=/root"* ]]
-	[[ "$output" == *"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"* ]]
+@test "uts: -D names the namespace flag, the hostname call and their man pages" {
+	# any correct implementation passes: clone(2) or unshare(2), any wording
+	run -0 --separate-stderr ctr -D -h box true
+	[[ "$stderr" == *CLONE_NEWUTS* ]]
+	[[ "$stderr" == *"clone(2)"* || "$stderr" == *"clone3(2)"* || "$stderr" == *"unshare(2)"* ]]
+	[[ "$stderr" == *sethostname*box*"sethostname(2)"* ]]
 }
 
-@test "uts: -D narrates clone with CLONE_NEWUTS and sethostname" {
+@test "uts: -D narration, exactly as this repository's uts prints it" {
+	full_runtime && skip "minidock narrates in its own words (step08-run.bats)"
 	run -0 --separate-stderr ctr -D -h box true
-	[[ "$stderr" == *"=> clone(CLONE_NEWUTS"*"[clone(2)]"* ]]
-	[[ "$stderr" == *'=> sethostname("box") = 0 [sethostname(2)]'* ]]
+	echo "$stderr"
+	[[ "$stderr" =~ parent\ +([0-9]+)\ =\>\ clone\(CLONE_NEWUTS[A-Z_|]*\|SIGCHLD\)\ =\ ([0-9]+)\ \[clone\(2\)\] ]]
+	local parent=${BASH_REMATCH[1]} child=${BASH_REMATCH[2]} me="child +[0-9]+ =>"
+	# who makes each call (with its PID), in the order the calls happen
+	narrated_in_order \
+		"^parent +$parent => socketpair\(AF_UNIX, SOCK_SEQPACKET\|SOCK_CLOEXEC\) = \[[0-9]+, [0-9]+\] \[socketpair\(2\)\]$" \
+		"^parent +$parent => clone\(" \
+		"^$me read\([0-9]+\) = 1: the parent released us \[read\(2\)\]$" \
+		"^$me prctl\(PR_SET_PDEATHSIG, SIGKILL\) = 0 \[prctl\(2\)\]$" \
+		"^$me sethostname\(\"box\"\) = 0 \[sethostname\(2\)\]$" \
+		"^$me execvp\(\"true\", \.\.\.\) \[execve\(2\)\]$" \
+		"^parent +$parent => waitpid\($child\) = $child, status 0x0000: exited with 0 \[waitpid\(2\)\]$"
 }
 
 @test "uts: --help prints usage and exits 0" {

@@ -4,143 +4,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-# ---- finding cgroup files, on v1, v2 and hybrid machines ----
-
-# cg_pure_v2: is cgroup2 itself mounted at /sys/fs/cgroup (no v1 at all)?
-cg_pure_v2() {
-	awk '$5 == "/sys/fs/cgroup" && / - cgroup2 / { f = 1 } END { exit !f }' /proc/self/mountinfo
-}
-
-cg_v2_mount() {
-	awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo
-}
-
-# cg_v1_mount CONTROLLER: where CONTROLLER's v1 hierarchy is mounted, if anywhere.
-cg_v1_mount() {
-	awk -v c="$1" '/ - cgroup / { n = split($NF, o, ",")
-		for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo
-}
-
-# cg_is_v2 CONTROLLER: does CONTROLLER live in the v2 hierarchy here?
-cg_is_v2() {
-	local m
-	cg_pure_v2 || [ -z "$(cg_v1_mount "$1")" ] || return 1
-	m=$(cg_v2_mount)
-	[ -n "$m" ] && grep -qw "$1" "$m/cgroup.controllers"
-}
-
-# cg_mount CONTROLLER: the mount point of CONTROLLER's hierarchy.
-cg_mount() {
-	if cg_is_v2 "$1"; then cg_v2_mount; else cg_v1_mount "$1"; fi
-}
-
-# The controllers a container is put in: cpuacct only exists in v1.
-cg_controllers() {
-	local c
-	for c in cpu cpuacct memory pids; do
-		[ -n "$(cg_mount "$c")" ] && echo "$c"
-	done
-	return 0
-}
-
-# cg_of PID CONTROLLER: the directory of PID's cgroup for CONTROLLER.
-cg_of() {
-	local path
-	if cg_is_v2 "$2"; then
-		path=$(sed -n 's/^0:://p' "/proc/$1/cgroup")
-	else
-		path=$(awk -F: -v c="$2" '{ n = split($2, o, ",")
-			for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' "/proc/$1/cgroup")
-	fi
-	[ -n "$path" ] && echo "$(cg_mount "$2")${path%/}"
-}
-
-# cg_base CONTROLLER: where the tool puts containers (see cg_prepare).
-cg_base() {
-	if [ -n "$CGPARENT" ]; then
-		echo "$(cg_mount "$1")$CGPARENT"
-	else
-		echo "$(cg_of $BASHPID "$1")/minidock"
-	fi
-}
-
-# cg_value PID CONTROLLER FILE: a file of PID's cgroup.
-cg_value() {
-	cat "$(cg_of "$1" "$2")/$3"
-}
-
-# cg_key PID CONTROLLER FILE KEY: the number after KEY in a flat-keyed file.
-cg_key() {
-	awk -v k="$4" '$1 == k { print $2 }' "$(cg_of "$1" "$2")/$3"
-}
-
-# cg_dirs_of TOOLPID: the container cgroups the tool run TOOLPID created.
-cg_dirs_of() {
-	local c
-	for c in $(cg_controllers); do
-		ls -d "$(cg_base "$c")/mdk-$1-"* 2>/dev/null
-	done
-	return 0
-}
-
-assert_no_cgroup_of() {
-	local left
-	left=$(cg_dirs_of "$1")
-	if [ -n "$left" ]; then
-		echo "left-over cgroups: $left" >&2
-		return 1
-	fi
-}
-
-# cg_empty DIR: no process left in the cgroup DIR.
-cg_empty() {
-	[ -z "$(cat "$1/cgroup.procs" 2>/dev/null)" ]
-}
-
-# On cgroup v2 a cgroup that holds processes cannot give controllers to its
-# children (no internal processes), and this shell's cgroup holds at least
-# this shell. So on v2 the containers go under a sibling of our cgroup, made
-# here, with --cgroup-parent; on v1 and hybrid machines the tool's default
-# (a minidock/ child of our own cgroup) is used. Sets CGFLAGS and CGPARENT.
-cg_prepare() {
-	local parent c
-	CGFLAGS=() CGPARENT=
-	cg_is_v2 memory || return 0
-	parent=$(cg_v2_parent)
-	for c in cpu memory pids; do
-		grep -qw "$c" "$(cg_v2_mount)${parent%/*}/cgroup.subtree_control" ||
-			skip "cgroup v2: ${parent%/*} does not delegate $c; run the tests from a delegated cgroup (systemd-run --scope -p Delegate=yes)"
-	done
-	CGPARENT=$parent
-	mkdir -p "$(cg_v2_mount)$CGPARENT"
-	CGFLAGS=(--cgroup-parent "$CGPARENT")
-}
-
-# cg_v2_parent: this file's --cgroup-parent on v2, a sibling of our cgroup.
-cg_v2_parent() {
-	local own
-	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
-	echo "${own%/*}/mdk-$(basename "$BATS_RUN_TMPDIR")"
-}
-
-teardown_file() {
-	if cg_is_v2 memory && [ -d "$(cg_v2_mount)$(cg_v2_parent)" ]; then
-		rmdir "$(cg_v2_mount)$(cg_v2_parent)"
-	fi
-}
-
-# refused ARGS...: a run the tool must refuse: exit 125, one line, no cgroup.
-refused() {
-	start_ctr "$@"
-	finish_ctr
-	[ "$STATUS" -eq 125 ] || {
-		echo "exit status $STATUS, not 125, for $*" >&2
-		return 1
-	}
-	stderr=$(cat "$T/err")
-	assert_one_line_error
-	assert_no_cgroup_of "$JOB"
-}
+load cgroups
 
 # ---- the claims ----
 
@@ -174,10 +38,14 @@ refused() {
 	has_opt --memory || skip "no cgroup options"
 	cg_prepare
 	fifos ready go
-	start_ctr "${CGFLAGS[@]}" --memory 32m --cpus 0.2 --pids-limit 10 --cpu-shares 512 \
+	local shares=()
+	# --cpu-shares is minidock's (chapter 4 leaves it out): checked where it exists
+	has_opt --cpu-shares && shares=(--cpu-shares 512)
+	# shellcheck disable=SC2046
+	start_ctr "${CGFLAGS[@]}" --memory 32m $(cpu_limit) --pids-limit 10 "${shares[@]}" \
 		sh -c "echo > $CT/ready; read x < $CT/go"
 	wait_fifo ready
-	local pid mem swap pids cpu shares
+	local pid mem swap pids cpu weight
 	pid=$(host_pid)
 	pids=$(cg_value "$pid" pids pids.max)
 	if cg_is_v2 memory; then
@@ -189,10 +57,10 @@ refused() {
 	fi
 	if cg_is_v2 cpu; then
 		cpu=$(cg_value "$pid" cpu cpu.max)
-		shares=$(cg_value "$pid" cpu cpu.weight)
+		weight=$(cg_value "$pid" cpu cpu.weight)
 	else
 		cpu="$(cg_value "$pid" cpu cpu.cfs_quota_us) $(cg_value "$pid" cpu cpu.cfs_period_us)"
-		shares=$(cg_value "$pid" cpu cpu.shares)
+		weight=$(cg_value "$pid" cpu cpu.shares)
 	fi
 	release go
 	finish_ctr
@@ -202,21 +70,20 @@ refused() {
 	[ "$cpu" = "20000 100000" ]
 	if cg_is_v2 memory; then
 		[ "$swap" = 0 ]
-		# runc's and crun's mapping of 512 shares to a v2 weight
-		[ "$shares" = 20 ]
 	else
 		[ "$swap" = 33554432 ]
-		[ "$shares" = 512 ]
 	fi
+	[ ${#shares[@]} -gt 0 ] || return 0
+	# runc's and crun's mapping of 512 shares to a v2 weight
+	if cg_is_v2 cpu; then [ "$weight" = 20 ]; else [ "$weight" = 512 ]; fi
 }
 
-@test "cgroups: past --memory 32m the OOM killer stops the probe (137, reported); under it, it completes" {
+@test "cgroups: past --memory 32m the OOM killer stops the probe (137); under it, it completes" {
 	has_opt --memory || skip "no cgroup options"
 	cg_prepare
 	start_ctr "${CGFLAGS[@]}" --memory 32m probe alloc 64
 	finish_ctr
 	[ "$STATUS" -eq 137 ]
-	grep -qx "$(basename "$STEP_BIN"): killed by the kernel OOM killer: memory limit 32M reached" "$T/err"
 	! grep -q allocated_mb "$T/out"
 	assert_no_cgroup_of "$JOB"
 
@@ -250,15 +117,14 @@ refused() {
 	run -0 --separate-stderr ctr "${CGFLAGS[@]}" -D --pids-limit 10 probe fork-until-fail 100
 	[ "$(value forks)" = 9 ]
 	[ "$(value error)" = "Resource temporarily unavailable" ]
-	# and -D reports what pids.events recorded
-	[[ "$stderr" == *'pids.events"): max 1'* ]]
 }
 
-@test "cgroups: --cpus 0.2 throttles 200 ms of CPU time to at least 0.7 s; no limit, no throttling" {
-	has_opt --cpus || skip "no cgroup options"
+@test "cgroups: 20% of a CPU throttles 200 ms of CPU time to at least 0.7 s; no limit, no throttling" {
+	has_opt --memory || skip "no cgroup options"
 	cg_prepare
 	fifos ready go
-	start_ctr "${CGFLAGS[@]}" --cpus 0.2 \
+	# shellcheck disable=SC2046
+	start_ctr "${CGFLAGS[@]}" $(cpu_limit) \
 		sh -c "probe burn 200 > $CT/burn; echo > $CT/ready; read x < $CT/go"
 	wait_fifo ready
 	local throttled quota
@@ -311,49 +177,6 @@ refused() {
 	assert_no_cgroup_of "$JOB"
 }
 
-@test "cgroups: after the tool is SIGKILLed, the next run removes its empty cgroup, and nothing else" {
-	has_opt --memory || skip "no cgroup options"
-	cg_prepare
-	fifos ready
-	start_ctr "${CGFLAGS[@]}" --memory 64m --pids-limit 50 sh -c "echo > $CT/ready; exec sleep 1000"
-	wait_fifo ready
-	local dead=$JOB stale c d
-	stale=$(cg_dirs_of "$dead")
-	[ -n "$stale" ]
-	kill -KILL "$dead"
-	wait "$dead" || true
-	JOB=
-	# the container dies with the tool (PR_SET_PDEATHSIG); its cgroups stay
-	for d in $stale; do
-		wait_until 10 cg_empty "$d"
-		[ -d "$d" ]
-	done
-
-	# decoys the next run must not touch: a live owner's, a name not ours
-	local alive="mdk-$$-$(awk '{ print $22 }' /proc/$$/stat)" bases decoys
-	# on v2 all controllers share one hierarchy, so one base
-	bases=$(for c in $(cg_controllers); do cg_base "$c"; done | sort -u)
-	for d in $bases; do
-		mkdir -p "$d/$alive" "$d/not-mdk-1-2"
-		decoys="$decoys $d/$alive $d/not-mdk-1-2"
-	done
-	start_ctr "${CGFLAGS[@]}" --memory 64m true
-	finish_ctr
-	local kept=0
-	for d in $decoys; do
-		if [ -d "$d" ]; then
-			kept=$((kept + 1))
-			rmdir "$d"
-		fi
-	done
-	[ -n "$CGPARENT" ] || for d in $bases; do rmdir "$d" 2>/dev/null || true; done
-	[ "$STATUS" -eq 0 ]
-	assert_no_cgroup_of "$dead"
-	assert_no_cgroup_of "$JOB"
-	echo "kept $kept of$decoys"
-	[ "$kept" -eq "$(echo $decoys | wc -w)" ]
-}
-
 @test "cgroups: bad limits get a one-line error, exit 125 and no cgroup" {
 	has_opt --memory || skip "no cgroup options"
 	cg_prepare
@@ -361,8 +184,10 @@ refused() {
 	[[ "$stderr" == *"--memory 'abc'"* ]]
 	refused "${CGFLAGS[@]}" --memory 0 true
 	[[ "$stderr" == *"--memory '0'"* ]]
-	refused "${CGFLAGS[@]}" --cpus -1 true
-	[[ "$stderr" == *"--cpus '-1'"* ]]
+	local cpu
+	cpu=$(cpu_limit)
+	refused "${CGFLAGS[@]}" "${cpu% *}" -1 true
+	[[ "$stderr" == *"${cpu% *} '-1'"* ]]
 	refused "${CGFLAGS[@]}" --pids-limit x true
 	[[ "$stderr" == *"--pids-limit 'x'"* ]]
 	refused --cgroup-parent /mdk-no-such-parent-$$ --memory 32m true
@@ -415,21 +240,18 @@ refused() {
 	[[ "$stderr" == *"no internal processes"* ]]
 }
 
-@test "cgroups: -D narrates the cgroup operations" {
+@test "cgroups: -D narrates the cgroup operations, as this repository's chapters print them" {
 	has_opt --memory || skip "no cgroup options"
 	cg_prepare
 	run -0 --separate-stderr ctr "${CGFLAGS[@]}" -D --memory 32m true
 	[[ "$stderr" == *'=> statfs("/sys/fs/cgroup")'*'[statfs(2)]'* ]]
 	[[ "$stderr" == *'=> mkdir("'*'/mdk-'*'") = 0 [mkdir(2)]'* ]]
 	[[ "$stderr" =~ \=\>\ write\(\".*/memory\.(limit_in_bytes|max)\",\ \"33554432\"\) ]]
-	# joining: the child writes 0 into v1 tasks files; on v2 clone3 starts
-	# it in its cgroup (or, on kernels without that, it joins by itself)
-	if cg_is_v2 memory; then
-		[[ "$stderr" == *"clone3("*"CLONE_INTO_CGROUP"* ]]
-	else
-		[[ "$stderr" =~ \=\>\ write\(\".*/mdk-[0-9]+-[0-9]+/tasks\",\ \"0\"\) ]]
-	fi
 	[[ "$stderr" == *'=> rmdir("'*'/mdk-'*'") = 0 [rmdir(2)]'* ]]
+	# joining: the child writes 0 into v1 tasks files, v2's cgroup.procs
+	# (minidock starts it in its cgroup with clone3: step08-from-chapters.bats)
+	full_runtime ||
+		[[ "$stderr" =~ child\ +1\ \=\>\ write\(\".*/mdk-[0-9]+-[0-9]+/(tasks|cgroup\.procs)\",\ \"0\"\) ]]
 }
 
 @test "cgroups: without cgroup options no cgroup is made" {

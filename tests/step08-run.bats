@@ -245,7 +245,7 @@ load step08-common
 	[[ "$stderr" == *'=> fsopen("overlay", FSOPEN_CLOEXEC)'*"[fsopen(2)]"* ]]
 	[[ "$stderr" == *'=> fsconfig('*'"lowerdir'*"\"$STORE/layers/"* ]]
 	[[ "$stderr" == *'=> move_mount('*'MOVE_MOUNT_F_EMPTY_PATH) = 0 [move_mount(2)]'* ]]
-	[[ "$stderr" == *'=> pivot_root(".", ".") = 0 [pivot_root(2)]'* ]]
+	[[ "$stderr" == *'=> pivot_root(".", ".") = 0'*'[pivot_root(2)]'* ]]
 	[[ "$stderr" == *"=> prctl(PR_CAPBSET_DROP"*"0xa80425fb"* ]]
 	[[ "$stderr" == *"=> prctl(PR_SET_NO_NEW_PRIVS, 1) = 0"* ]]
 	[[ "$stderr" == *"=> close_range("* ]]
@@ -253,11 +253,33 @@ load step08-common
 	[[ "$stderr" == *'=> execvp("true"'* ]]
 	# the child's order: its root's mounts, then (v1) the cgroups joined, then pivot_root
 	local proc join pivot
-	proc=$(printf '%s\n' "$stderr" | grep -n -m1 '=> mount("proc"' | cut -d: -f1)
+	proc=$(printf '%s\n' "$stderr" | grep -n -m1 'mount("proc"' | cut -d: -f1)
 	pivot=$(printf '%s\n' "$stderr" | grep -n -m1 '=> pivot_root' | cut -d: -f1)
 	join=$(printf '%s\n' "$stderr" | grep -n -m1 '/tasks", "0")' | cut -d: -f1)
 	[ "$proc" -lt "$pivot" ]
 	[ -z "$join" ] || { [ "$proc" -lt "$join" ] && [ "$join" -lt "$pivot" ]; }
+}
+
+@test "run: -D names who makes each call, in the order the calls happen, alike calls once" {
+	run -0 --separate-stderr md -D run --rm base true
+	# every line: who (the parent, the child, ...), its PID, then the call
+	! printf '%s\n' "$stderr" | grep -v -E '^(parent|child|init|cmd|monitor) +[0-9]+ => '
+	# the child's lines come after the clone that made it, under the PID clone returned
+	local clone child first
+	clone=$(printf '%s\n' "$stderr" | grep -n -m1 -E '=> clone3?\(' | cut -d: -f1)
+	child=$(printf '%s\n' "$stderr" | grep -m1 -E '=> clone3?\(' | sed -E 's/.*\) = ([0-9]+) .*/\1/')
+	first=$(printf '%s\n' "$stderr" | grep -n -m1 '^child ' | cut -d: -f1)
+	[ "$clone" -lt "$first" ]
+	printf '%s\n' "$stderr" | grep -q "^child  *$child => "
+	# that PID is the host's: the parent waits for it, and says how it ended
+	printf '%s\n' "$stderr" | grep -q "^parent .*waitpid($child, .*exited with 0"
+	# a mount inside the root: the fd openat2 gave, and the path mount(2) was given
+	printf '%s\n' "$stderr" |
+		grep -q -E 'openat2\(root, "proc", RESOLVE_IN_ROOT\) = ([0-9]+), mount\("proc", "/proc/self/fd/\1"'
+	# with several v1 hierarchies, their cgroups go in one line, the count at its end
+	if [ "$(awk '$9 == "cgroup"' /proc/self/mountinfo | wc -l)" -gt 1 ]; then
+		printf '%s\n' "$stderr" | grep -q -E '=> rmdir\("[^"]*\{[^}]*,[^}]*\}[^"]*"\) = 0 .*×[0-9]+$'
+	fi
 }
 
 @test "run: a --rm run whose minidock was SIGKILLed is swept by the next run, and nothing else" {

@@ -96,8 +96,8 @@ teardown() {
 @test "volumes: -D narrates the destination resolved inside the root, and the recursive read-only" {
 	mkdir -p "$T/vol"
 	run -0 --separate-stderr md -D run --rm -v "$T/vol:/data:ro" base true
-	[[ "$stderr" == *'openat2(root, "data", RESOLVE_IN_ROOT)'*"[openat2(2)]"* ]]
-	[[ "$stderr" == *"open(\"$T/vol\", O_PATH) = "*": the bind's source [open(2)]"* ]]
-	[[ "$stderr" == *'mount("/proc/self/fd/'*'", "data", NULL, MS_BIND|MS_REC'* ]]
-	[[ "$stderr" == *'mount_setattr("data", AT_RECURSIVE, MOUNT_ATTR_RDONLY)'* ]]
+	# (alike lines may share one line: "etc/{hosts,...,data}")
+	[[ "$stderr" == *"open(\"$T/vol\", O_PATH) = "*"[open(2)]"* ]]
+	[[ "$stderr" == *'openat2(root, "'*'data'*'", RESOLVE_IN_ROOT) = '*', mount("/proc/self/fd/'*'", "/proc/self/fd/'*'MS_BIND|MS_REC'* ]]
+	[[ "$stderr" == *'openat2(root, "'*'data'*'mount_setattr('*'AT_RECURSIVE'*'MOUNT_ATTR_RDONLY'* ]]
 }
