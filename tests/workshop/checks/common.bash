@@ -127,14 +127,19 @@ hold_cmd() {
 # wait_ready: block until the container opened $T/ready (at most 10 s), or
 # the program exited before that.
 wait_ready() {
-	local reader done s=0
-	timeout 10 cat "$T/ready" >/dev/null &
+	local reader timer done s=0
+	cat "$T/ready" >/dev/null &
 	reader=$!
-	wait -n -p done "$reader" "$JOB" || s=$?
-	if [ "$done" = "$reader" ] && [ "$s" = 0 ]; then
+	sleep 10 &
+	timer=$!
+	wait -n -p done "$reader" "$JOB" "$timer" || s=$?
+	kill "$timer" 2>/dev/null
+	wait "$timer" 2>/dev/null || true
+	if [ "$done" = "$reader" ]; then
 		return 0
 	fi
-	kill "$reader" 2>/dev/null
+	# Our own write end gives the reader its end of file.
+	: >"$T/ready"
 	wait "$reader" 2>/dev/null || true
 	echo "@@expected: the container running (its command opens $CT/ready)"
 	echo "  the container never signalled it was running; its stderr:"
