@@ -60,7 +60,7 @@ static void narrate(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One write(2) per line, so lines of parent, child and CMD never mix. */
-	fprintf(stderr, "%-6s %5d => %s\n", who, getpid(), line);
+	fprintf(stderr, "%s %d => %s\n", who, getpid(), line);
 }
 
 static void usage(FILE *out)

@@ -18,12 +18,13 @@
  * under a writable layer of the run's own, kept in its state directory
  * (/run/minidock/<id>/) and removed when the container exits. The child
  * mounts it in its own mount namespace, so the host never sees it.
- * --import turns a directory or a tarball into a layer, refusing any entry
- * that would land outside it.
  *
  * Over a socketpair the parent releases the child once the pid file is
  * written, and the child reports a failed setup or execve(2); a successful
  * execve closes the child's end (close-on-exec): the parent reads EOF.
+ *
+ * Read in this order: add_layer, make_run_dir, mount_layers, remove_run_dir,
+ * then main and enter_rootfs for where they are called.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -32,8 +33,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
-#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -41,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <tar.h>
 #include <dirent.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -51,7 +49,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PROG "overlay"
@@ -70,9 +67,6 @@ enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 /* Where each run's writable layer goes, unless --state says otherwise. */
 #define DEFAULT_STATE "/run/minidock"
 
-/* --layer may be given this often; overlayfs itself stops at 500 lowers. */
-#define MAX_LAYERS 128
-
 /* mount(2) passes at most one page of options to the filesystem. */
 #define MOUNT_DATA_MAX 4096
 
@@ -88,15 +82,12 @@ struct config {
 	long long cpu_quota;  /* --cpu-quota: CPU microseconds per 100 ms, 0 for none */
 	long long pids_limit; /* --pids-limit: most processes at once, 0 for none */
 	const char *cgroup_parent; /* --cgroup-parent: where container cgroups go */
-	const char *layers[MAX_LAYERS]; /* --layer: the image's layers, bottom first */
-	int n_layers;
+	int n_layers;         /* --layer: how many */
 	char lowerdir[MOUNT_DATA_MAX]; /* the layers' absolute paths, top first, ':' between */
 	const char *state;       /* --state: where run directories go */
 	int keep;                /* --keep: leave the writable layer behind after the run */
 	char run_dir[PATH_MAX - 16]; /* this run's directory: upper/, work/, merged/ */
 	char overlay_data[MOUNT_DATA_MAX]; /* the overlay's mount options */
-	const char *import_src;  /* --import: a directory or tarball to make a layer of */
-	const char *import_into; /* --into: the new layer's directory */
 };
 
 /* What the child needs: the configuration and both ends of the socketpair. */
@@ -130,7 +121,7 @@ static void narrate(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One write(2) per line, so lines of parent, child and CMD never mix. */
-	fprintf(stderr, "%-6s %5d => %s\n", who, getpid(), line);
+	fprintf(stderr, "%s %d => %s\n", who, getpid(), line);
 }
 
 static void usage(FILE *out)
@@ -154,8 +145,6 @@ static void usage(FILE *out)
 		"                        their overlay plus a writable layer; replaces -r\n"
 		"      --state DIR       where the run's writable layer goes (default %s)\n"
 		"      --keep            keep the writable layer after the run, to look at\n"
-		"      --import SRC      make a layer of SRC: a directory, a .tar or a .tar.gz\n"
-		"      --into DIR        with --import: the new layer's directory (no CMD)\n"
 		"  -D, --debug           narrate every kernel operation\n"
 		"      --help            show this help\n",
 		PROG, DEFAULT_ROOTFS, DEFAULT_STATE);
@@ -470,46 +459,13 @@ static void remove_cgroups(void)
 	}
 }
 
-/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
-static int owner_is_dead(const char *name)
-{
-	unsigned long long t;
-	int pid, n = 0;
-
-	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
-		return 0;
-	return start_time(pid) != t;
-}
-
 /* ---- image layers: checking the options ---- */
 
 /*
- * The overlay's options are one string: ':' separates the lower layers and
- * ',' the options, so a path holding either (or the '\' that escapes them)
- * would be misread. Refuse it rather than escape it.
+ * The real path of DIR, which must be a directory. The overlay's options
+ * are one string: ':' separates the lower layers and ',' the options, so
+ * a path holding either (or the '\' that escapes them) is refused.
  */
-static int check_option_safe(const char *what, const char *path)
-{
-	if (strpbrk(path, ":,\\")) {
-		fprintf(stderr, "%s: %s %s: ':', ',' and '\\' cannot appear in overlay options\n",
-			PROG, what, path);
-		return -1;
-	}
-	return 0;
-}
-
-/* --layer DIR: an existing directory, stacked on the layers before it. */
-static int add_layer(struct config *cfg, const char *dir)
-{
-	if (cfg->n_layers == MAX_LAYERS) {
-		fprintf(stderr, "%s: more than %d layers\n", PROG, MAX_LAYERS);
-		return -1;
-	}
-	cfg->layers[cfg->n_layers++] = dir;
-	return 0;
-}
-
-/* The real path of DIR, which must be a directory. */
 static int check_dir(const char *what, const char *dir, char abs[PATH_MAX])
 {
 	struct stat st;
@@ -522,17 +478,42 @@ static int check_dir(const char *what, const char *dir, char abs[PATH_MAX])
 		fprintf(stderr, "%s: %s %s: Not a directory\n", PROG, what, dir);
 		return -1;
 	}
-	return check_option_safe(what, abs);
+	if (strpbrk(abs, ":,\\")) {
+		fprintf(stderr, "%s: %s %s: ':', ',' and '\\' cannot appear in overlay options\n",
+			PROG, what, abs);
+		return -1;
+	}
+	return 0;
 }
 
 /*
- * Build lowerdir: overlayfs lists the lower layers top first, --layer
- * gives them bottom first (as docker image history does, oldest first).
+ * --layer DIR, bottom layer first (as docker image history lists them,
+ * oldest first); overlayfs wants lowerdir top first, ':' between: each
+ * layer goes in front of those before it.
  */
+static int add_layer(struct config *cfg, const char *dir)
+{
+	size_t len = strlen(cfg->lowerdir), n;
+	char abs[PATH_MAX];
+
+	if (check_dir("layer", dir, abs) < 0)
+		return -1;
+	n = strlen(abs);
+	if (len + n + 1 >= sizeof(cfg->lowerdir)) {
+		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
+		return -1;
+	}
+	memmove(cfg->lowerdir + n + !!len, cfg->lowerdir, len + 1);
+	memcpy(cfg->lowerdir, abs, n);
+	if (len)
+		cfg->lowerdir[n] = ':';
+	cfg->n_layers++;
+	return 0;
+}
+
 static int check_layers(struct config *cfg, int rootfs_given)
 {
 	char abs[PATH_MAX];
-	size_t len = 0;
 
 	if (!cfg->n_layers) {
 		fprintf(stderr, "%s: --keep and --state need --layer\n", PROG);
@@ -545,31 +526,6 @@ static int check_layers(struct config *cfg, int rootfs_given)
 	}
 	if (cfg->state && check_dir("state directory", cfg->state, abs) < 0)
 		return -1;
-	for (int i = cfg->n_layers - 1; i >= 0; i--) {
-		if (check_dir("layer", cfg->layers[i], abs) < 0)
-			return -1;
-		len += snprintf(cfg->lowerdir + len, sizeof(cfg->lowerdir) - len, "%s%s",
-				len ? ":" : "", abs);
-		if (len >= sizeof(cfg->lowerdir)) {
-			fprintf(stderr, "%s: too many layers for one page of mount options\n",
-				PROG);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* --import SRC --into DIR: both, and no command. */
-static int check_import(const struct config *cfg, int n_args)
-{
-	if (!cfg->import_src || !cfg->import_into) {
-		fprintf(stderr, "%s: --import SRC and --into DIR go together\n", PROG);
-		return -1;
-	}
-	if (n_args) {
-		fprintf(stderr, "%s: --import runs no command\n", PROG);
-		return -1;
-	}
 	return 0;
 }
 
@@ -577,7 +533,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP,
 	       OPT_MEMORY, OPT_CPU_QUOTA, OPT_PIDS_LIMIT, OPT_CGROUP_PARENT };
-	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP, OPT_IMPORT, OPT_INTO };
+	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP };
 	static const struct option options[] = {
 		{"hostname", required_argument, NULL, 'h'},
 		{"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -594,8 +550,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"layer", required_argument, NULL, OPT_LAYER},
 		{"state", required_argument, NULL, OPT_STATE},
 		{"keep", no_argument, NULL, OPT_KEEP},
-		{"import", required_argument, NULL, OPT_IMPORT},
-		{"into", required_argument, NULL, OPT_INTO},
 		{0},
 	};
 	const char *rootfs = DEFAULT_ROOTFS;
@@ -655,12 +609,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_KEEP:
 			cfg->keep = 1;
 			break;
-		case OPT_IMPORT:
-			cfg->import_src = optarg;
-			break;
-		case OPT_INTO:
-			cfg->import_into = optarg;
-			break;
 		default:
 			fprintf(stderr, "%s: %s '%s' (try '%s --help')\n", PROG,
 				opt == ':' ? "missing value for option" : "unknown option",
@@ -668,8 +616,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			return -1;
 		}
 	}
-	if (cfg->import_src || cfg->import_into)
-		return check_import(cfg, argc - optind);
 	if (optind == argc) {
 		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
 		return -1;
@@ -1111,8 +1057,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	(void)st;
 	(void)type;
 	(void)ftw;
-	/* ENOENT: another run cleaning the same stale directory got there first */
-	if (remove(path) < 0 && errno != ENOENT) {
+	if (remove(path) < 0) {
 		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
 		return 1; /* stops nftw, which returns it */
 	}
@@ -1139,78 +1084,6 @@ static int remove_tree(const char *dir)
 }
 
 /*
- * Is NAME, in the state directory BASE, the run directory of a tool that
- * died without removing it (SIGKILL)? Its name must be exactly
- * mdk-<pid>-<start time>, its owner dead (owner_is_dead, as for cgroups),
- * and it must hold nothing but upper/, work/ and merged/: a --keep run
- * adds a "keep" file, and anything else is not ours to delete.
- */
-static int is_stale_run_dir(int base, const char *name)
-{
-	unsigned long long start;
-	char expect[64];
-	struct dirent *d;
-	int pid, fd, ours = 1;
-	DIR *dp;
-
-	if (sscanf(name, "mdk-%d-%llu", &pid, &start) != 2)
-		return 0;
-	snprintf(expect, sizeof(expect), "mdk-%d-%llu", pid, start);
-	if (strcmp(name, expect) || !owner_is_dead(name))
-		return 0;
-	fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	dp = fd < 0 ? NULL : fdopendir(fd);
-	if (!dp) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while (ours && (d = readdir(dp)))
-		ours = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
-		       !strcmp(d->d_name, "upper") || !strcmp(d->d_name, "work") ||
-		       !strcmp(d->d_name, "merged");
-	closedir(dp);
-	return ours;
-}
-
-/*
- * A tool killed by SIGKILL takes its container with it (PR_SET_PDEATHSIG),
- * and the overlay goes with the container's mount namespace, but the run
- * directory stays: the next run removes it. One readdir(3) of BASE.
- */
-static void remove_stale_run_dirs(const char *base)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dp = opendir(base);
-
-	if (!dp)
-		return;
-	while ((d = readdir(dp))) {
-		if (!is_stale_run_dir(dirfd(dp), d->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", base, d->d_name) < (int)sizeof(path))
-			remove_tree(path);
-	}
-	closedir(dp);
-}
-
-/* --keep: a mark that the directory is to stay, even if this run is killed. */
-static int mark_kept(const char *run_dir)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/keep", run_dir);
-	f = fopen(path, "wex");
-	if (!f || fputs("--keep: remove this directory yourself\n", f) < 0 || fclose(f)) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * The run's directory, named mdk-<our pid>-<our start time>: unique, and
  * it names its owner, since PIDs are reused but not with the same start
  * time. It holds upper/ (the writable layer), work/ (overlayfs' scratch
@@ -1232,7 +1105,6 @@ static int make_run_dir(struct config *cfg)
 		fprintf(stderr, "%s: state directory %s: %m\n", PROG, state);
 		return -1;
 	}
-	remove_stale_run_dirs(base);
 	start = start_time(getpid());
 	if (!start) {
 		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
@@ -1249,8 +1121,6 @@ static int make_run_dir(struct config *cfg)
 	}
 	narrate("mkdir(\"%s\", 0700) = 0 [mkdir(2)]", path);
 	strcpy(cfg->run_dir, path);
-	if (cfg->keep && mark_kept(cfg->run_dir) < 0)
-		return -1;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%.6s", cfg->run_dir, parts[i]);
 		/* upper/ is the merged root's own directory: 0755, whatever our umask. */
@@ -1340,859 +1210,6 @@ static int wait_for_child(pid_t pid)
 	return sig ? 128 + sig : WEXITSTATUS(status);
 }
 
-/* ---- image import: a directory or a tarball becomes a layer ---- */
-
-/*
- * One entry of the tree being imported, from a tarball or a directory.
- * Its type is tar's own letter (tar.h): REGTYPE, LNKTYPE, SYMTYPE, DIRTYPE
- * or FIFOTYPE; device nodes never get this far.
- */
-struct entry {
-	char type;
-	char path[PATH_MAX]; /* cleaned: relative to the layer, no "." or ".." */
-	char link[PATH_MAX]; /* SYMTYPE: the target as stored; LNKTYPE: a cleaned path */
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	time_t mtime;
-	long long size; /* REGTYPE: this many bytes of content follow on data_fd */
-	int data_fd;
-};
-
-static int have_openat2 = 1; /* cleared when the kernel says ENOSYS */
-
-/*
- * Make NAME relative to the layer: drop empty and "." parts. A name that
- * could land outside the layer (absolute, or with a ".." part) gets the
- * reason it is refused; the layer's root itself cleans to "".
- */
-static const char *clean_path(const char *name, char out[PATH_MAX])
-{
-	size_t len = 0, n;
-
-	if (name[0] == '/')
-		return "an absolute path";
-	out[0] = 0;
-	while (*name) {
-		n = strcspn(name, "/");
-		if (n == 2 && !strncmp(name, "..", 2))
-			return "\"..\" leads out of the layer";
-		if (n && !(n == 1 && name[0] == '.')) {
-			if (len + n + 2 > PATH_MAX)
-				return "name too long";
-			if (len)
-				out[len++] = '/';
-			memcpy(out + len, name, n);
-			len += n;
-			out[len] = 0;
-		}
-		name += n;
-		name += strspn(name, "/");
-	}
-	return NULL;
-}
-
-/*
- * The portable way: one name at a time, each opened relative to the one
- * before with O_NOFOLLOW (open(2)), so a symlink stops the walk. Missing
- * directories are created on the way, as tar does.
- */
-static int walk_beneath(int root, const char *dir)
-{
-	char part[NAME_MAX + 1];
-	int fd = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), next;
-	size_t n;
-
-	while (fd >= 0 && *dir) {
-		n = strcspn(dir, "/");
-		if (n > NAME_MAX) {
-			close(fd);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(part, dir, n);
-		part[n] = 0;
-		dir += n + (dir[n] == '/');
-		if (mkdirat(fd, part, 0755) < 0 && errno != EEXIST) {
-			close(fd);
-			return -1;
-		}
-		next = openat(fd, part, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	return fd;
-}
-
-/*
- * Open directory DIR beneath ROOT without following any symlink: an
- * archive could otherwise plant "lib -> /etc" and then write "lib/passwd".
- * openat2(2) with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS has the kernel check
- * every step in one call; without it (Linux < 5.6), or when a directory on
- * the way is missing, walk_beneath does the same by hand.
- */
-static int open_beneath(int root, const char *dir)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = -1;
-
-	if (have_openat2) {
-		fd = syscall(SYS_openat2, root, dir[0] ? dir : ".", &how, sizeof(how));
-		if (fd < 0 && errno == ENOSYS)
-			have_openat2 = 0;
-	}
-	if (fd < 0 && (errno == ENOSYS || errno == ENOENT))
-		fd = walk_beneath(root, dir);
-	return fd;
-}
-
-/* The directory that will hold E's path, and the last name in that path. */
-static int open_parent(int root, const char *path, const char **name)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	*name = slash ? slash + 1 : path;
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
-	fd = open_beneath(root, dir);
-	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
-		fprintf(stderr, "%s: import: refusing \"%s\": \"%s\" is %s\n", PROG, path, dir,
-			"a symlink or not a directory");
-	else if (fd < 0)
-		fprintf(stderr, "%s: import: open \"%s\" in the new layer: %m\n", PROG, dir);
-	return fd;
-}
-
-/* Owner, then mode (chown(2) clears set-user-ID bits), then times. */
-static int set_attributes(int fd, const struct entry *e)
-{
-	struct timespec times[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
-
-	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode & 07777) < 0 ||
-	    futimens(fd, times) < 0) {
-		fprintf(stderr, "%s: import: set owner, mode, time of \"%s\": %m\n", PROG,
-			e->path[0] ? e->path : ".");
-		return -1;
-	}
-	return 0;
-}
-
-/* Copy exactly SIZE bytes from IN to OUT. */
-static int copy_data(int in, int out, long long size, const char *path)
-{
-	char buf[65536];
-	ssize_t n;
-
-	while (size > 0) {
-		n = read(in, buf, size < (long long)sizeof(buf) ? (size_t)size : sizeof(buf));
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			fprintf(stderr, "%s: import: read the content of \"%s\": %s\n", PROG, path,
-				n == 0 ? "unexpected end of data" : strerror(errno));
-			return -1;
-		}
-		if (write(out, buf, n) != n) {
-			fprintf(stderr, "%s: import: write \"%s\": %m\n", PROG, path);
-			return -1;
-		}
-		size -= n;
-	}
-	return 0;
-}
-
-/*
- * Create NAME in PARENT as E says, never following a symlink at NAME:
- * O_CREAT|O_EXCL|O_NOFOLLOW, mkdirat(2), mkfifoat(3), symlinkat(2) and
- * linkat(2) without AT_SYMLINK_FOLLOW all act on the name itself.
- * A later entry replaces an earlier one of the same name, as in tar.
- * Returns an fd to set attributes on, -2 when there is none, -1 on error.
- */
-static int create_at(int root, int parent, const char *name, const struct entry *e)
-{
-	const char *tname;
-	int fd = -2, tparent;
-
-	switch (e->type) {
-	case DIRTYPE:
-		if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
-			return -1;
-		return openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	case REGTYPE:
-		fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-		if (fd >= 0 && copy_data(e->data_fd, fd, e->size, e->path) < 0) {
-			close(fd);
-			errno = 0; /* copy_data said what failed */
-			return -1;
-		}
-		return fd;
-	case FIFOTYPE:
-		if (mkfifoat(parent, name, 0600) < 0)
-			return -1;
-		return openat(parent, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	case SYMTYPE:
-		if (symlinkat(e->link, parent, name) < 0 ||
-		    fchownat(parent, name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return -1;
-		return -2;
-	default: /* LNKTYPE: its target is an earlier entry, beneath the layer too */
-		tparent = open_parent(root, e->link, &tname);
-		if (tparent < 0) {
-			errno = 0;
-			return -1;
-		}
-		if (linkat(tparent, tname, parent, name, 0) < 0)
-			fd = -1;
-		close(tparent);
-		return fd;
-	}
-}
-
-/* The call that creates each type, and its man page, for the narration. */
-static const char *create_call(char type, const char **manpage)
-{
-	switch (type) {
-	case DIRTYPE:
-		*manpage = "mkdirat(2)";
-		return "mkdirat";
-	case REGTYPE:
-		*manpage = "open(2)";
-		return "openat(O_CREAT|O_EXCL|O_NOFOLLOW)";
-	case FIFOTYPE:
-		*manpage = "mkfifoat(3)";
-		return "mkfifoat";
-	case SYMTYPE:
-		*manpage = "symlinkat(2)";
-		return "symlinkat";
-	default:
-		*manpage = "linkat(2)";
-		return "linkat";
-	}
-}
-
-/* Put entry E into the layer whose root directory is ROOT. */
-static int extract_entry(int root, const struct entry *e)
-{
-	const char *name, *call, *manpage;
-	int parent, fd;
-
-	call = create_call(e->type, &manpage);
-	if (!e->path[0]) /* the layer's root: only its attributes */
-		return e->type == DIRTYPE ? set_attributes(root, e) : 0;
-	parent = open_parent(root, e->path, &name);
-	if (parent < 0)
-		return -1;
-	fd = create_at(root, parent, name, e);
-	if (fd == -1 && errno == EEXIST && e->type != DIRTYPE) {
-		if (unlinkat(parent, name, 0) == 0)
-			fd = create_at(root, parent, name, e);
-	}
-	close(parent);
-	if (fd == -1) {
-		if (errno)
-			fprintf(stderr, "%s: import: %s \"%s\": %m\n", PROG, call, e->path);
-		return -1;
-	}
-	narrate("%s(\"%s\") = 0 [%s]", call, e->path, manpage);
-	if (fd < 0)
-		return 0;
-	if (set_attributes(fd, e) < 0) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Refuse what a layer must not hold, saying why. */
-static int refuse(const char *path, const char *why)
-{
-	fprintf(stderr, "%s: import: refusing \"%s\": %s\n", PROG, path, why);
-	return -1;
-}
-
-/* Fill E's names from an entry's NAME and LINK, refusing escapes. */
-static int set_entry_names(struct entry *e, const char *name, const char *link)
-{
-	const char *why = clean_path(name, e->path);
-
-	if (why)
-		return refuse(name, why);
-	if (e->type == LNKTYPE) {
-		why = clean_path(link, e->link);
-		if (why) {
-			fprintf(stderr, "%s: import: refusing hard link \"%s\" -> \"%s\": %s\n",
-				PROG, name, link, why);
-			return -1;
-		}
-		if (!e->link[0])
-			return refuse(name, "a hard link to the layer's root");
-	} else if (e->type == SYMTYPE) {
-		/* stored as is, absolute ones too: it is resolved in the container */
-		snprintf(e->link, sizeof(e->link), "%s", link);
-	}
-	if (!e->path[0] && e->type != DIRTYPE)
-		return refuse(name, "the layer's root must be a directory");
-	return 0;
-}
-
-/* -- the tar format (POSIX ustar, pax extended headers, GNU long names) -- */
-
-#define TAR_BLOCK 512
-#define PAX_MAX (64 * 1024)
-
-/* Extension entries: each describes the entry that follows it. */
-enum { GNU_LONGNAME = 'L', GNU_LONGLINK = 'K', PAX_NEXT = 'x', PAX_GLOBAL = 'g' };
-
-/* What extension entries said about the next entry. */
-struct tar_ext {
-	char path[PATH_MAX];
-	char link[PATH_MAX];
-	long long size; /* -1: not given */
-};
-
-/* Read N bytes, fewer only at end of file. */
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += r;
-	}
-	return got;
-}
-
-/* Read and drop N bytes: the input may be a pipe, which cannot seek. */
-static int skip_data(int fd, long long n)
-{
-	char buf[TAR_BLOCK * 16];
-	ssize_t r;
-
-	while (n > 0) {
-		r = read_full(fd, buf, n < (long long)sizeof(buf) ? (size_t)n : sizeof(buf));
-		if (r <= 0) {
-			fprintf(stderr, "%s: import: truncated archive\n", PROG);
-			return -1;
-		}
-		n -= r;
-	}
-	return 0;
-}
-
-/* Content is padded with zeros to whole blocks. */
-static long long tar_padding(long long size)
-{
-	return (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
-}
-
-/*
- * A numeric field: octal digits, ended by a space or NUL; or, when the
- * first byte is 0x80, a big-endian binary number in the remaining bytes
- * (GNU's base-256, for values octal cannot hold). 0xff would be negative.
- */
-static int tar_number(const unsigned char *field, size_t len, long long *value)
-{
-	size_t i = 0;
-
-	*value = 0;
-	if (field[0] & 0x80) {
-		if (field[0] != 0x80)
-			return -1;
-		for (i = 1; i < len; i++) {
-			if (*value > LLONG_MAX / 256)
-				return -1;
-			*value = *value * 256 + field[i];
-		}
-		return 0;
-	}
-	while (i < len && field[i] == ' ')
-		i++;
-	for (; i < len && field[i] >= '0' && field[i] <= '7'; i++)
-		*value = *value * 8 + (field[i] - '0');
-	return i < len && field[i] != ' ' && field[i] != 0 ? -1 : 0;
-}
-
-/* The checksum counts the header's bytes with its own field as spaces. */
-static int tar_checksum_ok(const unsigned char *h)
-{
-	long long stored, sum = 0;
-
-	for (int i = 0; i < TAR_BLOCK; i++)
-		sum += i >= 148 && i < 156 ? ' ' : h[i];
-	return tar_number(h + 148, 8, &stored) == 0 && stored == sum;
-}
-
-/* A fixed-size text field, which need not end with a NUL. */
-static void tar_string(char *out, const unsigned char *field, size_t len)
-{
-	size_t n = strnlen((const char *)field, len);
-
-	memcpy(out, field, n);
-	out[n] = 0;
-}
-
-/* The content of an extension entry: SIZE bytes and padding, as a string. */
-static int tar_read_text(int in, long long size, char *buf, size_t bufsize)
-{
-	if (size < 0 || size >= (long long)bufsize) {
-		fprintf(stderr, "%s: import: extension entry too long (%lld bytes)\n", PROG, size);
-		return -1;
-	}
-	if (read_full(in, buf, size) != size || skip_data(in, tar_padding(size)) < 0) {
-		fprintf(stderr, "%s: import: truncated archive\n", PROG);
-		return -1;
-	}
-	buf[size] = 0;
-	return 0;
-}
-
-/* Copy a pax value, which is counted and so could hold a NUL. */
-static int pax_value(char *out, const char *value, size_t len)
-{
-	if (len >= PATH_MAX || memchr(value, 0, len)) {
-		fprintf(stderr, "%s: import: bad pax path value\n", PROG);
-		return -1;
-	}
-	memcpy(out, value, len);
-	out[len] = 0;
-	return 0;
-}
-
-/*
- * pax records are "LENGTH KEY=VALUE\n", LENGTH counting the whole record.
- * We use path, linkpath and size; the rest (times, owners' names) can go.
- */
-static int parse_pax(const char *buf, size_t len, struct tar_ext *ext)
-{
-	const char *p = buf, *end = buf + len, *key, *eq;
-	char *after;
-	long rec;
-
-	while (p < end) {
-		rec = strtol(p, &after, 10);
-		if (after == p || *after != ' ' || rec <= after - p || rec > end - p ||
-		    p[rec - 1] != '\n' || !(eq = memchr(after, '=', p + rec - after))) {
-			fprintf(stderr, "%s: import: bad pax extended header\n", PROG);
-			return -1;
-		}
-		key = after + 1;
-		if (eq - key == 4 && !strncmp(key, "path", 4) &&
-		    pax_value(ext->path, eq + 1, p + rec - 1 - (eq + 1)) < 0)
-			return -1;
-		if (eq - key == 8 && !strncmp(key, "linkpath", 8) &&
-		    pax_value(ext->link, eq + 1, p + rec - 1 - (eq + 1)) < 0)
-			return -1;
-		if (eq - key == 4 && !strncmp(key, "size", 4)) {
-			errno = 0;
-			ext->size = strtoll(eq + 1, &after, 10);
-			if (after == eq + 1 || *after != '\n' || errno || ext->size < 0) {
-				fprintf(stderr, "%s: import: bad pax size\n", PROG);
-				return -1;
-			}
-		}
-		p += rec;
-	}
-	return 0;
-}
-
-/* The entry a ustar header describes, names and size from EXT if given. */
-static int tar_entry(const unsigned char *h, const struct tar_ext *ext, struct entry *e)
-{
-	char name[PATH_MAX], link[PATH_MAX], prefix[156];
-	long long mode, uid, gid, mtime;
-	char type = h[156];
-
-	tar_string(name, h, 100);
-	tar_string(link, h + 157, 100);
-	/* POSIX ustar (magic "ustar\0", version "00") splits long names in two. */
-	if (!memcmp(h + 257, TMAGIC, TMAGLEN) && !memcmp(h + 263, TVERSION, TVERSLEN) &&
-	    h[345]) {
-		tar_string(prefix, h + 345, 155);
-		snprintf(name, sizeof(name), "%s/%.100s", prefix, (const char *)h);
-	}
-	if (ext->path[0])
-		strcpy(name, ext->path);
-	if (ext->link[0])
-		strcpy(link, ext->link);
-	if (tar_number(h + 100, 8, &mode) < 0 || tar_number(h + 108, 8, &uid) < 0 ||
-	    tar_number(h + 116, 8, &gid) < 0 || tar_number(h + 136, 12, &mtime) < 0)
-		return refuse(name, "a bad number in its header");
-	*e = (struct entry){.mode = mode, .uid = uid, .gid = gid, .mtime = mtime};
-	switch (type) {
-	case REGTYPE:
-	case AREGTYPE:
-	case CONTTYPE:
-		e->type = REGTYPE;
-		break;
-	case LNKTYPE:
-	case SYMTYPE:
-	case DIRTYPE:
-	case FIFOTYPE:
-		e->type = type;
-		break;
-	case CHRTYPE:
-		return refuse(name, "a device node (character device)");
-	case BLKTYPE:
-		return refuse(name, "a device node (block device)");
-	default:
-		fprintf(stderr, "%s: import: refusing \"%s\": unsupported entry type '%c'\n", PROG,
-			name, type);
-		return -1;
-	}
-	return set_entry_names(e, name, link);
-}
-
-/* Read a header block: 1 for an entry, 0 at the end-of-archive marker. */
-static int tar_header(int in, unsigned char h[TAR_BLOCK], long long *size)
-{
-	static const unsigned char zeros[TAR_BLOCK];
-	ssize_t n = read_full(in, h, TAR_BLOCK);
-
-	if (n < 0) {
-		fprintf(stderr, "%s: import: read: %m\n", PROG);
-		return -1;
-	}
-	if (n < TAR_BLOCK) {
-		fprintf(stderr, "%s: import: truncated archive (no end-of-archive marker)\n", PROG);
-		return -1;
-	}
-	if (!memcmp(h, zeros, TAR_BLOCK))
-		return 0;
-	if (!tar_checksum_ok(h) || tar_number(h + 124, 12, size) < 0) {
-		fprintf(stderr, "%s: import: not a tar archive (bad header)\n", PROG);
-		return -1;
-	}
-	return 1;
-}
-
-/* Every entry of the tar stream IN into the layer ROOT. */
-static int import_tar(int in, int root)
-{
-	static char pax[PAX_MAX];
-	unsigned char h[TAR_BLOCK];
-	struct tar_ext ext = {.size = -1};
-	struct entry e;
-	long long size, used;
-	int r;
-
-	while ((r = tar_header(in, h, &size)) > 0) {
-		if (h[156] == GNU_LONGNAME || h[156] == GNU_LONGLINK) {
-			if (tar_read_text(in, size, h[156] == GNU_LONGNAME ? ext.path : ext.link,
-					  PATH_MAX) < 0)
-				return -1;
-			continue;
-		}
-		if (h[156] == PAX_NEXT || h[156] == PAX_GLOBAL) {
-			if (tar_read_text(in, size, pax, sizeof(pax)) < 0 ||
-			    (h[156] == PAX_NEXT && parse_pax(pax, size, &ext) < 0))
-				return -1;
-			continue;
-		}
-		if (ext.size >= 0)
-			size = ext.size;
-		if (tar_entry(h, &ext, &e) < 0)
-			return -1;
-		e.size = size;
-		e.data_fd = in;
-		if (extract_entry(root, &e) < 0)
-			return -1;
-		used = e.type == REGTYPE ? size : 0;
-		if (skip_data(in, size - used + tar_padding(size)) < 0)
-			return -1;
-		ext = (struct tar_ext){.size = -1};
-	}
-	return r;
-}
-
-/* -- a directory -- */
-
-/* The entry for NAME in the directory SRC, by lstat: links are not followed. */
-static int dir_entry(int src, const char *name, const char *rel, struct entry *e)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "", name);
-	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		fprintf(stderr, "%s: import: stat %s: %m\n", PROG, path);
-		return -1;
-	}
-	*e = (struct entry){.mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid,
-			    .mtime = st.st_mtime, .size = st.st_size, .data_fd = -1};
-	snprintf(e->path, sizeof(e->path), "%s", path);
-	if (S_ISDIR(st.st_mode))
-		e->type = DIRTYPE;
-	else if (S_ISREG(st.st_mode))
-		e->type = REGTYPE;
-	else if (S_ISFIFO(st.st_mode))
-		e->type = FIFOTYPE;
-	else if (S_ISLNK(st.st_mode))
-		e->type = SYMTYPE;
-	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		return refuse(path, "a device node");
-	else
-		return refuse(path, "a socket");
-	if (e->type == SYMTYPE) {
-		n = readlinkat(src, name, e->link, sizeof(e->link) - 1);
-		if (n < 0) {
-			fprintf(stderr, "%s: import: readlink %s: %m\n", PROG, path);
-			return -1;
-		}
-		e->link[n] = 0;
-	}
-	return 0;
-}
-
-static int import_dir(int src, const char *rel, int root);
-
-/* One name of a directory being imported; directories recurse. */
-static int import_dir_entry(int src, const char *name, const char *rel, int root)
-{
-	struct entry e;
-	int fd = -1, r;
-
-	if (dir_entry(src, name, rel, &e) < 0)
-		return -1;
-	if (e.type == REGTYPE || e.type == DIRTYPE) {
-		fd = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			fprintf(stderr, "%s: import: open %s: %m\n", PROG, e.path);
-			return -1;
-		}
-	}
-	e.data_fd = fd;
-	r = extract_entry(root, &e);
-	if (r == 0 && e.type == DIRTYPE)
-		r = import_dir(fd, e.path, root);
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
-/* Everything beneath the open directory SRC, which is REL in the layer. */
-static int import_dir(int src, const char *rel, int root)
-{
-	struct dirent *d;
-	int fd = dup(src), r = 0;
-	DIR *dp;
-
-	dp = fd < 0 ? NULL : fdopendir(fd);
-	if (!dp) {
-		fprintf(stderr, "%s: import: open directory %s: %m\n", PROG, rel[0] ? rel : ".");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while (r == 0 && (d = readdir(dp)))
-		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
-			r = import_dir_entry(src, d->d_name, rel, root);
-	closedir(dp);
-	return r;
-}
-
-/* -- putting it together -- */
-
-/*
- * Inflating is a job for the host's own gzip -dc (see the chapter for why
- * we do not write inflate ourselves); we read the tar stream from a pipe.
- */
-static pid_t start_gunzip(int src, int *out)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		fprintf(stderr, "%s: import: pipe: %m\n", PROG);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: import: fork: %m\n", PROG);
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(src, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
-			_exit(EXIT_TOOL);
-		execlp("gzip", "gzip", "-dc", (char *)NULL);
-		fprintf(stderr, "%s: import: exec gzip: %m\n", PROG);
-		_exit(EXIT_NOT_FOUND);
-	}
-	close(p[1]);
-	narrate("fork() = %d, execvp(\"gzip\", [\"gzip\", \"-dc\"]) [fork(2), execve(2)]", pid);
-	*out = p[0];
-	return pid;
-}
-
-/*
- * A gzip that failed (bad data, bad checksum at the end) fails the import.
- * Tar pads its archives past the end marker: read that too, or gzip would
- * die of SIGPIPE before checking its checksum.
- */
-static int finish_gunzip(pid_t pid, int fd, int ok)
-{
-	char buf[TAR_BLOCK * 16];
-	ssize_t n;
-	int status;
-
-	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno != EINTR) {
-			fprintf(stderr, "%s: import: read from gzip: %m\n", PROG);
-			ok = 0;
-		}
-	}
-	close(fd);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "%s: import: waitpid gzip: %m\n", PROG);
-			return -1;
-		}
-	}
-	if (ok && WIFSIGNALED(status)) {
-		fprintf(stderr, "%s: import: gzip -dc killed by signal %d\n", PROG,
-			WTERMSIG(status));
-		return -1;
-	}
-	if (ok && WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "%s: import: gzip -dc failed (exit %d)\n", PROG,
-			WEXITSTATUS(status));
-		return -1;
-	}
-	return ok ? 0 : -1;
-}
-
-/* A directory, a tar file, or a gzip-compressed tar file (magic 1f 8b). */
-static int import_source(const char *src, int root)
-{
-	unsigned char magic[2] = {0, 0};
-	struct stat st;
-	int fd, in, r;
-	pid_t gz;
-
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "%s: import: %s: %m\n", PROG, src);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		struct entry e = {.type = DIRTYPE, .mode = st.st_mode, .uid = st.st_uid,
-				  .gid = st.st_gid, .mtime = st.st_mtime};
-		r = import_dir(fd, "", root) < 0 ? -1 : set_attributes(root, &e);
-	} else if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s: import: %s is neither a directory nor a file\n", PROG, src);
-		r = -1;
-	} else if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		gz = start_gunzip(fd, &in);
-		r = gz < 0 ? -1 : finish_gunzip(gz, in, import_tar(in, root) == 0);
-	} else {
-		r = import_tar(fd, root);
-	}
-	close(fd);
-	return r;
-}
-
-/*
- * DIR may be missing or an empty directory, which rename(2) replaces; and
- * not inside a directory SRC, which would then copy itself forever.
- */
-static int check_into(const char *src, const char *into)
-{
-	char src_abs[PATH_MAX], parent[PATH_MAX], parent_abs[PATH_MAX];
-	const char *slash = strrchr(into, '/');
-	struct stat st;
-	size_t len;
-	DIR *dp;
-	int entries = 0;
-
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - into) + 1 : 1,
-		 slash ? into : ".");
-	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode) && realpath(src, src_abs) &&
-	    realpath(parent, parent_abs)) {
-		len = strlen(src_abs);
-		if (!strncmp(parent_abs, src_abs, len) &&
-		    (parent_abs[len] == '/' || !parent_abs[len] || len == 1)) {
-			fprintf(stderr, "%s: import: %s is inside %s\n", PROG, into, src);
-			return -1;
-		}
-	}
-	if (stat(into, &st) < 0)
-		return errno == ENOENT ? 0 : refuse(into, strerror(errno));
-	dp = S_ISDIR(st.st_mode) ? opendir(into) : NULL;
-	while (dp && readdir(dp))
-		entries++;
-	if (dp)
-		closedir(dp);
-	if (!dp || entries > 2) {
-		fprintf(stderr, "%s: import: %s exists and is not an empty directory\n", PROG,
-			into);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * --import SRC --into DIR: extract into a new temporary directory beside
- * DIR and rename(2) it into place only once every entry went in, so a
- * refused or broken source leaves nothing behind and a layer is never
- * half there.
- */
-static int import_layer(const struct config *cfg)
-{
-	char into[PATH_MAX], tmp[PATH_MAX];
-	size_t len;
-	int root, r;
-
-	len = snprintf(into, sizeof(into), "%s", cfg->import_into);
-	while (len > 1 && into[len - 1] == '/')
-		into[--len] = 0;
-	if (check_into(cfg->import_src, into) < 0)
-		return -1;
-	if (snprintf(tmp, sizeof(tmp), "%s.mdk-import-XXXXXX", into) >= (int)sizeof(tmp) ||
-	    !mkdtemp(tmp)) {
-		fprintf(stderr, "%s: import: make a directory beside %s: %m\n", PROG, into);
-		return -1;
-	}
-	narrate("mkdtemp(\"%s\") = 0 [mkdtemp(3)]", tmp);
-	root = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0 || fchmod(root, 0755) < 0) {
-		fprintf(stderr, "%s: import: open %s: %m\n", PROG, tmp);
-		r = -1;
-	} else {
-		narrate("openat2(layer, ..., RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) for each entry's "
-			"directory [openat2(2)]");
-		r = import_source(cfg->import_src, root);
-	}
-	if (root >= 0)
-		close(root);
-	if (r == 0 && rename(tmp, into) < 0) {
-		fprintf(stderr, "%s: import: rename %s to %s: %m\n", PROG, tmp, into);
-		r = -1;
-	}
-	if (r < 0) {
-		remove_tree(tmp);
-		return -1;
-	}
-	narrate("rename(\"%s\", \"%s\") = 0 [rename(2)]", tmp, into);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct config cfg = {0};
@@ -2201,8 +1218,6 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &cfg) < 0)
 		return EXIT_TOOL;
-	if (cfg.import_src)
-		return import_layer(&cfg) < 0 ? EXIT_TOOL : 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		return EXIT_TOOL;

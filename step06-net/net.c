@@ -18,24 +18,19 @@
  * under a writable layer of the run's own, kept in its state directory
  * (/run/minidock/<id>/) and removed when the container exits. The child
  * mounts it in its own mount namespace, so the host never sees it.
- * --import turns a directory or a tarball into a layer, refusing any entry
- * that would land outside it.
  *
- * CLONE_NEWNET gives it a network namespace (network_namespaces(7)): its
- * own interfaces, addresses, routes and ports, with nothing in it but a
- * loopback that is down. --network none brings lo up and stops there.
- * --network bridge (the default) wires it to the host like docker0 does:
- * a bridge on the host carries the gateway address, and a veth pair
- * (veth(4)) is the cable, one end on the bridge, the other end in the
- * container as eth0. All of it is rtnetlink(7) messages that we build
- * ourselves, the ones ip(8) would send. Addresses come from a small
- * allocator under /run/minidock/ipam, serialised with flock(2).
+ * CLONE_NEWNET gives it a network namespace (network_namespaces(7)) with
+ * only a loopback, down; --network none brings it up. --network bridge
+ * (the default) wires it like docker0: a host bridge holds the gateway
+ * address, a veth pair (veth(4)) is the cable, eth0 inside. All of it is
+ * rtnetlink(7) messages we build. An address's lease is a file, O_EXCL.
  *
- * The parent and the child talk over a socketpair: the child waits until
- * the parent has done its part (wiring its network, writing the pid
- * file), and reports back if its setup or execve(2) fails. The child's end
- * is close-on-exec, so a successful execve closes it and the parent reads
- * end-of-file.
+ * Over a socketpair the parent releases the child once the pid file is
+ * written, and the child reports a failed setup or execve(2); a successful
+ * execve closes the child's end (close-on-exec): the parent reads EOF.
+ *
+ * Read in this order: prepare_network (ensure_bridge, take_lease),
+ * create_veth, configure_network, nl_talk, then main and child_main.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -46,24 +41,18 @@
 #include <limits.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
-#include <linux/netlink.h>
-#include <linux/openat2.h>
 #include <linux/rtnetlink.h>
-#include <linux/sched.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <tar.h>
 #include <dirent.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -72,7 +61,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PROG "net"
@@ -91,17 +79,14 @@ enum { EXIT_TOOL = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 /* Where each run's writable layer goes, unless --state says otherwise. */
 #define DEFAULT_STATE "/run/minidock"
 
-/* --layer may be given this often; overlayfs itself stops at 500 lowers. */
-#define MAX_LAYERS 128
-
 /* mount(2) passes at most one page of options to the filesystem. */
 #define MOUNT_DATA_MAX 4096
-/* --network bridge: Docker's docker0, under our own names. */
-#define DEFAULT_BRIDGE "minidock0"
-#define DEFAULT_SUBNET "10.111.0.0/16"
-#define BRIDGE_PREFIX "minidock" /* we only ever create bridges named so */
-#define IPAM_DIR DEFAULT_STATE "/ipam"
-#define IPAM_PATH_MAX 64 /* IPAM_DIR/BRIDGE/ADDRESS, with room to spare */
+
+/* --network bridge: Docker's docker0 and 172.17.0.0/16, under our own names. */
+#define BRIDGE "minidock0"
+#define SUBNET 0x0a6f0000u /* 10.111.0.0/16, in host byte order */
+#define GATEWAY (SUBNET + 1)
+#define IPAM_DIR DEFAULT_STATE "/ipam/" BRIDGE
 
 struct config {
 	char **argv;          /* the command and its arguments */
@@ -115,24 +100,15 @@ struct config {
 	long long cpu_quota;  /* --cpu-quota: CPU microseconds per 100 ms, 0 for none */
 	long long pids_limit; /* --pids-limit: most processes at once, 0 for none */
 	const char *cgroup_parent; /* --cgroup-parent: where container cgroups go */
-	const char *layers[MAX_LAYERS]; /* --layer: the image's layers, bottom first */
-	int n_layers;
+	int n_layers;         /* --layer: how many */
 	char lowerdir[MOUNT_DATA_MAX]; /* the layers' absolute paths, top first, ':' between */
 	const char *state;       /* --state: where run directories go */
 	int keep;                /* --keep: leave the writable layer behind after the run */
 	char run_dir[PATH_MAX - 16]; /* this run's directory: upper/, work/, merged/ */
 	char overlay_data[MOUNT_DATA_MAX]; /* the overlay's mount options */
-	const char *import_src;  /* --import: a directory or tarball to make a layer of */
-	const char *import_into; /* --into: the new layer's directory */
-	int network;          /* --network: NETWORK_BRIDGE (the default) or NETWORK_NONE */
-	const char *bridge;   /* --bridge: the host bridge's name */
-	uint32_t subnet;      /* --subnet: its network address (host byte order) */
-	int prefix;           /* and prefix length; 0 until set */
-	uint32_t ip;          /* --ip, or 0 until the allocator picks one */
-	int leased;           /* we wrote the lease file for ip, so we remove it */
+	int network_none;     /* --network none: only lo; bridge (the default): eth0 too */
+	uint32_t ip;          /* the container's address once leased, else 0 */
 };
-
-enum { NETWORK_BRIDGE, NETWORK_NONE };
 
 /* What the child needs: the configuration and both ends of the socketpair. */
 struct child {
@@ -165,7 +141,7 @@ static void narrate(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One write(2) per line, so lines of parent, child and CMD never mix. */
-	fprintf(stderr, "%-6s %5d => %s\n", who, getpid(), line);
+	fprintf(stderr, "%s %d => %s\n", who, getpid(), line);
 }
 
 static void usage(FILE *out)
@@ -189,13 +165,7 @@ static void usage(FILE *out)
 		"                        their overlay plus a writable layer; replaces -r\n"
 		"      --state DIR       where the run's writable layer goes (default %s)\n"
 		"      --keep            keep the writable layer after the run, to look at\n"
-		"      --import SRC      make a layer of SRC: a directory, a .tar or a .tar.gz\n"
-		"      --into DIR        with --import: the new layer's directory (no CMD)\n"
 		"      --network MODE    none (only lo) or bridge (the default); alias --net\n"
-		"      --bridge NAME     the host bridge (default " DEFAULT_BRIDGE ")\n"
-		"      --subnet CIDR     the bridge's subnet, gateway = first address\n"
-		"                        (default " DEFAULT_SUBNET ")\n"
-		"      --ip ADDR         the container's address (default: the next free one)\n"
 		"  -D, --debug           narrate every kernel operation\n"
 		"      --help            show this help\n",
 		PROG, DEFAULT_ROOTFS, DEFAULT_STATE);
@@ -510,46 +480,13 @@ static void remove_cgroups(void)
 	}
 }
 
-/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
-static int owner_is_dead(const char *name)
-{
-	unsigned long long t;
-	int pid, n = 0;
-
-	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
-		return 0;
-	return start_time(pid) != t;
-}
-
 /* ---- image layers: checking the options ---- */
 
 /*
- * The overlay's options are one string: ':' separates the lower layers and
- * ',' the options, so a path holding either (or the '\' that escapes them)
- * would be misread. Refuse it rather than escape it.
+ * The real path of DIR, which must be a directory. The overlay's options
+ * are one string: ':' separates the lower layers and ',' the options, so
+ * a path holding either (or the '\' that escapes them) is refused.
  */
-static int check_option_safe(const char *what, const char *path)
-{
-	if (strpbrk(path, ":,\\")) {
-		fprintf(stderr, "%s: %s %s: ':', ',' and '\\' cannot appear in overlay options\n",
-			PROG, what, path);
-		return -1;
-	}
-	return 0;
-}
-
-/* --layer DIR: an existing directory, stacked on the layers before it. */
-static int add_layer(struct config *cfg, const char *dir)
-{
-	if (cfg->n_layers == MAX_LAYERS) {
-		fprintf(stderr, "%s: more than %d layers\n", PROG, MAX_LAYERS);
-		return -1;
-	}
-	cfg->layers[cfg->n_layers++] = dir;
-	return 0;
-}
-
-/* The real path of DIR, which must be a directory. */
 static int check_dir(const char *what, const char *dir, char abs[PATH_MAX])
 {
 	struct stat st;
@@ -562,17 +499,42 @@ static int check_dir(const char *what, const char *dir, char abs[PATH_MAX])
 		fprintf(stderr, "%s: %s %s: Not a directory\n", PROG, what, dir);
 		return -1;
 	}
-	return check_option_safe(what, abs);
+	if (strpbrk(abs, ":,\\")) {
+		fprintf(stderr, "%s: %s %s: ':', ',' and '\\' cannot appear in overlay options\n",
+			PROG, what, abs);
+		return -1;
+	}
+	return 0;
 }
 
 /*
- * Build lowerdir: overlayfs lists the lower layers top first, --layer
- * gives them bottom first (as docker image history does, oldest first).
+ * --layer DIR, bottom layer first (as docker image history lists them,
+ * oldest first); overlayfs wants lowerdir top first, ':' between: each
+ * layer goes in front of those before it.
  */
+static int add_layer(struct config *cfg, const char *dir)
+{
+	size_t len = strlen(cfg->lowerdir), n;
+	char abs[PATH_MAX];
+
+	if (check_dir("layer", dir, abs) < 0)
+		return -1;
+	n = strlen(abs);
+	if (len + n + 1 >= sizeof(cfg->lowerdir)) {
+		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
+		return -1;
+	}
+	memmove(cfg->lowerdir + n + !!len, cfg->lowerdir, len + 1);
+	memcpy(cfg->lowerdir, abs, n);
+	if (len)
+		cfg->lowerdir[n] = ':';
+	cfg->n_layers++;
+	return 0;
+}
+
 static int check_layers(struct config *cfg, int rootfs_given)
 {
 	char abs[PATH_MAX];
-	size_t len = 0;
 
 	if (!cfg->n_layers) {
 		fprintf(stderr, "%s: --keep and --state need --layer\n", PROG);
@@ -585,164 +547,6 @@ static int check_layers(struct config *cfg, int rootfs_given)
 	}
 	if (cfg->state && check_dir("state directory", cfg->state, abs) < 0)
 		return -1;
-	for (int i = cfg->n_layers - 1; i >= 0; i--) {
-		if (check_dir("layer", cfg->layers[i], abs) < 0)
-			return -1;
-		len += snprintf(cfg->lowerdir + len, sizeof(cfg->lowerdir) - len, "%s%s",
-				len ? ":" : "", abs);
-		if (len >= sizeof(cfg->lowerdir)) {
-			fprintf(stderr, "%s: too many layers for one page of mount options\n",
-				PROG);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* --import SRC --into DIR: both, and no command. */
-static int check_import(const struct config *cfg, int n_args)
-{
-	if (!cfg->import_src || !cfg->import_into) {
-		fprintf(stderr, "%s: --import SRC and --into DIR go together\n", PROG);
-		return -1;
-	}
-	if (n_args) {
-		fprintf(stderr, "%s: --import runs no command\n", PROG);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- network options ---- */
-
-/* The netmask of a prefix length, in host byte order. */
-static uint32_t prefix_mask(int prefix)
-{
-	return prefix ? ~0u << (32 - prefix) : 0;
-}
-
-static int parse_network_mode(const char *mode, struct config *cfg)
-{
-	if (!strcmp(mode, "bridge")) {
-		cfg->network = NETWORK_BRIDGE;
-	} else if (!strcmp(mode, "none")) {
-		cfg->network = NETWORK_NONE;
-	} else {
-		fprintf(stderr, "%s: unknown network mode '%s' (none or bridge)\n", PROG, mode);
-		return -1;
-	}
-	return 0;
-}
-
-/* A dotted IPv4 address, kept in host byte order so we can count with it. */
-static int parse_ipv4(const char *text, uint32_t *ip)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, text, &a) != 1)
-		return -1;
-	*ip = ntohl(a.s_addr);
-	return 0;
-}
-
-/* For messages: ip in dotted form, in buf. */
-static const char *ip_str(uint32_t ip, char buf[INET_ADDRSTRLEN])
-{
-	struct in_addr a = {.s_addr = htonl(ip)};
-
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-/* "ADDR/LEN", the address on a network boundary: its host bits all zero. */
-static int parse_subnet(const char *arg, struct config *cfg)
-{
-	char addr[INET_ADDRSTRLEN];
-	const char *slash = strchr(arg, '/');
-	char *end;
-	long prefix;
-
-	if (!slash || slash - arg >= (long)sizeof(addr) || !slash[1]) {
-		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
-			DEFAULT_SUBNET);
-		return -1;
-	}
-	memcpy(addr, arg, slash - arg);
-	addr[slash - arg] = 0;
-	prefix = strtol(slash + 1, &end, 10);
-	if (*end || parse_ipv4(addr, &cfg->subnet) < 0) {
-		fprintf(stderr, "%s: subnet '%s' is not ADDR/LEN, like %s\n", PROG, arg,
-			DEFAULT_SUBNET);
-		return -1;
-	}
-	/* /31 and /32 leave no room for a gateway and a container. */
-	if (prefix < 8 || prefix > 30) {
-		fprintf(stderr, "%s: subnet '%s': the prefix length must be 8 to 30\n", PROG, arg);
-		return -1;
-	}
-	if (cfg->subnet & ~prefix_mask(prefix)) {
-		fprintf(stderr, "%s: subnet '%s' has host bits set (the network address ends in 0s)\n",
-			PROG, arg);
-		return -1;
-	}
-	cfg->prefix = prefix;
-	return 0;
-}
-
-static int parse_ip(const char *arg, struct config *cfg)
-{
-	if (parse_ipv4(arg, &cfg->ip) < 0 || !cfg->ip) {
-		fprintf(stderr, "%s: --ip '%s' is not an IPv4 address\n", PROG, arg);
-		return -1;
-	}
-	return 0;
-}
-
-/* Interface names are at most IFNAMSIZ - 1 bytes; we allow a safe alphabet only. */
-static int check_bridge_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(name, BRIDGE_PREFIX, strlen(BRIDGE_PREFIX)) || len >= IFNAMSIZ ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
-			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
-		fprintf(stderr,
-			"%s: bridge name '%s' must start with '%s' and be at most %d letters, "
-			"digits, '-' or '_'\n",
-			PROG, name, BRIDGE_PREFIX, IFNAMSIZ - 1);
-		return -1;
-	}
-	return 0;
-}
-
-/* The defaults, then what only makes sense together: --ip inside --subnet. */
-static int check_network(struct config *cfg)
-{
-	uint32_t mask, broadcast;
-
-	if (!cfg->bridge)
-		cfg->bridge = DEFAULT_BRIDGE;
-	if (!cfg->prefix && parse_subnet(DEFAULT_SUBNET, cfg) < 0)
-		return -1;
-	if (cfg->network == NETWORK_NONE) {
-		if (cfg->ip) {
-			fprintf(stderr, "%s: --ip needs --network bridge\n", PROG);
-			return -1;
-		}
-		return 0;
-	}
-	if (check_bridge_name(cfg->bridge) < 0)
-		return -1;
-	mask = prefix_mask(cfg->prefix);
-	broadcast = cfg->subnet | ~mask;
-	/* Not the network address, not the gateway (the first), not the broadcast. */
-	if (cfg->ip && ((cfg->ip & mask) != cfg->subnet || cfg->ip <= cfg->subnet + 1 ||
-			cfg->ip == broadcast)) {
-		char ip[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN];
-
-		fprintf(stderr, "%s: --ip %s is not a container address in %s/%d\n", PROG,
-			ip_str(cfg->ip, ip), ip_str(cfg->subnet, sub), cfg->prefix);
-		return -1;
-	}
 	return 0;
 }
 
@@ -750,9 +554,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_PID_FILE = 256, OPT_INIT, OPT_CHROOT, OPT_SKIP_RPRIVATE, OPT_HELP,
 	       OPT_MEMORY, OPT_CPU_QUOTA, OPT_PIDS_LIMIT, OPT_CGROUP_PARENT };
-	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP, OPT_IMPORT, OPT_INTO };
-	/* Chapter 6's options, numbered clear of the ones above. */
-	enum { OPT_NETWORK = 320, OPT_BRIDGE, OPT_SUBNET, OPT_IP };
+	enum { OPT_LAYER = 512, OPT_STATE, OPT_KEEP, OPT_NETWORK };
 	static const struct option options[] = {
 		{"hostname", required_argument, NULL, 'h'},
 		{"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -769,13 +571,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"layer", required_argument, NULL, OPT_LAYER},
 		{"state", required_argument, NULL, OPT_STATE},
 		{"keep", no_argument, NULL, OPT_KEEP},
-		{"import", required_argument, NULL, OPT_IMPORT},
-		{"into", required_argument, NULL, OPT_INTO},
 		{"network", required_argument, NULL, OPT_NETWORK},
 		{"net", required_argument, NULL, OPT_NETWORK},
-		{"bridge", required_argument, NULL, OPT_BRIDGE},
-		{"subnet", required_argument, NULL, OPT_SUBNET},
-		{"ip", required_argument, NULL, OPT_IP},
 		{0},
 	};
 	const char *rootfs = DEFAULT_ROOTFS;
@@ -835,26 +632,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_KEEP:
 			cfg->keep = 1;
 			break;
-		case OPT_IMPORT:
-			cfg->import_src = optarg;
-			break;
-		case OPT_INTO:
-			cfg->import_into = optarg;
-			break;
 		case OPT_NETWORK:
-			if (parse_network_mode(optarg, cfg) < 0)
+			cfg->network_none = !strcmp(optarg, "none");
+			if (!cfg->network_none && strcmp(optarg, "bridge")) {
+				fprintf(stderr, "%s: unknown network mode '%s'\n", PROG, optarg);
 				return -1;
-			break;
-		case OPT_BRIDGE:
-			cfg->bridge = optarg;
-			break;
-		case OPT_SUBNET:
-			if (parse_subnet(optarg, cfg) < 0)
-				return -1;
-			break;
-		case OPT_IP:
-			if (parse_ip(optarg, cfg) < 0)
-				return -1;
+			}
 			break;
 		default:
 			fprintf(stderr, "%s: %s '%s' (try '%s --help')\n", PROG,
@@ -863,8 +646,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			return -1;
 		}
 	}
-	if (cfg->import_src || cfg->import_into)
-		return check_import(cfg, argc - optind);
 	if (optind == argc) {
 		fprintf(stderr, "%s: missing command (try '%s --help')\n", PROG, PROG);
 		return -1;
@@ -875,8 +656,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return -1;
 	}
 	cfg->argv = &argv[optind];
-	if (check_network(cfg) < 0)
-		return -1;
 	if (cfg->n_layers || cfg->keep || cfg->state)
 		return check_layers(cfg, rootfs_given);
 	return check_rootfs(rootfs, cfg->rootfs);
@@ -1246,6 +1025,8 @@ static int run_init(const struct config *cfg, int sync_fd)
 	}
 }
 
+static int configure_network(const struct config *cfg); /* with the network, below */
+
 static int child_main(void *arg)
 {
 	const struct child *c = arg;
@@ -1255,8 +1036,8 @@ static int child_main(void *arg)
 	who = "child";
 	if (wait_for_parent(sync_fd, c->parent_fd) < 0)
 		return EXIT_TOOL;
-	if (join_cgroups() < 0 || set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg) < 0 ||
-	    set_environment() < 0)
+	if (configure_network(cfg) < 0 || join_cgroups() < 0 ||
+	    set_hostname(cfg->hostname) < 0 || enter_rootfs(cfg) < 0 || set_environment() < 0)
 		return fail(sync_fd, 0);
 	if (cfg->init)
 		return run_init(cfg, sync_fd);
@@ -1309,8 +1090,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	(void)st;
 	(void)type;
 	(void)ftw;
-	/* ENOENT: another run cleaning the same stale directory got there first */
-	if (remove(path) < 0 && errno != ENOENT) {
+	if (remove(path) < 0) {
 		fprintf(stderr, "%s: remove %s: %m\n", PROG, path);
 		return 1; /* stops nftw, which returns it */
 	}
@@ -1337,78 +1117,6 @@ static int remove_tree(const char *dir)
 }
 
 /*
- * Is NAME, in the state directory BASE, the run directory of a tool that
- * died without removing it (SIGKILL)? Its name must be exactly
- * mdk-<pid>-<start time>, its owner dead (owner_is_dead, as for cgroups),
- * and it must hold nothing but upper/, work/ and merged/: a --keep run
- * adds a "keep" file, and anything else is not ours to delete.
- */
-static int is_stale_run_dir(int base, const char *name)
-{
-	unsigned long long start;
-	char expect[64];
-	struct dirent *d;
-	int pid, fd, ours = 1;
-	DIR *dp;
-
-	if (sscanf(name, "mdk-%d-%llu", &pid, &start) != 2)
-		return 0;
-	snprintf(expect, sizeof(expect), "mdk-%d-%llu", pid, start);
-	if (strcmp(name, expect) || !owner_is_dead(name))
-		return 0;
-	fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	dp = fd < 0 ? NULL : fdopendir(fd);
-	if (!dp) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while (ours && (d = readdir(dp)))
-		ours = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
-		       !strcmp(d->d_name, "upper") || !strcmp(d->d_name, "work") ||
-		       !strcmp(d->d_name, "merged");
-	closedir(dp);
-	return ours;
-}
-
-/*
- * A tool killed by SIGKILL takes its container with it (PR_SET_PDEATHSIG),
- * and the overlay goes with the container's mount namespace, but the run
- * directory stays: the next run removes it. One readdir(3) of BASE.
- */
-static void remove_stale_run_dirs(const char *base)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dp = opendir(base);
-
-	if (!dp)
-		return;
-	while ((d = readdir(dp))) {
-		if (!is_stale_run_dir(dirfd(dp), d->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", base, d->d_name) < (int)sizeof(path))
-			remove_tree(path);
-	}
-	closedir(dp);
-}
-
-/* --keep: a mark that the directory is to stay, even if this run is killed. */
-static int mark_kept(const char *run_dir)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/keep", run_dir);
-	f = fopen(path, "wex");
-	if (!f || fputs("--keep: remove this directory yourself\n", f) < 0 || fclose(f)) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * The run's directory, named mdk-<our pid>-<our start time>: unique, and
  * it names its owner, since PIDs are reused but not with the same start
  * time. It holds upper/ (the writable layer), work/ (overlayfs' scratch
@@ -1430,7 +1138,6 @@ static int make_run_dir(struct config *cfg)
 		fprintf(stderr, "%s: state directory %s: %m\n", PROG, state);
 		return -1;
 	}
-	remove_stale_run_dirs(base);
 	start = start_time(getpid());
 	if (!start) {
 		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
@@ -1447,8 +1154,6 @@ static int make_run_dir(struct config *cfg)
 	}
 	narrate("mkdir(\"%s\", 0700) = 0 [mkdir(2)]", path);
 	strcpy(cfg->run_dir, path);
-	if (cfg->keep && mark_kept(cfg->run_dir) < 0)
-		return -1;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%.6s", cfg->run_dir, parts[i]);
 		/* upper/ is the merged root's own directory: 0755, whatever our umask. */
@@ -1538,928 +1243,37 @@ static int wait_for_child(pid_t pid)
 	return sig ? 128 + sig : WEXITSTATUS(status);
 }
 
-/* ---- image import: a directory or a tarball becomes a layer ---- */
+/* ---- the network: rtnetlink(7) messages we build ourselves, as ip(8) does ---- */
 
-/*
- * One entry of the tree being imported, from a tarball or a directory.
- * Its type is tar's own letter (tar.h): REGTYPE, LNKTYPE, SYMTYPE, DIRTYPE
- * or FIFOTYPE; device nodes never get this far.
- */
-struct entry {
-	char type;
-	char path[PATH_MAX]; /* cleaned: relative to the layer, no "." or ".." */
-	char link[PATH_MAX]; /* SYMTYPE: the target as stored; LNKTYPE: a cleaned path */
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	time_t mtime;
-	long long size; /* REGTYPE: this many bytes of content follow on data_fd */
-	int data_fd;
-};
-
-static int have_openat2 = 1; /* cleared when the kernel says ENOSYS */
-
-/*
- * Make NAME relative to the layer: drop empty and "." parts. A name that
- * could land outside the layer (absolute, or with a ".." part) gets the
- * reason it is refused; the layer's root itself cleans to "".
- */
-static const char *clean_path(const char *name, char out[PATH_MAX])
-{
-	size_t len = 0, n;
-
-	if (name[0] == '/')
-		return "an absolute path";
-	out[0] = 0;
-	while (*name) {
-		n = strcspn(name, "/");
-		if (n == 2 && !strncmp(name, "..", 2))
-			return "\"..\" leads out of the layer";
-		if (n && !(n == 1 && name[0] == '.')) {
-			if (len + n + 2 > PATH_MAX)
-				return "name too long";
-			if (len)
-				out[len++] = '/';
-			memcpy(out + len, name, n);
-			len += n;
-			out[len] = 0;
-		}
-		name += n;
-		name += strspn(name, "/");
-	}
-	return NULL;
-}
-
-/*
- * The portable way: one name at a time, each opened relative to the one
- * before with O_NOFOLLOW (open(2)), so a symlink stops the walk. Missing
- * directories are created on the way, as tar does.
- */
-static int walk_beneath(int root, const char *dir)
-{
-	char part[NAME_MAX + 1];
-	int fd = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), next;
-	size_t n;
-
-	while (fd >= 0 && *dir) {
-		n = strcspn(dir, "/");
-		if (n > NAME_MAX) {
-			close(fd);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(part, dir, n);
-		part[n] = 0;
-		dir += n + (dir[n] == '/');
-		if (mkdirat(fd, part, 0755) < 0 && errno != EEXIST) {
-			close(fd);
-			return -1;
-		}
-		next = openat(fd, part, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	return fd;
-}
-
-/*
- * Open directory DIR beneath ROOT without following any symlink: an
- * archive could otherwise plant "lib -> /etc" and then write "lib/passwd".
- * openat2(2) with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS has the kernel check
- * every step in one call; without it (Linux < 5.6), or when a directory on
- * the way is missing, walk_beneath does the same by hand.
- */
-static int open_beneath(int root, const char *dir)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = -1;
-
-	if (have_openat2) {
-		fd = syscall(SYS_openat2, root, dir[0] ? dir : ".", &how, sizeof(how));
-		if (fd < 0 && errno == ENOSYS)
-			have_openat2 = 0;
-	}
-	if (fd < 0 && (errno == ENOSYS || errno == ENOENT))
-		fd = walk_beneath(root, dir);
-	return fd;
-}
-
-/* The directory that will hold E's path, and the last name in that path. */
-static int open_parent(int root, const char *path, const char **name)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	*name = slash ? slash + 1 : path;
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
-	fd = open_beneath(root, dir);
-	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
-		fprintf(stderr, "%s: import: refusing \"%s\": \"%s\" is %s\n", PROG, path, dir,
-			"a symlink or not a directory");
-	else if (fd < 0)
-		fprintf(stderr, "%s: import: open \"%s\" in the new layer: %m\n", PROG, dir);
-	return fd;
-}
-
-/* Owner, then mode (chown(2) clears set-user-ID bits), then times. */
-static int set_attributes(int fd, const struct entry *e)
-{
-	struct timespec times[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
-
-	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode & 07777) < 0 ||
-	    futimens(fd, times) < 0) {
-		fprintf(stderr, "%s: import: set owner, mode, time of \"%s\": %m\n", PROG,
-			e->path[0] ? e->path : ".");
-		return -1;
-	}
-	return 0;
-}
-
-/* Copy exactly SIZE bytes from IN to OUT. */
-static int copy_data(int in, int out, long long size, const char *path)
-{
-	char buf[65536];
-	ssize_t n;
-
-	while (size > 0) {
-		n = read(in, buf, size < (long long)sizeof(buf) ? (size_t)size : sizeof(buf));
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			fprintf(stderr, "%s: import: read the content of \"%s\": %s\n", PROG, path,
-				n == 0 ? "unexpected end of data" : strerror(errno));
-			return -1;
-		}
-		if (write(out, buf, n) != n) {
-			fprintf(stderr, "%s: import: write \"%s\": %m\n", PROG, path);
-			return -1;
-		}
-		size -= n;
-	}
-	return 0;
-}
-
-/*
- * Create NAME in PARENT as E says, never following a symlink at NAME:
- * O_CREAT|O_EXCL|O_NOFOLLOW, mkdirat(2), mkfifoat(3), symlinkat(2) and
- * linkat(2) without AT_SYMLINK_FOLLOW all act on the name itself.
- * A later entry replaces an earlier one of the same name, as in tar.
- * Returns an fd to set attributes on, -2 when there is none, -1 on error.
- */
-static int create_at(int root, int parent, const char *name, const struct entry *e)
-{
-	const char *tname;
-	int fd = -2, tparent;
-
-	switch (e->type) {
-	case DIRTYPE:
-		if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
-			return -1;
-		return openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	case REGTYPE:
-		fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-		if (fd >= 0 && copy_data(e->data_fd, fd, e->size, e->path) < 0) {
-			close(fd);
-			errno = 0; /* copy_data said what failed */
-			return -1;
-		}
-		return fd;
-	case FIFOTYPE:
-		if (mkfifoat(parent, name, 0600) < 0)
-			return -1;
-		return openat(parent, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	case SYMTYPE:
-		if (symlinkat(e->link, parent, name) < 0 ||
-		    fchownat(parent, name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return -1;
-		return -2;
-	default: /* LNKTYPE: its target is an earlier entry, beneath the layer too */
-		tparent = open_parent(root, e->link, &tname);
-		if (tparent < 0) {
-			errno = 0;
-			return -1;
-		}
-		if (linkat(tparent, tname, parent, name, 0) < 0)
-			fd = -1;
-		close(tparent);
-		return fd;
-	}
-}
-
-/* The call that creates each type, and its man page, for the narration. */
-static const char *create_call(char type, const char **manpage)
-{
-	switch (type) {
-	case DIRTYPE:
-		*manpage = "mkdirat(2)";
-		return "mkdirat";
-	case REGTYPE:
-		*manpage = "open(2)";
-		return "openat(O_CREAT|O_EXCL|O_NOFOLLOW)";
-	case FIFOTYPE:
-		*manpage = "mkfifoat(3)";
-		return "mkfifoat";
-	case SYMTYPE:
-		*manpage = "symlinkat(2)";
-		return "symlinkat";
-	default:
-		*manpage = "linkat(2)";
-		return "linkat";
-	}
-}
-
-/* Put entry E into the layer whose root directory is ROOT. */
-static int extract_entry(int root, const struct entry *e)
-{
-	const char *name, *call, *manpage;
-	int parent, fd;
-
-	call = create_call(e->type, &manpage);
-	if (!e->path[0]) /* the layer's root: only its attributes */
-		return e->type == DIRTYPE ? set_attributes(root, e) : 0;
-	parent = open_parent(root, e->path, &name);
-	if (parent < 0)
-		return -1;
-	fd = create_at(root, parent, name, e);
-	if (fd == -1 && errno == EEXIST && e->type != DIRTYPE) {
-		if (unlinkat(parent, name, 0) == 0)
-			fd = create_at(root, parent, name, e);
-	}
-	close(parent);
-	if (fd == -1) {
-		if (errno)
-			fprintf(stderr, "%s: import: %s \"%s\": %m\n", PROG, call, e->path);
-		return -1;
-	}
-	narrate("%s(\"%s\") = 0 [%s]", call, e->path, manpage);
-	if (fd < 0)
-		return 0;
-	if (set_attributes(fd, e) < 0) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Refuse what a layer must not hold, saying why. */
-static int refuse(const char *path, const char *why)
-{
-	fprintf(stderr, "%s: import: refusing \"%s\": %s\n", PROG, path, why);
-	return -1;
-}
-
-/* Fill E's names from an entry's NAME and LINK, refusing escapes. */
-static int set_entry_names(struct entry *e, const char *name, const char *link)
-{
-	const char *why = clean_path(name, e->path);
-
-	if (why)
-		return refuse(name, why);
-	if (e->type == LNKTYPE) {
-		why = clean_path(link, e->link);
-		if (why) {
-			fprintf(stderr, "%s: import: refusing hard link \"%s\" -> \"%s\": %s\n",
-				PROG, name, link, why);
-			return -1;
-		}
-		if (!e->link[0])
-			return refuse(name, "a hard link to the layer's root");
-	} else if (e->type == SYMTYPE) {
-		/* stored as is, absolute ones too: it is resolved in the container */
-		snprintf(e->link, sizeof(e->link), "%s", link);
-	}
-	if (!e->path[0] && e->type != DIRTYPE)
-		return refuse(name, "the layer's root must be a directory");
-	return 0;
-}
-
-/* -- the tar format (POSIX ustar, pax extended headers, GNU long names) -- */
-
-#define TAR_BLOCK 512
-#define PAX_MAX (64 * 1024)
-
-/* Extension entries: each describes the entry that follows it. */
-enum { GNU_LONGNAME = 'L', GNU_LONGLINK = 'K', PAX_NEXT = 'x', PAX_GLOBAL = 'g' };
-
-/* What extension entries said about the next entry. */
-struct tar_ext {
-	char path[PATH_MAX];
-	char link[PATH_MAX];
-	long long size; /* -1: not given */
-};
-
-/* Read N bytes, fewer only at end of file. */
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += r;
-	}
-	return got;
-}
-
-/* Read and drop N bytes: the input may be a pipe, which cannot seek. */
-static int skip_data(int fd, long long n)
-{
-	char buf[TAR_BLOCK * 16];
-	ssize_t r;
-
-	while (n > 0) {
-		r = read_full(fd, buf, n < (long long)sizeof(buf) ? (size_t)n : sizeof(buf));
-		if (r <= 0) {
-			fprintf(stderr, "%s: import: truncated archive\n", PROG);
-			return -1;
-		}
-		n -= r;
-	}
-	return 0;
-}
-
-/* Content is padded with zeros to whole blocks. */
-static long long tar_padding(long long size)
-{
-	return (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
-}
-
-/*
- * A numeric field: octal digits, ended by a space or NUL; or, when the
- * first byte is 0x80, a big-endian binary number in the remaining bytes
- * (GNU's base-256, for values octal cannot hold). 0xff would be negative.
- */
-static int tar_number(const unsigned char *field, size_t len, long long *value)
-{
-	size_t i = 0;
-
-	*value = 0;
-	if (field[0] & 0x80) {
-		if (field[0] != 0x80)
-			return -1;
-		for (i = 1; i < len; i++) {
-			if (*value > LLONG_MAX / 256)
-				return -1;
-			*value = *value * 256 + field[i];
-		}
-		return 0;
-	}
-	while (i < len && field[i] == ' ')
-		i++;
-	for (; i < len && field[i] >= '0' && field[i] <= '7'; i++)
-		*value = *value * 8 + (field[i] - '0');
-	return i < len && field[i] != ' ' && field[i] != 0 ? -1 : 0;
-}
-
-/* The checksum counts the header's bytes with its own field as spaces. */
-static int tar_checksum_ok(const unsigned char *h)
-{
-	long long stored, sum = 0;
-
-	for (int i = 0; i < TAR_BLOCK; i++)
-		sum += i >= 148 && i < 156 ? ' ' : h[i];
-	return tar_number(h + 148, 8, &stored) == 0 && stored == sum;
-}
-
-/* A fixed-size text field, which need not end with a NUL. */
-static void tar_string(char *out, const unsigned char *field, size_t len)
-{
-	size_t n = strnlen((const char *)field, len);
-
-	memcpy(out, field, n);
-	out[n] = 0;
-}
-
-/* The content of an extension entry: SIZE bytes and padding, as a string. */
-static int tar_read_text(int in, long long size, char *buf, size_t bufsize)
-{
-	if (size < 0 || size >= (long long)bufsize) {
-		fprintf(stderr, "%s: import: extension entry too long (%lld bytes)\n", PROG, size);
-		return -1;
-	}
-	if (read_full(in, buf, size) != size || skip_data(in, tar_padding(size)) < 0) {
-		fprintf(stderr, "%s: import: truncated archive\n", PROG);
-		return -1;
-	}
-	buf[size] = 0;
-	return 0;
-}
-
-/* Copy a pax value, which is counted and so could hold a NUL. */
-static int pax_value(char *out, const char *value, size_t len)
-{
-	if (len >= PATH_MAX || memchr(value, 0, len)) {
-		fprintf(stderr, "%s: import: bad pax path value\n", PROG);
-		return -1;
-	}
-	memcpy(out, value, len);
-	out[len] = 0;
-	return 0;
-}
-
-/*
- * pax records are "LENGTH KEY=VALUE\n", LENGTH counting the whole record.
- * We use path, linkpath and size; the rest (times, owners' names) can go.
- */
-static int parse_pax(const char *buf, size_t len, struct tar_ext *ext)
-{
-	const char *p = buf, *end = buf + len, *key, *eq;
-	char *after;
-	long rec;
-
-	while (p < end) {
-		rec = strtol(p, &after, 10);
-		if (after == p || *after != ' ' || rec <= after - p || rec > end - p ||
-		    p[rec - 1] != '\n' || !(eq = memchr(after, '=', p + rec - after))) {
-			fprintf(stderr, "%s: import: bad pax extended header\n", PROG);
-			return -1;
-		}
-		key = after + 1;
-		if (eq - key == 4 && !strncmp(key, "path", 4) &&
-		    pax_value(ext->path, eq + 1, p + rec - 1 - (eq + 1)) < 0)
-			return -1;
-		if (eq - key == 8 && !strncmp(key, "linkpath", 8) &&
-		    pax_value(ext->link, eq + 1, p + rec - 1 - (eq + 1)) < 0)
-			return -1;
-		if (eq - key == 4 && !strncmp(key, "size", 4)) {
-			errno = 0;
-			ext->size = strtoll(eq + 1, &after, 10);
-			if (after == eq + 1 || *after != '\n' || errno || ext->size < 0) {
-				fprintf(stderr, "%s: import: bad pax size\n", PROG);
-				return -1;
-			}
-		}
-		p += rec;
-	}
-	return 0;
-}
-
-/* The entry a ustar header describes, names and size from EXT if given. */
-static int tar_entry(const unsigned char *h, const struct tar_ext *ext, struct entry *e)
-{
-	char name[PATH_MAX], link[PATH_MAX], prefix[156];
-	long long mode, uid, gid, mtime;
-	char type = h[156];
-
-	tar_string(name, h, 100);
-	tar_string(link, h + 157, 100);
-	/* POSIX ustar (magic "ustar\0", version "00") splits long names in two. */
-	if (!memcmp(h + 257, TMAGIC, TMAGLEN) && !memcmp(h + 263, TVERSION, TVERSLEN) &&
-	    h[345]) {
-		tar_string(prefix, h + 345, 155);
-		snprintf(name, sizeof(name), "%s/%.100s", prefix, (const char *)h);
-	}
-	if (ext->path[0])
-		strcpy(name, ext->path);
-	if (ext->link[0])
-		strcpy(link, ext->link);
-	if (tar_number(h + 100, 8, &mode) < 0 || tar_number(h + 108, 8, &uid) < 0 ||
-	    tar_number(h + 116, 8, &gid) < 0 || tar_number(h + 136, 12, &mtime) < 0)
-		return refuse(name, "a bad number in its header");
-	*e = (struct entry){.mode = mode, .uid = uid, .gid = gid, .mtime = mtime};
-	switch (type) {
-	case REGTYPE:
-	case AREGTYPE:
-	case CONTTYPE:
-		e->type = REGTYPE;
-		break;
-	case LNKTYPE:
-	case SYMTYPE:
-	case DIRTYPE:
-	case FIFOTYPE:
-		e->type = type;
-		break;
-	case CHRTYPE:
-		return refuse(name, "a device node (character device)");
-	case BLKTYPE:
-		return refuse(name, "a device node (block device)");
-	default:
-		fprintf(stderr, "%s: import: refusing \"%s\": unsupported entry type '%c'\n", PROG,
-			name, type);
-		return -1;
-	}
-	return set_entry_names(e, name, link);
-}
-
-/* Read a header block: 1 for an entry, 0 at the end-of-archive marker. */
-static int tar_header(int in, unsigned char h[TAR_BLOCK], long long *size)
-{
-	static const unsigned char zeros[TAR_BLOCK];
-	ssize_t n = read_full(in, h, TAR_BLOCK);
-
-	if (n < 0) {
-		fprintf(stderr, "%s: import: read: %m\n", PROG);
-		return -1;
-	}
-	if (n < TAR_BLOCK) {
-		fprintf(stderr, "%s: import: truncated archive (no end-of-archive marker)\n", PROG);
-		return -1;
-	}
-	if (!memcmp(h, zeros, TAR_BLOCK))
-		return 0;
-	if (!tar_checksum_ok(h) || tar_number(h + 124, 12, size) < 0) {
-		fprintf(stderr, "%s: import: not a tar archive (bad header)\n", PROG);
-		return -1;
-	}
-	return 1;
-}
-
-/* Every entry of the tar stream IN into the layer ROOT. */
-static int import_tar(int in, int root)
-{
-	static char pax[PAX_MAX];
-	unsigned char h[TAR_BLOCK];
-	struct tar_ext ext = {.size = -1};
-	struct entry e;
-	long long size, used;
-	int r;
-
-	while ((r = tar_header(in, h, &size)) > 0) {
-		if (h[156] == GNU_LONGNAME || h[156] == GNU_LONGLINK) {
-			if (tar_read_text(in, size, h[156] == GNU_LONGNAME ? ext.path : ext.link,
-					  PATH_MAX) < 0)
-				return -1;
-			continue;
-		}
-		if (h[156] == PAX_NEXT || h[156] == PAX_GLOBAL) {
-			if (tar_read_text(in, size, pax, sizeof(pax)) < 0 ||
-			    (h[156] == PAX_NEXT && parse_pax(pax, size, &ext) < 0))
-				return -1;
-			continue;
-		}
-		if (ext.size >= 0)
-			size = ext.size;
-		if (tar_entry(h, &ext, &e) < 0)
-			return -1;
-		e.size = size;
-		e.data_fd = in;
-		if (extract_entry(root, &e) < 0)
-			return -1;
-		used = e.type == REGTYPE ? size : 0;
-		if (skip_data(in, size - used + tar_padding(size)) < 0)
-			return -1;
-		ext = (struct tar_ext){.size = -1};
-	}
-	return r;
-}
-
-/* -- a directory -- */
-
-/* The entry for NAME in the directory SRC, by lstat: links are not followed. */
-static int dir_entry(int src, const char *name, const char *rel, struct entry *e)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "", name);
-	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		fprintf(stderr, "%s: import: stat %s: %m\n", PROG, path);
-		return -1;
-	}
-	*e = (struct entry){.mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid,
-			    .mtime = st.st_mtime, .size = st.st_size, .data_fd = -1};
-	snprintf(e->path, sizeof(e->path), "%s", path);
-	if (S_ISDIR(st.st_mode))
-		e->type = DIRTYPE;
-	else if (S_ISREG(st.st_mode))
-		e->type = REGTYPE;
-	else if (S_ISFIFO(st.st_mode))
-		e->type = FIFOTYPE;
-	else if (S_ISLNK(st.st_mode))
-		e->type = SYMTYPE;
-	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		return refuse(path, "a device node");
-	else
-		return refuse(path, "a socket");
-	if (e->type == SYMTYPE) {
-		n = readlinkat(src, name, e->link, sizeof(e->link) - 1);
-		if (n < 0) {
-			fprintf(stderr, "%s: import: readlink %s: %m\n", PROG, path);
-			return -1;
-		}
-		e->link[n] = 0;
-	}
-	return 0;
-}
-
-static int import_dir(int src, const char *rel, int root);
-
-/* One name of a directory being imported; directories recurse. */
-static int import_dir_entry(int src, const char *name, const char *rel, int root)
-{
-	struct entry e;
-	int fd = -1, r;
-
-	if (dir_entry(src, name, rel, &e) < 0)
-		return -1;
-	if (e.type == REGTYPE || e.type == DIRTYPE) {
-		fd = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			fprintf(stderr, "%s: import: open %s: %m\n", PROG, e.path);
-			return -1;
-		}
-	}
-	e.data_fd = fd;
-	r = extract_entry(root, &e);
-	if (r == 0 && e.type == DIRTYPE)
-		r = import_dir(fd, e.path, root);
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
-/* Everything beneath the open directory SRC, which is REL in the layer. */
-static int import_dir(int src, const char *rel, int root)
-{
-	struct dirent *d;
-	int fd = dup(src), r = 0;
-	DIR *dp;
-
-	dp = fd < 0 ? NULL : fdopendir(fd);
-	if (!dp) {
-		fprintf(stderr, "%s: import: open directory %s: %m\n", PROG, rel[0] ? rel : ".");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while (r == 0 && (d = readdir(dp)))
-		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
-			r = import_dir_entry(src, d->d_name, rel, root);
-	closedir(dp);
-	return r;
-}
-
-/* -- putting it together -- */
-
-/*
- * Inflating is a job for the host's own gzip -dc (see the chapter for why
- * we do not write inflate ourselves); we read the tar stream from a pipe.
- */
-static pid_t start_gunzip(int src, int *out)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		fprintf(stderr, "%s: import: pipe: %m\n", PROG);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: import: fork: %m\n", PROG);
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(src, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
-			_exit(EXIT_TOOL);
-		execlp("gzip", "gzip", "-dc", (char *)NULL);
-		fprintf(stderr, "%s: import: exec gzip: %m\n", PROG);
-		_exit(EXIT_NOT_FOUND);
-	}
-	close(p[1]);
-	narrate("fork() = %d, execvp(\"gzip\", [\"gzip\", \"-dc\"]) [fork(2), execve(2)]", pid);
-	*out = p[0];
-	return pid;
-}
-
-/*
- * A gzip that failed (bad data, bad checksum at the end) fails the import.
- * Tar pads its archives past the end marker: read that too, or gzip would
- * die of SIGPIPE before checking its checksum.
- */
-static int finish_gunzip(pid_t pid, int fd, int ok)
-{
-	char buf[TAR_BLOCK * 16];
-	ssize_t n;
-	int status;
-
-	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno != EINTR) {
-			fprintf(stderr, "%s: import: read from gzip: %m\n", PROG);
-			ok = 0;
-		}
-	}
-	close(fd);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "%s: import: waitpid gzip: %m\n", PROG);
-			return -1;
-		}
-	}
-	if (ok && WIFSIGNALED(status)) {
-		fprintf(stderr, "%s: import: gzip -dc killed by signal %d\n", PROG,
-			WTERMSIG(status));
-		return -1;
-	}
-	if (ok && WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "%s: import: gzip -dc failed (exit %d)\n", PROG,
-			WEXITSTATUS(status));
-		return -1;
-	}
-	return ok ? 0 : -1;
-}
-
-/* A directory, a tar file, or a gzip-compressed tar file (magic 1f 8b). */
-static int import_source(const char *src, int root)
-{
-	unsigned char magic[2] = {0, 0};
-	struct stat st;
-	int fd, in, r;
-	pid_t gz;
-
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "%s: import: %s: %m\n", PROG, src);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		struct entry e = {.type = DIRTYPE, .mode = st.st_mode, .uid = st.st_uid,
-				  .gid = st.st_gid, .mtime = st.st_mtime};
-		r = import_dir(fd, "", root) < 0 ? -1 : set_attributes(root, &e);
-	} else if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s: import: %s is neither a directory nor a file\n", PROG, src);
-		r = -1;
-	} else if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		gz = start_gunzip(fd, &in);
-		r = gz < 0 ? -1 : finish_gunzip(gz, in, import_tar(in, root) == 0);
-	} else {
-		r = import_tar(fd, root);
-	}
-	close(fd);
-	return r;
-}
-
-/*
- * DIR may be missing or an empty directory, which rename(2) replaces; and
- * not inside a directory SRC, which would then copy itself forever.
- */
-static int check_into(const char *src, const char *into)
-{
-	char src_abs[PATH_MAX], parent[PATH_MAX], parent_abs[PATH_MAX];
-	const char *slash = strrchr(into, '/');
-	struct stat st;
-	size_t len;
-	DIR *dp;
-	int entries = 0;
-
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - into) + 1 : 1,
-		 slash ? into : ".");
-	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode) && realpath(src, src_abs) &&
-	    realpath(parent, parent_abs)) {
-		len = strlen(src_abs);
-		if (!strncmp(parent_abs, src_abs, len) &&
-		    (parent_abs[len] == '/' || !parent_abs[len] || len == 1)) {
-			fprintf(stderr, "%s: import: %s is inside %s\n", PROG, into, src);
-			return -1;
-		}
-	}
-	if (stat(into, &st) < 0)
-		return errno == ENOENT ? 0 : refuse(into, strerror(errno));
-	dp = S_ISDIR(st.st_mode) ? opendir(into) : NULL;
-	while (dp && readdir(dp))
-		entries++;
-	if (dp)
-		closedir(dp);
-	if (!dp || entries > 2) {
-		fprintf(stderr, "%s: import: %s exists and is not an empty directory\n", PROG,
-			into);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * --import SRC --into DIR: extract into a new temporary directory beside
- * DIR and rename(2) it into place only once every entry went in, so a
- * refused or broken source leaves nothing behind and a layer is never
- * half there.
- */
-static int import_layer(const struct config *cfg)
-{
-	char into[PATH_MAX], tmp[PATH_MAX];
-	size_t len;
-	int root, r;
-
-	len = snprintf(into, sizeof(into), "%s", cfg->import_into);
-	while (len > 1 && into[len - 1] == '/')
-		into[--len] = 0;
-	if (check_into(cfg->import_src, into) < 0)
-		return -1;
-	if (snprintf(tmp, sizeof(tmp), "%s.mdk-import-XXXXXX", into) >= (int)sizeof(tmp) ||
-	    !mkdtemp(tmp)) {
-		fprintf(stderr, "%s: import: make a directory beside %s: %m\n", PROG, into);
-		return -1;
-	}
-	narrate("mkdtemp(\"%s\") = 0 [mkdtemp(3)]", tmp);
-	root = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0 || fchmod(root, 0755) < 0) {
-		fprintf(stderr, "%s: import: open %s: %m\n", PROG, tmp);
-		r = -1;
-	} else {
-		narrate("openat2(layer, ..., RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) for each entry's "
-			"directory [openat2(2)]");
-		r = import_source(cfg->import_src, root);
-	}
-	if (root >= 0)
-		close(root);
-	if (r == 0 && rename(tmp, into) < 0) {
-		fprintf(stderr, "%s: import: rename %s to %s: %m\n", PROG, tmp, into);
-		r = -1;
-	}
-	if (r < 0) {
-		remove_tree(tmp);
-		return -1;
-	}
-	narrate("rename(\"%s\", \"%s\") = 0 [rename(2)]", tmp, into);
-	return 0;
-}
-
-/* ---- the network, from the parent: rtnetlink(7) messages we build ourselves ---- */
-
-/*
- * One request: the netlink header, the family's header (ifinfomsg,
- * ifaddrmsg, rtmsg) and the attributes after it. Our largest message,
- * the veth pair, needs about 150 bytes.
- */
+/* One request: netlink header, family header (ifinfomsg, ...), attributes. */
 struct nl_request {
 	union {
 		struct nlmsghdr hdr;
-		char buf[1024];
+		char buf[512];
 	};
-	int overflow; /* an attribute did not fit: the request is not sent */
 };
 
-/* What a RTM_GETLINK reply tells us about an interface. */
-struct link_info {
-	int index;
-	char kind[16]; /* "bridge", "veth", ... or "" */
-};
-
-/* What the address and route dumps look for. */
-struct search {
-	uint32_t net; /* a subnet (host byte order) */
-	int prefix;
-	int index;         /* the interface whose address we want, or 0 */
-	char found[96];    /* what matched, for the message; "" if nothing */
-	uint32_t addr;     /* the matching address, when index was given */
-	int addr_prefix;
-};
-
-typedef void (*nl_each)(const struct nlmsghdr *h, void *arg);
-
-static unsigned int nl_seq;
-
-/* Start a request of the given type; returns where the family header goes. */
 static void *nl_start(struct nl_request *req, unsigned short type, unsigned short flags,
 		      size_t family_len)
 {
 	memset(req, 0, sizeof(*req));
 	req->hdr.nlmsg_len = NLMSG_LENGTH(family_len);
 	req->hdr.nlmsg_type = type;
-	req->hdr.nlmsg_flags = NLM_F_REQUEST | flags;
-	req->hdr.nlmsg_seq = ++nl_seq;
+	req->hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	return NLMSG_DATA(&req->hdr);
 }
 
-/* Append an attribute (type, length, value); a nest is one whose value follows. */
+/* Append an attribute: type, length, value. A nest's value is the ones after it. */
 static struct rtattr *nl_add(struct nl_request *req, unsigned short type, const void *data,
 			     size_t len)
 {
-	size_t at = NLMSG_ALIGN(req->hdr.nlmsg_len);
-	struct rtattr *rta = (struct rtattr *)(req->buf + at);
+	struct rtattr *rta = (struct rtattr *)(req->buf + NLMSG_ALIGN(req->hdr.nlmsg_len));
 
-	if (at + RTA_SPACE(len) > sizeof(req->buf)) {
-		req->overflow = 1;
-		return NULL;
-	}
 	rta->rta_type = type;
 	rta->rta_len = RTA_LENGTH(len);
-	if (len)
-		memcpy(RTA_DATA(rta), data, len);
-	req->hdr.nlmsg_len = at + RTA_SPACE(len);
+	memcpy(RTA_DATA(rta), data, len);
+	req->hdr.nlmsg_len = NLMSG_ALIGN(req->hdr.nlmsg_len) + RTA_SPACE(len);
 	return rta;
-}
-
-static void nl_add_string(struct nl_request *req, unsigned short type, const char *s)
-{
-	nl_add(req, type, s, strlen(s) + 1);
 }
 
 static void nl_add_u32(struct nl_request *req, unsigned short type, uint32_t v)
@@ -2467,724 +1281,251 @@ static void nl_add_u32(struct nl_request *req, unsigned short type, uint32_t v)
 	nl_add(req, type, &v, sizeof(v));
 }
 
-/* Addresses go on the wire in network byte order. */
-static void nl_add_ipv4(struct nl_request *req, unsigned short type, uint32_t ip)
-{
-	nl_add_u32(req, type, htonl(ip));
-}
-
-/* A nest's length covers everything appended since it was opened. */
 static void nl_end_nest(struct nl_request *req, struct rtattr *nest)
 {
-	if (nest)
-		nest->rta_len = req->buf + req->hdr.nlmsg_len - (char *)nest;
+	nest->rta_len = req->buf + req->hdr.nlmsg_len - (char *)nest;
 }
 
-/*
- * NLMSG_ERROR (the answer to a request) and NLMSG_DONE (the end of a dump)
- * both start with an int: 0, or a negative errno.
- */
-static int nl_error(const struct nlmsghdr *h)
+/* Send; the kernel acknowledges (NLM_F_ACK) with NLMSG_ERROR: 0 or -errno. */
+static int nl_talk(int fd, struct nl_request *req, const char *what)
 {
-	const int *err = NLMSG_DATA(h);
+	struct {
+		struct nlmsghdr hdr;
+		struct nlmsgerr err;
+	} ack = {0};
+	ssize_t n = send(fd, req->buf, req->hdr.nlmsg_len, 0);
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)) || !*err)
-		return 0;
-	errno = -*err;
-	return -1;
-}
-
-/*
- * Send the request and read the replies to it: an acknowledgement, a
- * single answer, or a dump (NLM_F_MULTI parts until NLMSG_DONE). Each
- * answer goes to each(). Returns -1 with errno set by the kernel.
- */
-static int nl_exchange(int fd, struct nl_request *req, nl_each each, void *arg)
-{
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	struct nlmsghdr *h;
-	ssize_t n;
-
-	if (req->overflow) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (sendto(fd, req->buf, req->hdr.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) < 0)
-		return -1;
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != req->hdr.nlmsg_seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE)
-				return nl_error(h);
-			if (each)
-				each(h, arg);
-			if (!(h->nlmsg_flags & NLM_F_MULTI))
-				return 0;
-		}
-	}
-}
-
-/* nl_exchange, narrated as one line, or one error line naming what failed. */
-static int nl_talk(int fd, struct nl_request *req, const char *what, nl_each each, void *arg)
-{
-	if (nl_exchange(fd, req, each, arg) < 0) {
+	while (n >= 0 && (n = recv(fd, &ack, sizeof(ack), MSG_TRUNC)) >= 0 &&
+	       ack.hdr.nlmsg_type != NLMSG_ERROR)
+		;
+	if (n < 0 || ack.err.error) {
+		errno = n < 0 ? errno : -ack.err.error;
 		fprintf(stderr, "%s: rtnetlink %s: %m\n", PROG, what);
 		return -1;
 	}
-	narrate("sendto(%s) = 0 [rtnetlink(7)]", what);
+	narrate("send(%s) = 0 [rtnetlink(7)]", what);
 	return 0;
 }
 
+/* A socket to the routing side of the network namespace we are in. */
 static int open_rtnetlink(void)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	if (fd < 0) {
+	if (fd < 0)
 		fprintf(stderr, "%s: socket NETLINK_ROUTE: %m\n", PROG);
-		return -1;
-	}
-	narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = %d [netlink(7)]", fd);
+	else
+		narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = %d [netlink(7)]", fd);
 	return fd;
+}
+
+/* RTM_NEWLINK NAME up: ip link set NAME up; with NLM_F_CREATE, ip link add. */
+static void new_link(struct nl_request *req, const char *name, unsigned short flags)
+{
+	struct ifinfomsg *ifi = nl_start(req, RTM_NEWLINK, flags, sizeof(*ifi));
+
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	nl_add(req, IFLA_IFNAME, name, strlen(name) + 1);
 }
 
 /* A locally administered MAC (02:...) that spells the IPv4 address: 02:6d:a:b:c:d. */
-static void mac_for(uint32_t ip, unsigned char mac[6])
+static void add_mac(struct nl_request *req, uint32_t ip, char text[18])
 {
-	mac[0] = 0x02;
-	mac[1] = 0x6d;
-	for (int i = 0; i < 4; i++)
-		mac[2 + i] = ip >> (24 - 8 * i);
+	unsigned char mac[6] = {0x02, 0x6d, ip >> 24, ip >> 16, ip >> 8, ip};
+
+	nl_add(req, IFLA_ADDRESS, mac, sizeof(mac));
+	snprintf(text, 18, "02:6d:%02x:%02x:%02x:%02x", mac[2], mac[3], mac[4], mac[5]);
 }
 
-static const char *mac_str(const unsigned char mac[6], char buf[18])
+/* For messages: an address, kept in host byte order to count with, dotted. */
+static const char *ip_str(uint32_t ip, char buf[INET_ADDRSTRLEN])
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
-	return buf;
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-/* The host end of a container's veth is named for its address: mdk0a6f0002. */
-static void veth_name(uint32_t ip, char name[IFNAMSIZ])
-{
-	snprintf(name, IFNAMSIZ, "mdk%08x", ip);
-}
-
-static void parse_link(const struct nlmsghdr *h, void *arg)
-{
-	const struct ifinfomsg *ifi = NLMSG_DATA(h);
-	struct link_info *link = arg;
-	const struct rtattr *rta, *sub;
-	int len = IFLA_PAYLOAD(h), sublen;
-
-	link->index = ifi->ifi_index;
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type != IFLA_LINKINFO)
-			continue;
-		sublen = RTA_PAYLOAD(rta);
-		for (sub = RTA_DATA(rta); RTA_OK(sub, sublen); sub = RTA_NEXT(sub, sublen))
-			if (sub->rta_type == IFLA_INFO_KIND)
-				snprintf(link->kind, sizeof(link->kind), "%.*s",
-					 (int)RTA_PAYLOAD(sub), (const char *)RTA_DATA(sub));
-	}
-}
-
-/* RTM_GETLINK by name (ip link show NAME): 1 if it exists, 0 if not, -1 on error. */
-static int find_link(int fd, const char *name, struct link_info *link)
+/* RTM_NEWADDR: ip addr add IP/16 dev NAME. */
+static int add_address(int fd, const char *name, uint32_t ip)
 {
 	struct nl_request req;
-	struct ifinfomsg *ifi = nl_start(&req, RTM_GETLINK, 0, sizeof(*ifi));
-
-	ifi->ifi_family = AF_UNSPEC;
-	nl_add_string(&req, IFLA_IFNAME, name);
-	memset(link, 0, sizeof(*link));
-	if (nl_exchange(fd, &req, parse_link, link) < 0) {
-		if (errno == ENODEV) {
-			narrate("sendto(RTM_GETLINK name=%s) = ENODEV [rtnetlink(7)]", name);
-			return 0;
-		}
-		fprintf(stderr, "%s: rtnetlink RTM_GETLINK %s: %m\n", PROG, name);
-		return -1;
-	}
-	narrate("sendto(RTM_GETLINK name=%s) = index %d [rtnetlink(7)]", name, link->index);
-	return 1;
-}
-
-/* RTM_NEWLINK on an existing interface, by name: ip link set NAME up. */
-static int set_link_up(int fd, const char *name)
-{
-	struct nl_request req;
-	struct ifinfomsg *ifi = nl_start(&req, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
-	char what[64];
-
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	nl_add_string(&req, IFLA_IFNAME, name);
-	snprintf(what, sizeof(what), "RTM_NEWLINK name=%s up", name);
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* RTM_DELLINK: ip link del NAME. Only for a bridge we could not finish. */
-static int delete_link(int fd, int index, const char *name)
-{
-	struct nl_request req;
-	struct ifinfomsg *ifi = nl_start(&req, RTM_DELLINK, NLM_F_ACK, sizeof(*ifi));
-	char what[64];
-
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
-	snprintf(what, sizeof(what), "RTM_DELLINK name=%s", name);
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* RTM_NEWADDR: ip addr add IP/PREFIX broadcast + dev NAME. */
-static int add_address(int fd, int index, const char *name, uint32_t ip, int prefix)
-{
-	struct nl_request req;
-	struct ifaddrmsg *ifa =
-		nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifa));
+	struct ifaddrmsg *ifa = nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	char what[96], a[INET_ADDRSTRLEN];
 
 	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = prefix;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = index;
-	nl_add_ipv4(&req, IFA_LOCAL, ip);
-	nl_add_ipv4(&req, IFA_ADDRESS, ip);
-	nl_add_ipv4(&req, IFA_BROADCAST, ip | ~prefix_mask(prefix));
-	snprintf(what, sizeof(what), "RTM_NEWADDR %s/%d dev %s", ip_str(ip, a), prefix, name);
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* RTM_NEWROUTE: ip route add default via GATEWAY dev NAME. */
-static int add_default_route(int fd, int index, const char *name, uint32_t gateway)
-{
-	struct nl_request req;
-	struct rtmsg *rt =
-		nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*rt));
-	char what[96], a[INET_ADDRSTRLEN];
-
-	rt->rtm_family = AF_INET;
-	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = RTPROT_BOOT;
-	rt->rtm_scope = RT_SCOPE_UNIVERSE;
-	rt->rtm_type = RTN_UNICAST;
-	rt->rtm_dst_len = 0; /* 0.0.0.0/0: every destination */
-	nl_add_ipv4(&req, RTA_GATEWAY, gateway);
-	nl_add_u32(&req, RTA_OIF, index);
-	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s dev %s", ip_str(gateway, a),
-		 name);
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* Do two networks share any address? Compare them under the shorter prefix. */
-static int overlaps(uint32_t a, int a_prefix, uint32_t b, int b_prefix)
-{
-	int p = a_prefix < b_prefix ? a_prefix : b_prefix;
-
-	return ((a ^ b) & prefix_mask(p)) == 0;
-}
-
-/* One address of a RTM_GETADDR dump: is it on s->index, or in s->net? */
-static void each_address(const struct nlmsghdr *h, void *arg)
-{
-	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
-	const struct rtattr *rta;
-	struct search *s = arg;
-	int len = IFA_PAYLOAD(h);
-	uint32_t addr = 0;
-	char a[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
-
-	if (ifa->ifa_family != AF_INET || s->found[0])
-		return;
-	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
-		if (rta->rta_type == IFA_LOCAL ||
-		    (rta->rta_type == IFA_ADDRESS && !addr))
-			addr = ntohl(*(const uint32_t *)RTA_DATA(rta));
-	if (s->index ? (int)ifa->ifa_index != s->index
-		     : !overlaps(addr, ifa->ifa_prefixlen, s->net, s->prefix))
-		return;
-	s->addr = addr;
-	s->addr_prefix = ifa->ifa_prefixlen;
-	if_indextoname(ifa->ifa_index, dev);
-	snprintf(s->found, sizeof(s->found), "address %s/%d on %s", ip_str(addr, a),
-		 ifa->ifa_prefixlen, dev);
-}
-
-/* One route of a RTM_GETROUTE dump, any table: does it cover part of s->net? */
-static void each_route(const struct nlmsghdr *h, void *arg)
-{
-	const struct rtmsg *rt = NLMSG_DATA(h);
-	const struct rtattr *rta;
-	struct search *s = arg;
-	int len = RTM_PAYLOAD(h);
-	uint32_t dst = 0, table = rt->rtm_table;
-	char a[INET_ADDRSTRLEN];
-
-	/* The default route covers everything; it is not another network. */
-	if (rt->rtm_family != AF_INET || !rt->rtm_dst_len || s->found[0])
-		return;
-	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == RTA_DST)
-			dst = ntohl(*(const uint32_t *)RTA_DATA(rta));
-		if (rta->rta_type == RTA_TABLE)
-			table = *(const uint32_t *)RTA_DATA(rta);
-	}
-	if (overlaps(dst, rt->rtm_dst_len, s->net, s->prefix))
-		snprintf(s->found, sizeof(s->found), "route %s/%d in table %u", ip_str(dst, a),
-			 rt->rtm_dst_len, table);
-}
-
-/* A RTM_GETADDR or RTM_GETROUTE dump of IPv4 (ip -4 addr / ip -4 route show table all). */
-static int dump(int fd, unsigned short type, nl_each each, struct search *s)
-{
-	struct nl_request req;
-	/* ifaddrmsg and rtmsg both start with the family byte. */
-	struct rtgenmsg *g = nl_start(&req, type, NLM_F_DUMP,
-				      type == RTM_GETADDR ? sizeof(struct ifaddrmsg)
-							  : sizeof(struct rtmsg));
-
-	g->rtgen_family = AF_INET;
-	return nl_talk(fd, &req, type == RTM_GETADDR ? "RTM_GETADDR dump" : "RTM_GETROUTE dump",
-		       each, s);
+	ifa->ifa_prefixlen = 16;
+	ifa->ifa_index = if_nametoindex(name);
+	nl_add_u32(&req, IFA_LOCAL, htonl(ip)); /* on the wire: network byte order */
+	snprintf(what, sizeof(what), "RTM_NEWADDR %s/16 dev %s", ip_str(ip, a), name);
+	return nl_talk(fd, &req, what);
 }
 
 /*
- * Another tool's network may live here already (podman's 10.88.0.0/16,
- * Docker's 172.17.0.0/16, a VPN): a bridge on top of it would steal its
- * traffic. Refuse a subnet that shares any address with an address or a
- * route the host has.
+ * The shared bridge, made on first use with the gateway address. Its MAC
+ * is set so that it stays: else a bridge takes the lowest of its ports'.
  */
-static int refuse_overlap(int fd, const struct config *cfg)
-{
-	struct search s = {.net = cfg->subnet, .prefix = cfg->prefix};
-	char sub[INET_ADDRSTRLEN];
-
-	if (dump(fd, RTM_GETADDR, each_address, &s) < 0 ||
-	    (!s.found[0] && dump(fd, RTM_GETROUTE, each_route, &s) < 0))
-		return -1;
-	if (s.found[0]) {
-		fprintf(stderr,
-			"%s: subnet %s/%d overlaps %s already on the host (pick another --subnet)\n",
-			PROG, ip_str(cfg->subnet, sub), cfg->prefix, s.found);
-		return -1;
-	}
-	return 0;
-}
-
-/* An existing bridge is ours to use only if it carries our gateway address. */
-static int check_bridge(int fd, const struct config *cfg, const struct link_info *link)
-{
-	struct search s = {.index = link->index};
-	char gw[INET_ADDRSTRLEN];
-
-	if (strcmp(link->kind, "bridge")) {
-		fprintf(stderr, "%s: %s exists and is not a bridge\n", PROG, cfg->bridge);
-		return -1;
-	}
-	if (dump(fd, RTM_GETADDR, each_address, &s) < 0)
-		return -1;
-	if (s.addr != cfg->subnet + 1 || s.addr_prefix != cfg->prefix) {
-		fprintf(stderr,
-			"%s: bridge %s has %s, not %s/%d (use another --bridge, or 'make clean-net')\n",
-			PROG, cfg->bridge, s.found[0] ? s.found : "no IPv4 address",
-			ip_str(cfg->subnet + 1, gw), cfg->prefix);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * RTM_NEWLINK kind bridge: ip link add NAME address MAC up type bridge.
- * Set at creation, the MAC stays: otherwise a bridge takes the lowest MAC
- * of its ports, and the gateway's MAC would change as containers come
- * and go, leaving stale neighbour entries in every container.
- */
-static int create_bridge(int fd, const struct config *cfg)
+static int ensure_bridge(int fd)
 {
 	struct nl_request req;
-	struct ifinfomsg *ifi =
-		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
-	unsigned char mac[6];
 	struct rtattr *info;
 	char what[128], m[18];
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	mac_for(cfg->subnet + 1, mac);
-	nl_add_string(&req, IFLA_IFNAME, cfg->bridge);
-	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
-	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
-	nl_add_string(&req, IFLA_INFO_KIND, "bridge");
+	if (if_nametoindex(BRIDGE))
+		return 0;
+	new_link(&req, BRIDGE, NLM_F_CREATE | NLM_F_EXCL);
+	add_mac(&req, GATEWAY, m);
+	info = nl_add(&req, IFLA_LINKINFO, NULL, 0); /* what to create */
+	nl_add(&req, IFLA_INFO_KIND, "bridge", sizeof("bridge"));
 	nl_end_nest(&req, info);
-	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", cfg->bridge,
-		 mac_str(mac, m));
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/* The bridge, created on first use with the gateway address; its index. */
-static int ensure_bridge(int fd, const struct config *cfg)
-{
-	struct link_info link;
-	int found = find_link(fd, cfg->bridge, &link);
-
-	if (found < 0)
-		return -1;
-	if (found)
-		return check_bridge(fd, cfg, &link) < 0 ? -1 : link.index;
-	if (refuse_overlap(fd, cfg) < 0 || create_bridge(fd, cfg) < 0 ||
-	    find_link(fd, cfg->bridge, &link) <= 0)
-		return -1;
-	if (add_address(fd, link.index, cfg->bridge, cfg->subnet + 1, cfg->prefix) < 0) {
-		/* Nothing half-made: a bridge without its gateway is of no use. */
-		delete_link(fd, link.index, cfg->bridge);
+	snprintf(what, sizeof(what), "RTM_NEWLINK kind=bridge name=%s address=%s up", BRIDGE, m);
+	if (nl_talk(fd, &req, what) < 0)
+		return errno == EEXIST ? 0 : -1; /* EEXIST: a run beside us made it */
+	if (add_address(fd, BRIDGE, GATEWAY) < 0) {
+		nl_start(&req, RTM_DELLINK, 0, sizeof(struct ifinfomsg)); /* nothing half-made */
+		nl_add(&req, IFLA_IFNAME, BRIDGE, sizeof(BRIDGE));
+		nl_talk(fd, &req, "RTM_DELLINK");
 		return -1;
 	}
-	return link.index;
+	return 0;
 }
 
-/* IPAM_DIR/BRIDGE/LEAF: a lease (LEAF is the address) or the cursor ("last"). */
-static void ipam_path(const char *bridge, const char *leaf, char path[IPAM_PATH_MAX])
-{
-	snprintf(path, IPAM_PATH_MAX, "%s/%.*s/%s", IPAM_DIR, IFNAMSIZ - 1, bridge, leaf);
-}
-
-static void lease_path(const char *bridge, uint32_t ip, char path[IPAM_PATH_MAX])
+/* The lease of our address, IPAM_DIR/ADDRESS, and its veth's name. */
+static void lease_names(uint32_t ip, char path[PATH_MAX], char veth[IFNAMSIZ])
 {
 	char a[INET_ADDRSTRLEN];
 
-	ipam_path(bridge, ip_str(ip, a), path);
+	snprintf(path, PATH_MAX, "%s/%s", IPAM_DIR, ip_str(ip, a));
+	snprintf(veth, IFNAMSIZ, "mdk%08x", ip);
 }
 
 /*
- * One lock for every bridge: concurrent starts take turns to create a
- * bridge, pick an address and plug in their veth. flock(2) is released
- * by the kernel if we die, so a killed run never leaves it held.
+ * The lowest free address after the gateway. Its lease is a file made with
+ * O_CREAT|O_EXCL: of all runs that try one address, one gets it (open(2)).
+ * It holds its owner's PID: a lease whose owner is gone (kill(2) says
+ * ESRCH) is taken over. While an address's veth is there it is not free:
+ * the kernel removes a container's veth a moment after it exits.
  */
-static int lock_ipam(void)
+static int take_lease(struct config *cfg)
 {
-	int fd;
+	char path[PATH_MAX], veth[IFNAMSIZ], held[16];
+	int fd, owner;
+	ssize_t n;
 
-	/* IPAM_DIR is in chapter 5's state directory: made the same way */
-	if (make_dir(DEFAULT_STATE, 0700) < 0 || make_dir(IPAM_DIR, 0755) < 0)
-		return -1;
-	fd = open(IPAM_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "%s: open %s/lock: %m\n", PROG, IPAM_DIR);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX) < 0) {
-		fprintf(stderr, "%s: flock %s/lock: %m\n", PROG, IPAM_DIR);
-		close(fd);
-		return -1;
-	}
-	narrate("flock(\"%s/lock\", LOCK_EX) = 0 [flock(2)]", IPAM_DIR);
-	return fd;
-}
-
-/*
- * An address is taken while a veth bears its name: the kernel removes a
- * dead container's veth some time after it exits, and until then the
- * address is not free. A lease file without its veth is left over from a
- * killed run: it goes.
- */
-static int address_taken(int fd, const char *bridge, uint32_t ip)
-{
-	char name[IFNAMSIZ], path[IPAM_PATH_MAX];
-	struct link_info link;
-	int found;
-
-	veth_name(ip, name);
-	found = find_link(fd, name, &link);
-	if (found)
-		return found;
-	lease_path(bridge, ip, path);
-	if (unlink(path) == 0) {
-		narrate("unlink(\"%s\") = 0: a stale lease [unlink(2)]", path);
-	} else if (errno != ENOENT) {
-		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * A run killed with SIGKILL has no exit path and leaves its lease file;
- * its veth goes with its namespace all the same. Every allocation sweeps
- * the bridge's leases, so such a file does not outlive its veth for long.
- */
-static int sweep_stale_leases(int fd, const char *bridge)
-{
-	char dir[IPAM_PATH_MAX];
-	struct dirent *d;
-	uint32_t ip;
-	int ok = 1;
-	DIR *dp;
-
-	ipam_path(bridge, "", dir);
-	dp = opendir(dir);
-	if (!dp) {
-		fprintf(stderr, "%s: opendir %s: %m\n", PROG, dir);
-		return -1;
-	}
-	while (ok && (d = readdir(dp)))
-		if (parse_ipv4(d->d_name, &ip) == 0)
-			ok = address_taken(fd, bridge, ip) >= 0;
-	closedir(dp);
-	return ok ? 0 : -1;
-}
-
-/* The address handed out last on this bridge, or 0. */
-static uint32_t read_cursor(const char *bridge)
-{
-	char path[IPAM_PATH_MAX], text[INET_ADDRSTRLEN + 1] = "";
-	uint32_t ip = 0;
-	FILE *f;
-
-	ipam_path(bridge, "last", path);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(text, sizeof(text), f))
-		text[strcspn(text, "\n")] = 0;
-	fclose(f);
-	return parse_ipv4(text, &ip) < 0 ? 0 : ip;
-}
-
-/* Write a small file whole: into PATH.tmp, then rename(2) over PATH. */
-static int write_atomically(const char *path, const char *text)
-{
-	char tmp[IPAM_PATH_MAX + 4];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
-		return -1;
-	}
-	fputs(text, f);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Round-robin, not lowest-free: start after the address handed out last,
- * so an address just freed is the last to be reused, long after the
- * kernel has torn down the namespace that had it.
- */
-static int pick_free_address(int fd, struct config *cfg)
-{
-	uint32_t first = cfg->subnet + 2, last = (cfg->subnet | ~prefix_mask(cfg->prefix)) - 1;
-	uint32_t ip = read_cursor(cfg->bridge), count = last - first + 1;
-	char sub[INET_ADDRSTRLEN];
-	int taken;
-
-	for (uint32_t i = 0; i < count; i++) {
-		ip = ip >= first && ip < last ? ip + 1 : first;
-		taken = address_taken(fd, cfg->bridge, ip);
-		if (taken < 0)
+	for (uint32_t ip = GATEWAY + 1; ip < (SUBNET | 0xffff); ip++) {
+		lease_names(ip, path, veth);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? 0 : read(fd, held, sizeof(held) - 1);
+		held[n > 0 ? n : 0] = 0;
+		owner = atoi(held);
+		if (fd >= 0 && !close(fd) && owner > 0 && kill(owner, 0) < 0 && errno == ESRCH &&
+		    !unlink(path))
+			narrate("unlink(\"%s\") = 0: its owner %d is gone [unlink(2)]", path, owner);
+		if (if_nametoindex(veth))
+			continue;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		cfg->ip = fd < 0 ? 0 : ip; /* from here on, release_lease removes it */
+		narrate("open(\"%s\", O_CREAT|O_EXCL) = %d [open(2)]", path, fd);
+		if (fd < 0 || dprintf(fd, "%d\n", getpid()) < 0 || close(fd) < 0) {
+			fprintf(stderr, "%s: write %s: %m\n", PROG, path);
 			return -1;
-		if (!taken) {
-			cfg->ip = ip;
-			return 0;
 		}
+		return 0;
 	}
-	fprintf(stderr, "%s: no free address left in %s/%d\n", PROG, ip_str(cfg->subnet, sub),
-		cfg->prefix);
+	fprintf(stderr, "%s: no free address left on %s\n", PROG, BRIDGE);
 	return -1;
 }
 
-/* --ip or the next free address; the lease file records who holds it. */
-static int take_lease(int fd, struct config *cfg, pid_t child)
+/* The parent, before clone: the bridge and a lease. */
+static int prepare_network(struct config *cfg)
 {
-	char path[IPAM_PATH_MAX], text[64], name[IFNAMSIZ], a[INET_ADDRSTRLEN];
-	int taken;
+	int fd, ok;
 
-	ipam_path(cfg->bridge, "", path);
-	if (make_dir(path, 0755) < 0 || sweep_stale_leases(fd, cfg->bridge) < 0)
-		return -1;
-	if (cfg->ip) {
-		taken = address_taken(fd, cfg->bridge, cfg->ip);
-		if (taken) {
-			if (taken > 0)
-				fprintf(stderr, "%s: address %s is in use on bridge %s\n", PROG,
-					ip_str(cfg->ip, a), cfg->bridge);
-			return -1;
-		}
-	} else if (pick_free_address(fd, cfg) < 0) {
-		return -1;
-	}
-	veth_name(cfg->ip, name);
-	lease_path(cfg->bridge, cfg->ip, path);
-	snprintf(text, sizeof(text), "pid=%d\nveth=%s\n", child, name);
-	if (write_atomically(path, text) < 0)
-		return -1;
-	cfg->leased = 1;
-	narrate("rename(\"%s.tmp\", \"%s\") = 0: %s leased to PID %d [rename(2)]", path, path,
-		ip_str(cfg->ip, a), child);
-	ipam_path(cfg->bridge, "last", path);
-	snprintf(text, sizeof(text), "%s\n", a);
-	return write_atomically(path, text);
+	fd = open_rtnetlink();
+	ok = fd >= 0 && ensure_bridge(fd) == 0 && make_dir(DEFAULT_STATE, 0700) == 0 &&
+	     make_dir(DEFAULT_STATE "/ipam", 0755) == 0 && make_dir(IPAM_DIR, 0755) == 0 &&
+	     take_lease(cfg) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
 }
 
 /*
- * RTM_NEWLINK kind veth: ip link add mdkXXXXXXXX master BRIDGE up type veth
- * peer name eth0 address MAC netns PID. One message makes both ends: the
- * host end plugged into the bridge, the peer created straight inside the
- * child's namespace (IFLA_NET_NS_PID), already named eth0, with a MAC
- * that spells its address.
+ * The parent, after clone: ip link add mdkXXXXXXXX master BRIDGE up type
+ * veth peer name eth0 address MAC netns PID. One message makes both ends:
+ * ours on the bridge, the peer straight in the child's network namespace.
  */
-static int create_veth(int fd, const struct config *cfg, int bridge_index, pid_t child)
+static int create_veth(const struct config *cfg, pid_t child)
 {
-	struct nl_request req;
-	struct ifinfomsg *ifi =
-		nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, sizeof(*ifi));
-	/* Not up yet: the peer cannot open before its other half exists (ENOTCONN). */
+	/* the peer is not up yet: it cannot open before its other half exists */
 	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	char path[PATH_MAX], name[IFNAMSIZ], what[192], m[18];
 	struct rtattr *info, *data, *peer;
-	char name[IFNAMSIZ], what[192], m[18];
-	unsigned char mac[6];
+	struct nl_request req;
+	int fd, ok;
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	veth_name(cfg->ip, name);
-	mac_for(cfg->ip, mac);
-	nl_add_string(&req, IFLA_IFNAME, name);
-	nl_add_u32(&req, IFLA_MASTER, bridge_index);
+	lease_names(cfg->ip, path, name);
+	new_link(&req, name, NLM_F_CREATE | NLM_F_EXCL);
+	nl_add_u32(&req, IFLA_MASTER, if_nametoindex(BRIDGE));
 	info = nl_add(&req, IFLA_LINKINFO, NULL, 0);
-	nl_add_string(&req, IFLA_INFO_KIND, "veth");
+	nl_add(&req, IFLA_INFO_KIND, "veth", sizeof("veth"));
 	data = nl_add(&req, IFLA_INFO_DATA, NULL, 0);
 	peer = nl_add(&req, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
-	nl_add_string(&req, IFLA_IFNAME, "eth0");
-	nl_add(&req, IFLA_ADDRESS, mac, sizeof(mac));
+	nl_add(&req, IFLA_IFNAME, "eth0", sizeof("eth0"));
+	add_mac(&req, cfg->ip, m);
 	nl_add_u32(&req, IFLA_NET_NS_PID, child);
 	nl_end_nest(&req, peer);
 	nl_end_nest(&req, data);
 	nl_end_nest(&req, info);
-	snprintf(what, sizeof(what),
-		 "RTM_NEWLINK kind=veth name=%s master=%s up, peer name=eth0 address=%s "
-		 "netns_pid=%d",
-		 name, cfg->bridge, mac_str(mac, m), child);
-	return nl_talk(fd, &req, what, NULL, NULL);
-}
-
-/*
- * A netlink socket talks to the namespace it was created in. To reach
- * the container's, we step into it with setns(2), open the socket, and
- * step back; the socket stays bound to the container's namespace.
- */
-static int open_rtnetlink_in(pid_t child)
-{
-	char path[64];
-	int mine, theirs, fd = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", child);
-	mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	theirs = open(path, O_RDONLY | O_CLOEXEC);
-	if (mine < 0 || theirs < 0) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, mine < 0 ? "/proc/self/ns/net" : path);
-	} else if (setns(theirs, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "%s: setns %s: %m\n", PROG, path);
-	} else {
-		narrate("setns(\"%s\", CLONE_NEWNET) = 0 [setns(2)]", path);
-		fd = open_rtnetlink();
-		if (setns(mine, CLONE_NEWNET) < 0) {
-			fprintf(stderr, "%s: setns back to our network namespace: %m\n", PROG);
-			if (fd >= 0)
-				close(fd);
-			fd = -1;
-		} else {
-			narrate("setns(\"/proc/self/ns/net\" as opened before, CLONE_NEWNET) = 0 "
-				"[setns(2)]");
-		}
-	}
-	if (mine >= 0)
-		close(mine);
-	if (theirs >= 0)
-		close(theirs);
-	return fd;
-}
-
-/* Inside: lo up; with a bridge, eth0's address, eth0 up, the default route. */
-static int configure_inside(const struct config *cfg, pid_t child)
-{
-	struct link_info eth0;
-	int fd = open_rtnetlink_in(child), ok, found;
-
-	if (fd < 0)
-		return -1;
-	ok = set_link_up(fd, "lo") == 0;
-	if (ok && cfg->network == NETWORK_BRIDGE) {
-		found = find_link(fd, "eth0", &eth0);
-		if (found == 0)
-			fprintf(stderr, "%s: no eth0 in the container's network namespace\n", PROG);
-		ok = found > 0 &&
-		     add_address(fd, eth0.index, "eth0", cfg->ip, cfg->prefix) == 0 &&
-		     set_link_up(fd, "eth0") == 0 &&
-		     add_default_route(fd, eth0.index, "eth0", cfg->subnet + 1) == 0;
-	}
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* On the host, under the lock: the bridge, an address, the veth pair. */
-static int plug_into_bridge(struct config *cfg, pid_t child)
-{
-	int fd, lock, bridge, ok;
-
+	snprintf(what, sizeof(what), "RTM_NEWLINK kind=veth name=%s master=%s up, peer name=eth0 "
+		 "address=%s netns_pid=%d", name, BRIDGE, m, child);
 	fd = open_rtnetlink();
-	if (fd < 0)
-		return -1;
-	lock = lock_ipam();
-	ok = lock >= 0 && (bridge = ensure_bridge(fd, cfg)) >= 0 &&
-	     take_lease(fd, cfg, child) == 0 && create_veth(fd, cfg, bridge, child) == 0;
-	if (lock >= 0)
-		close(lock);
-	close(fd);
+	ok = fd >= 0 && nl_talk(fd, &req, what) == 0;
+	if (fd >= 0)
+		close(fd);
 	return ok ? 0 : -1;
 }
 
 /*
- * Everything the container's network needs, done while the child waits
- * on the socketpair. If the child dies from here on, its namespace takes
- * the veth with it: we never delete one ourselves (deleting is slow).
+ * The child, in its network namespace: lo up; on a bridge, eth0's address,
+ * eth0 up, and the route: ip route add default via GATEWAY dev eth0.
  */
-static int setup_network(struct config *cfg, pid_t child)
+static int configure_network(const struct config *cfg)
 {
-	if (cfg->network == NETWORK_BRIDGE && plug_into_bridge(cfg, child) < 0)
-		return -1;
-	return configure_inside(cfg, child);
+	int fd = open_rtnetlink(), ok;
+	struct nl_request req;
+	struct rtmsg *rt;
+
+	new_link(&req, "lo", 0);
+	ok = fd >= 0 && nl_talk(fd, &req, "RTM_NEWLINK name=lo up") == 0;
+	if (ok && !cfg->network_none) {
+		new_link(&req, "eth0", 0);
+		ok = add_address(fd, "eth0", cfg->ip) == 0 &&
+		     nl_talk(fd, &req, "RTM_NEWLINK name=eth0 up") == 0;
+		rt = nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
+		rt->rtm_family = AF_INET; /* and rtm_dst_len 0: 0.0.0.0/0, everywhere */
+		rt->rtm_table = RT_TABLE_MAIN;
+		rt->rtm_type = RTN_UNICAST;
+		nl_add_u32(&req, RTA_GATEWAY, htonl(GATEWAY));
+		nl_add_u32(&req, RTA_OIF, if_nametoindex("eth0"));
+		ok = ok && nl_talk(fd, &req, "RTM_NEWROUTE default via 10.111.0.1 dev eth0") == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
 }
 
-/*
- * At exit the lease file goes; the address itself stays taken until the
- * kernel has removed the veth named for it (see address_taken).
- */
+/* At exit the lease goes; the veth goes with the container's namespace. */
 static void release_lease(const struct config *cfg)
 {
-	char path[IPAM_PATH_MAX];
+	char path[PATH_MAX], veth[IFNAMSIZ];
 
-	if (!cfg->leased)
-		return;
-	lease_path(cfg->bridge, cfg->ip, path);
-	if (unlink(path) < 0)
+	lease_names(cfg->ip, path, veth);
+	if (cfg->ip && unlink(path) < 0)
 		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
-	else
+	else if (cfg->ip)
 		narrate("unlink(\"%s\") = 0 [unlink(2)]", path);
 }
 
@@ -3196,15 +1537,13 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &cfg) < 0)
 		return EXIT_TOOL;
-	if (cfg.import_src)
-		return import_layer(&cfg) < 0 ? EXIT_TOOL : 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		return EXIT_TOOL;
 	}
 	narrate("socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC) = [%d, %d] [socketpair(2)]",
 		sv[0], sv[1]);
-	if (make_run_dir(&cfg) < 0) {
+	if (make_run_dir(&cfg) < 0 || (!cfg.network_none && prepare_network(&cfg) < 0)) {
 		close(sv[1]);
 		goto close_sync;
 	}
@@ -3212,7 +1551,7 @@ int main(int argc, char **argv)
 	close(sv[1]);
 	if (child < 0)
 		goto close_sync;
-	if (setup_network(&cfg, child) < 0)
+	if (!cfg.network_none && create_veth(&cfg, child) < 0)
 		goto kill_child;
 	if (write_pid_file(cfg.pid_file, child) < 0 || forward_signals(child) < 0 ||
 	    release_child(sv[0]) < 0)

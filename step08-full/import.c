@@ -214,12 +214,18 @@ static int create_entry(int layer, int dir, const char *base, const struct entry
 	}
 }
 
-/* Owner and mode as the archive says (we are root); a symlink keeps 0777. */
+/*
+ * Owner and mode as the archive says (we are root); a symlink keeps 0777.
+ * A hard link shares its target's inode, whose owner and mode are set
+ * already: chown(2) again would clear its set-user-ID bit.
+ */
 static int set_metadata(int dir, const char *base, const struct entry *e)
 {
+	if (e->type == '1')
+		return 0;
 	if (fchownat(dir, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
-	if (e->type == '2' || e->type == '1')
+	if (e->type == '2')
 		return 0;
 	return fchmodat(dir, base, e->mode & 07777, 0);
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
 # Chapter 5 claims: the root is an overlay of image layers plus a writable
-# layer of the run's own; --import makes layers and refuses hostile input.
+# layer of the run's own. (Importing tarballs is minidock's: its claims are
+# in step08-image.bats and step08-from-chapters-b.bats.)
 bats_require_minimum_version 1.5.0
 load helpers
 
 # --layer replaces -r, so these tests call the program directly. Each test
-# gets its own state directory, layers and import area, all beneath
+# gets its own state directory and layers, all beneath
 # BATS_FILE_TMPDIR (which the shared teardown checks for left-over mounts).
 layers_setup() {
 	has_opt --layer || skip "$(basename "$STEP_BIN") has no --layer (chapter 5+)"
@@ -204,43 +205,11 @@ teardown() {
 	[ -z "$(host_mounts_mentioning "$D")" ]
 }
 
-@test "overlay: the next run removes a killed tool's run directory, and nothing else" {
-	layers_setup
-	# a tool killed by SIGKILL cannot clean up; its container dies with it
-	start_octr "$T/pid" "${LAYERS[@]}" sh -c 'mkfifo /go; read x < /go'
-	JOB=$!
-	wait_ready "$T/pid"
-	local killed kept live foreign ctr
-	killed=$(echo "$STATE"/mdk-"$JOB"-*)
-	ctr=$(host_pid)
-	kill -KILL "$JOB"
-	wait "$JOB" || true
-	JOB=
-	wait_until 10 test ! -e "/proc/$ctr"
-	[ -d "$killed/upper" ]
-	# what must stay: a --keep run's directory, a running container's, a stranger's
-	run -0 octr --keep "${LAYERS[@]}" true
-	kept=$(ls -d "$STATE"/mdk-* | grep -v "^$killed\$")
-	start_octr "$T/pid2" "${LAYERS[@]}" sh -c 'mkfifo /go; read x < /go'
-	JOB2=$!
-	wait_ready "$T/pid2"
-	live=$(echo "$STATE"/mdk-"$JOB2"-*)
-	foreign="$STATE/mdk-$ctr-1"
-	mkdir -p "$foreign/upper" "$foreign/not-ours"
-	run -0 octr "${LAYERS[@]}" true
-	[ ! -e "$killed" ]
-	[ -d "$kept/upper" ] && [ -d "$live/upper" ] && [ -d "$foreign/not-ours" ]
-	let_go "$T/pid2"
-	wait "$JOB2"
-	JOB2=
-	[ ! -e "$live" ]
-}
-
 @test "overlay: -D narrates the run directory and the overlay mount" {
 	layers_setup
 	run -0 --separate-stderr octr -D "${LAYERS[@]}" true
 	[[ "$stderr" == *"=> mkdir(\"$STATE/mdk-"*"\", 0700) = 0 [mkdir(2)]"* ]]
-	[[ "$stderr" == *"=> mount(\"overlay\", \"$STATE/mdk-"*"/merged\", overlay, 0, \"lowerdir=$L2:$L1:$ROOTFS,upperdir="*") = 0 [mount(2)]"* ]]
+	[[ "$stderr" == *"=> mount(\"overlay\", \"$STATE/mdk-"*"/merged\", \"overlay\", 0, \"lowerdir=$L2:$L1:$ROOTFS,upperdir="*") = 0 [mount(2)]"* ]]
 	[[ "$stderr" == *"=> pivot_root("* ]]
 }
 
@@ -283,167 +252,4 @@ teardown() {
 	fi
 	[ -z "$(ls -A "$STATE")" ]
 	[ ! -e "$D/a:b/merged" ]
-}
-
-# ---- import ----
-
-# A tree with what real images hold: absolute and relative symlinks, a hard
-# link, a set-user-ID file with an owner, a fifo, a name longer than 100 bytes.
-make_tree() {
-	local long
-	mkdir -p "$1/etc" "$1/bin" "$1/usr/lib"
-	echo hello > "$1/etc/hello"
-	ln "$1/etc/hello" "$1/etc/hello-again"
-	ln -s /bin/probe "$1/bin/sh-abs"
-	ln -s ../etc/hello "$1/bin/rel"
-	chown 1234:99 "$1/etc/hello"
-	chmod 4751 "$1/etc/hello"
-	mkfifo "$1/usr/lib/fifo"
-	long=$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))/$(printf 'f%.0s' $(seq 70))
-	mkdir -p "$1/$(dirname "$long")"
-	echo long > "$1/$long"
-}
-
-# Everything about a tree but times: names, types, modes, owners, links.
-describe() {
-	(cd "$1" && find . -printf '%p %y %m %U:%G %l %n %s\n' | sort)
-}
-
-@test "import: a directory and tarballs (ustar, GNU, pax, gzip) make the same layer" {
-	layers_setup
-	make_tree "$D/src"
-	tar -cf "$D/gnu.tar" -C "$D/src" .
-	tar --format=ustar -cf "$D/ustar.tar" -C "$D/src" .
-	tar --format=pax -cf "$D/pax.tar" -C "$D/src" .
-	tar -czf "$D/gz.tar.gz" -C "$D/src" .
-	# each format spells the long name its own way
-	tar -tvf "$D/gnu.tar" --format=gnu >/dev/null
-	local want t
-	want=$(describe "$D/src")
-	for t in gnu.tar ustar.tar pax.tar gz.tar.gz; do
-		run -0 "$STEP_BIN" --import "$D/$t" --into "$D/L-$t"
-		[ "$(describe "$D/L-$t")" = "$want" ]
-	done
-	# symlinks are stored as they are, absolute ones too
-	[ "$(readlink "$D/L-gz.tar.gz/bin/sh-abs")" = /bin/probe ]
-	# a directory: the same, except that hard links become copies
-	run -0 "$STEP_BIN" --import "$D/src" --into "$D/L-dir"
-	[ "$(describe "$D/L-dir" | sed 's/ [0-9]* [0-9]*$//')" = \
-		"$(printf '%s\n' "$want" | sed 's/ [0-9]* [0-9]*$//')" ]
-	# an archive that names a file but not the directories above it
-	tar -cf "$D/bare.tar" -C "$D/src" usr/lib/fifo etc/hello
-	run -0 "$STEP_BIN" --import "$D/bare.tar" --into "$D/L-bare"
-	[ -p "$D/L-bare/usr/lib/fifo" ] && [ "$(cat "$D/L-bare/etc/hello")" = hello ]
-	[ -z "$(ls -d "$D"/*.mdk-import-* 2>/dev/null)" ]
-}
-
-@test "import: a rootfs tarball becomes a layer a container runs on" {
-	layers_setup
-	tar -czf "$D/rootfs.tar.gz" -C "$ROOTFS" .
-	run -0 "$STEP_BIN" --import "$D/rootfs.tar.gz" --into "$D/base"
-	mkdir -p "$D/app/etc" && echo app > "$D/app/etc/app"
-	run -0 octr --layer "$D/base" --layer "$D/app" sh -c 'cat /etc/minidock-release /etc/app'
-	[ "$output" = "$(printf 'minidock rootfs\napp')" ]
-}
-
-@test "import: a later entry replaces a symlink instead of writing through it" {
-	layers_setup
-	mkdir -p "$D/a" "$D/b" "$D/outside"
-	echo precious > "$D/outside/file"
-	ln -s "$D/outside/file" "$D/a/link"
-	echo pwned > "$D/b/link"
-	tar -cf "$D/replace.tar" -C "$D/a" link
-	tar -rf "$D/replace.tar" -C "$D/b" link
-	run -0 "$STEP_BIN" --import "$D/replace.tar" --into "$D/layer"
-	[ "$(cat "$D/outside/file")" = precious ]
-	[ ! -L "$D/layer/link" ] && [ "$(cat "$D/layer/link")" = pwned ]
-}
-
-# refused FILE REASON: the import fails with one line naming REASON, and
-# neither the layer nor a temporary directory is left behind.
-refused() {
-	run -125 --separate-stderr "$STEP_BIN" --import "$1" --into "$D/layer"
-	assert_one_line_error
-	[[ "$stderr" == *"$2"* ]] || {
-		echo "expected '$2' in: $stderr" >&2
-		return 1
-	}
-	[ ! -e "$D/layer" ]
-	[ -z "$(ls -d "$D"/layer.mdk-import-* 2>/dev/null)" ]
-}
-
-@test "import: each hostile tarball is refused and extracts nothing" {
-	layers_setup
-	local h="$D/h"
-	mkdir -p "$h/src" "$h/d1" "$h/d2/link" "$h/dev" "$h/outside"
-	echo evil > "$h/evil"
-	echo fine > "$h/src/fine"
-	ln "$h/src/fine" "$h/src/fine-link"
-	# benign entries come first, so a refusal must undo them
-	tar -cf "$h/dotdot.tar" -C "$h/src" fine
-	tar -rPf "$h/dotdot.tar" --transform 's,^,../,' -C "$h" evil
-	tar -cPf "$h/absolute.tar" -C "$h/src" fine "$h/evil"
-	# -P keeps the hard link's target as the transform made it
-	tar -cPf "$h/hardlink.tar" -C "$h/src" --transform 's,^fine$,../../etc/passwd,Rh' \
-		fine fine-link
-	ln -s "$h/outside" "$h/d1/link"
-	echo pwned > "$h/d2/link/evil"
-	tar -cf "$h/symlink.tar" -C "$h/d1" link
-	tar -rf "$h/symlink.tar" -C "$h/d2" link/evil
-	mknod "$h/dev/null" c 1 3
-	tar -cf "$h/device.tar" -C "$h" src dev
-	gzip -c "$h/dotdot.tar" > "$h/dotdot.tar.gz"
-	# the fixtures really hold what they should
-	tar -tvf "$h/dotdot.tar" 2>/dev/null | grep -q ' \.\./evil$'
-	tar -tvf "$h/hardlink.tar" | grep -q 'fine-link link to'
-
-	refused "$h/dotdot.tar" 'refusing "../evil": ".." leads out of the layer'
-	refused "$h/dotdot.tar.gz" 'refusing "../evil": ".." leads out of the layer'
-	refused "$h/absolute.tar" "refusing \"$h/evil\": an absolute path"
-	refused "$h/hardlink.tar" 'refusing hard link "fine-link" -> "../../etc/passwd"'
-	refused "$h/symlink.tar" 'refusing "link/evil": "link" is a symlink'
-	[ -z "$(ls -A "$h/outside")" ]
-	refused "$h/device.tar" 'refusing "dev/null": a device node'
-	# a directory holding a device node is refused the same way
-	refused "$h/dev" 'refusing "null": a device node'
-	# and so is what is not a tar archive at all
-	head -c 2048 /dev/zero | tr '\0' x > "$h/junk.tar"
-	refused "$h/junk.tar" 'not a tar archive'
-}
-
-@test "import: a gzip file that fails its checksum extracts nothing" {
-	layers_setup
-	tar -czf "$D/ok.tar.gz" -C "$L1" .
-	# zero the CRC-32 in the 8-byte trailer: gzip notices only at the very end
-	local size
-	size=$(stat -c %s "$D/ok.tar.gz")
-	cp "$D/ok.tar.gz" "$D/bad.tar.gz"
-	printf '\000\000\000\000' | dd of="$D/bad.tar.gz" bs=1 seek=$((size - 8)) conv=notrunc 2>/dev/null
-	run -0 "$STEP_BIN" --import "$D/ok.tar.gz" --into "$D/good"
-	[ "$(cat "$D/good/shared/in_lower")" = "from lower" ]
-	# gzip says what it found, then we say what it means
-	run -125 --separate-stderr "$STEP_BIN" --import "$D/bad.tar.gz" --into "$D/layer"
-	[[ "$(printf '%s\n' "$stderr" | tail -n 1)" == *"import: gzip -dc failed (exit 1)"* ]]
-	[ ! -e "$D/layer" ]
-	[ -z "$(ls -d "$D"/layer.mdk-import-* 2>/dev/null)" ]
-}
-
-@test "import: bad use gets a one-line error and 125" {
-	layers_setup
-	run -125 --separate-stderr "$STEP_BIN" --import "$D/nothing.tar" --into "$D/layer"
-	assert_one_line_error
-	[[ "$stderr" == *"$D/nothing.tar: No such file or directory"* ]]
-	run -125 --separate-stderr "$STEP_BIN" --import "$L1"
-	assert_one_line_error
-	run -125 --separate-stderr "$STEP_BIN" --import "$L1" --into "$D/layer" true
-	assert_one_line_error
-	run -125 --separate-stderr "$STEP_BIN" --import "$L1" --into "$L2"
-	assert_one_line_error
-	[[ "$stderr" == *"not an empty directory"* ]]
-	# a directory cannot be imported into itself (it would copy itself forever)
-	run -125 --separate-stderr "$STEP_BIN" --import "$D" --into "$L1/layer"
-	assert_one_line_error
-	[[ "$stderr" == *"is inside"* ]]
-	[ ! -e "$D/layer" ] && [ ! -e "$L1/layer" ]
-	[ -z "$(ls -d "$L1"/layer.mdk-import-* 2>/dev/null)" ]
 }

@@ -1,28 +1,16 @@
 #!/usr/bin/env bats
 # Chapter 6 claims: a network namespace of its own; on --network bridge, a
-# veth pair to a host bridge, an address from the allocator, and nothing
-# left behind once the container is gone.
+# veth pair to a host bridge, an address leased with one O_EXCL file, and
+# nothing left behind once the container is gone.
 bats_require_minimum_version 1.5.0
 load helpers
 
-# This run's own bridge and /24 (10.213.X.0/24), so parallel runs and other
-# tools' networks never collide. Chosen once per file (the first time bats
-# reads it) and kept in the file's temporary directory.
-if [ -f "$BATS_FILE_TMPDIR/net.env" ]; then
-	. "$BATS_FILE_TMPDIR/net.env"
-else
-	BR="minidock$((BATS_ROOT_PID % 1000000))"
-	X=$((BATS_ROOT_PID % 200 + 20))
-	# skip a /24 that the host already uses in any way
-	while ip -4 -o addr show | grep -q " 10\.213\.$X\." ||
-		ip -4 route show table all | grep -Eq "(^| )10\.213\.$X\."; do
-		X=$(((X + 1) % 256))
-	done
-	printf 'BR=%s\nX=%s\n' "$BR" "$X" >"$BATS_FILE_TMPDIR/net.env"
-fi
-SUBNET="10.213.$X.0/24"
-GATEWAY="10.213.$X.1"
-NET=(--bridge "$BR" --subnet "$SUBNET")
+# The chapter's one bridge and subnet, as Docker's docker0 and 172.17.0.0/16.
+# (minidock's --bridge and --subnet, and its overlap checks, are tested in
+# step08-from-chapters-b.bats.) Test runs take turns (tests/run.sh's lock).
+BR=minidock0
+GATEWAY=10.111.0.1
+NET=()
 IPAM=/run/minidock/ipam
 HOST_PROBE=$ROOTFS_SRC/bin/probe
 
@@ -31,18 +19,34 @@ need_net() {
 	has_opt --network || skip "$(basename "$STEP_BIN") has no --network"
 }
 
-# The host ends plugged into this file's bridge.
-ports() {
+# The bridge is shared: a container of someone else's (minidock's) may be
+# on it. Each test judges only the ports and leases that were not there
+# when it began.
+all_ports() {
 	ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+}
+all_leases() {
+	ls "$IPAM/$BR" 2>/dev/null | grep -E '^[0-9.]+$' || true
+}
+eval "_helpers_$(declare -f setup)"
+setup() {
+	_helpers_setup
+	BEFORE_PORTS=$(all_ports)
+	BEFORE_LEASES=$(all_leases)
+}
+
+# The host ends plugged into the bridge by this test.
+ports() {
+	all_ports | grep -vxF -e "${BEFORE_PORTS:-none}" || true
 }
 
 no_ports() {
 	[ -z "$(ports)" ]
 }
 
-# The lease files of this file's bridge (named for their address).
+# The lease files made by this test (named for their address).
 leases() {
-	ls "$IPAM/$BR" 2>/dev/null | grep -E '^[0-9.]+$' || true
+	all_leases | grep -vxF -e "${BEFORE_LEASES:-none}" || true
 }
 
 # veth_of ADDR: the host end's name, made from the address (mdk + 8 hex digits).
@@ -98,10 +102,8 @@ teardown() {
 	}
 }
 
-teardown_file() {
-	wait_until 10 no_ports
-	sh "$REPO/tests/tools/clean-net.sh" "$BR" "${BR}x" >/dev/null 2>&1 || true
-}
+# The bridge stays, shared, like docker0: tests/run.sh removes it if the
+# tests made it.
 
 # start_net ARGS...: start a container on this file's bridge (see start_ctr).
 start_net() {
@@ -129,16 +131,16 @@ wait_file() {
 	ip=$(value addr.eth0)
 	# inside: exactly lo and eth0, eth0 holding an address of the subnet
 	[ "$(grep '^if=' "$T/info" | sort | tr '\n' ' ')" = "if=eth0 if=lo " ]
-	[[ "$ip" == 10.213.$X.* ]]
+	[[ "$ip" == 10.111.* ]]
 	[ "$ip" != "$GATEWAY" ]
 	[ "$(tr '\n' ' ' <"$T/sys")" = "eth0 lo " ]
 	[ "$(cat "$T/mac")" = "$(mac_of "$ip")" ]
 	# the same seen from the host, in the container's namespace
 	[ "$(in_ns "$pid" ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' ')" = "eth0 lo " ]
-	[ "$(in_ns "$pid" ip -o -4 addr show dev eth0 | awk '{ print $4 }')" = "$ip/24" ]
+	[ "$(in_ns "$pid" ip -o -4 addr show dev eth0 | awk '{ print $4 }')" = "$ip/16" ]
 	[[ "$(in_ns "$pid" ip -4 route show default)" == "default via $GATEWAY dev eth0"* ]]
 	# on the host: the bridge with the gateway and its fixed MAC, our veth plugged in
-	[ "$(ip -o -4 addr show dev "$BR" | awk '{ print $4 }')" = "$GATEWAY/24" ]
+	[ "$(ip -o -4 addr show dev "$BR" | awk '{ print $4 }')" = "$GATEWAY/16" ]
 	[ "$(cat "/sys/class/net/$BR/address")" = "$(mac_of "$GATEWAY")" ]
 	[ "$(cat "/sys/class/net/$BR/addr_assign_type")" = 3 ] # NET_ADDR_SET: set, never inherited
 	[ "$(ports)" = "$(veth_of "$ip")" ]
@@ -253,7 +255,7 @@ wait_file() {
 	cat "$T"/info.* | sed -n 's/^addr\.eth0=//p' | sort >"$T/addrs"
 	[ "$(wc -l <"$T/addrs")" -eq 10 ]
 	[ "$(sort -u "$T/addrs" | wc -l)" -eq 10 ]
-	! grep -v "^10\.213\.$X\." "$T/addrs"
+	! grep -v "^10\.111\." "$T/addrs"
 	! grep -qx "$GATEWAY" "$T/addrs"
 	# the host sees ten veths on the bridge, each named for its address, and ten leases
 	[ "$(ports | sort)" = "$(while read -r a; do veth_of "$a"; done <"$T/addrs" | sort)" ]
@@ -281,7 +283,8 @@ wait_file() {
 	veth=$(veth_of "$ip")
 	ip link show dev "$veth" >/dev/null
 	[ -f "$IPAM/$BR/$ip" ]
-	grep -qx "veth=$veth" "$IPAM/$BR/$ip"
+	# the lease names its owner: the tool's PID
+	grep -qx "$JOB" "$IPAM/$BR/$ip"
 	release go
 	finish_ctr
 	[ "$STATUS" -eq 0 ]
@@ -293,7 +296,7 @@ wait_file() {
 	ip link show dev "$BR" >/dev/null
 }
 
-@test "net: a lease left by a killed tool is swept once its veth is gone" {
+@test "net: a killed tool's lease is taken over once its veth is gone" {
 	need_net
 	fifos ready
 	start_net sh -c "probe info > $CT/info; echo > $CT/ready; exec sleep 1000"
@@ -307,85 +310,35 @@ wait_file() {
 	wait "$JOB" || true
 	JOB=
 	wait_until 10 sh -c "! ip link show dev $veth >/dev/null 2>&1"
-	[ -f "$IPAM/$BR/$ip" ] # the stale lease, which only the next start can see is stale
-	run -0 ctr "${NET[@]}" true
+	[ -f "$IPAM/$BR/$ip" ] # the stale lease: its owner is dead
+	# the next run takes the lowest free address: that one, its lease taken over
+	run -0 --separate-stderr ctr -D "${NET[@]}" probe info
+	[ "$(value addr.eth0)" = "$ip" ]
+	[[ "$stderr" == *"unlink(\"$IPAM/$BR/$ip\") = 0: its owner "*" is gone [unlink(2)]"* ]]
 	[ -z "$(leases)" ]
 }
 
-@test "net: addresses go round-robin, so a just-freed one is not reused at once" {
+@test "net: a lease held by a live tool is never taken, even with no veth yet" {
 	need_net
-	local a b
+	local free got
 	run -0 ctr "${NET[@]}" probe info
-	a=$(value addr.eth0)
-	run -0 ctr "${NET[@]}" probe info
-	b=$(value addr.eth0)
-	[ -n "$a" ] && [ "$a" != "$b" ]
-	[ "${b##*.}" -eq $((${a##*.} + 1)) ]
+	free=$(value addr.eth0)
+	wait_until 10 no_ports
+	[ ! -e "$IPAM/$BR/$free" ]
+	# the lowest free address gets a lease of a living owner (this test)
+	echo "$$" > "$IPAM/$BR/$free"
+	run ctr "${NET[@]}" probe info
+	got=$(value addr.eth0)
+	rm -f "$IPAM/$BR/$free"
+	[ "$status" -eq 0 ]
+	[ -n "$got" ] && [ "$got" != "$free" ]
 }
 
-@test "net: --ip picks the address; one in use or outside the subnet is refused" {
+@test "net: an unknown --network mode gets a clear error (125)" {
 	need_net
-	local ip="10.213.$X.200"
-	fifos ready go
-	start_net --ip "$ip" sh -c "probe info > $CT/info; echo > $CT/ready; read x < $CT/go"
-	wait_fifo ready
-	output=$(cat "$T/info")
-	[ "$(value addr.eth0)" = "$ip" ]
-	run -125 --separate-stderr ctr "${NET[@]}" --ip "$ip" true
-	assert_one_line_error
-	[[ "$stderr" == *"address $ip is in use on bridge $BR"* ]]
-	release go
-	finish_ctr
-	[ "$STATUS" -eq 0 ]
-	run -125 --separate-stderr ctr "${NET[@]}" --ip 10.214.0.5 true
-	assert_one_line_error
-	[[ "$stderr" == *"--ip 10.214.0.5 is not a container address in $SUBNET"* ]]
-	run -125 --separate-stderr ctr "${NET[@]}" --ip "$GATEWAY" true
-	assert_one_line_error
-	run -125 --separate-stderr ctr --network none --ip "$ip" true
-	assert_one_line_error
-	[[ "$stderr" == *"--ip needs --network bridge"* ]]
-}
-
-@test "net: invalid or overlapping bridge and subnet get a clear error (125)" {
-	need_net
-	local other="${BR}x"
-	run -0 ctr "${NET[@]}" true # the bridge exists from here on
 	run -125 --separate-stderr ctr --network bogus true
 	assert_one_line_error
 	[[ "$stderr" == *"unknown network mode 'bogus'"* ]]
-	run -125 --separate-stderr ctr --bridge "$other" --subnet "10.213.$X.0" true
-	assert_one_line_error
-	[[ "$stderr" == *"is not ADDR/LEN"* ]]
-	run -125 --separate-stderr ctr --bridge "$other" --subnet 10.213.300.0/24 true
-	assert_one_line_error
-	run -125 --separate-stderr ctr --bridge "$other" --subnet "10.213.$X.0/31" true
-	assert_one_line_error
-	[[ "$stderr" == *"prefix length"* ]]
-	run -125 --separate-stderr ctr --bridge "$other" --subnet "10.213.$X.7/24" true
-	assert_one_line_error
-	[[ "$stderr" == *"host bits"* ]]
-	run -125 --separate-stderr ctr --bridge eth0 true
-	assert_one_line_error
-	[[ "$stderr" == *"must start with 'minidock'"* ]]
-	run -125 --separate-stderr ctr --bridge minidock-far-too-long true
-	assert_one_line_error
-	# our bridge exists with another subnet
-	run -125 --separate-stderr ctr --bridge "$BR" --subnet "10.213.$(((X + 1) % 256)).0/24" true
-	assert_one_line_error
-	[[ "$stderr" == *"bridge $BR has address $GATEWAY/24"* ]]
-	# a new bridge whose subnet overlaps an address or route the host has
-	run -125 --separate-stderr ctr --bridge "$other" --subnet 10.213.0.0/16 true
-	assert_one_line_error
-	# (ours, or a parallel run's: either is an address already on the host)
-	[[ "$stderr" == *"overlaps address 10.213."*"/24 on minidock"* ]]
-	run -125 --separate-stderr ctr --bridge "$other" --subnet 127.0.0.0/16 true
-	assert_one_line_error
-	[[ "$stderr" == *"overlaps"*"127.0.0."* ]]
-	# nothing half-made: no bridge, no lease
-	! ip link show dev "$other" >/dev/null 2>&1
-	[ -z "$(ls "$IPAM/$other" 2>/dev/null)" ]
-	[ -z "$(leases)" ]
 }
 
 @test "net: -D narrates CLONE_NEWNET and each rtnetlink message" {
@@ -393,22 +346,10 @@ wait_file() {
 	run -0 --separate-stderr ctr -D "${NET[@]}" true
 	[[ "$stderr" == *"=> clone(CLONE_NEWUTS"*"CLONE_NEWNET"*"[clone(2)]"* ]]
 	[[ "$stderr" == *"=> socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)"*"[netlink(7)]"* ]]
-	[[ "$stderr" == *"=> sendto(RTM_NEWLINK kind=veth name=mdk"*"master=$BR"*"peer name=eth0"*"[rtnetlink(7)]"* ]]
-	[[ "$stderr" == *"=> setns(\"/proc/"*"/ns/net\", CLONE_NEWNET) = 0 [setns(2)]"* ]]
-	[[ "$stderr" == *"=> sendto(RTM_NEWLINK name=lo up) = 0 [rtnetlink(7)]"* ]]
-	[[ "$stderr" == *"=> sendto(RTM_NEWADDR 10.213.$X."*"/24 dev eth0) = 0 [rtnetlink(7)]"* ]]
-	[[ "$stderr" == *"=> sendto(RTM_NEWROUTE default via $GATEWAY dev eth0) = 0 [rtnetlink(7)]"* ]]
-	[[ "$stderr" == *"=> flock(\"$IPAM/lock\", LOCK_EX) = 0 [flock(2)]"* ]]
-}
-
-@test "net: make clean-net's script removes our bridge and leases, and only ours" {
-	need_net
-	run -0 ctr "${NET[@]}" true
-	ip link show dev "$BR" >/dev/null
-	run -0 sh "$REPO/tests/tools/clean-net.sh" "$BR"
-	! ip link show dev "$BR" >/dev/null 2>&1
-	[ ! -e "$IPAM/$BR" ]
-	run -1 sh "$REPO/tests/tools/clean-net.sh" lo
-	[[ "$output" == *"lo is not ours"* ]]
-	ip link show dev lo >/dev/null
+	[[ "$stderr" == *"parent"*"=> open(\"$IPAM/$BR/10.111."*"\", O_CREAT|O_EXCL) = "*"[open(2)]"* ]]
+	[[ "$stderr" == *"parent"*"=> send(RTM_NEWLINK kind=veth name=mdk"*"master=$BR"*"peer name=eth0"*"[rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"child"*"=> send(RTM_NEWLINK name=lo up) = 0 [rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"child"*"=> send(RTM_NEWADDR 10.111."*"/16 dev eth0) = 0 [rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"child"*"=> send(RTM_NEWROUTE default via $GATEWAY dev eth0) = 0 [rtnetlink(7)]"* ]]
+	[[ "$stderr" == *"parent"*"=> unlink(\"$IPAM/$BR/10.111."*"\") = 0 [unlink(2)]"* ]]
 }
