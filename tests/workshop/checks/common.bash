@@ -56,9 +56,11 @@ setup() {
 	fi
 	# From chapter 6 on the default network is a bridge: the earlier chapters'
 	# claims, about other mechanisms, run with --network none.
+	XFLAGS=()
 	if [ -n "$NETWORK_OPT" ] && [ "${CHAPTER_DIR:4:2}" -lt 6 ]; then
-		RFLAGS+=(--network none)
+		XFLAGS=(--network none)
 	fi
+	RFLAGS+=("${XFLAGS[@]}")
 	mkdir -p "$T"
 	JOB= STATUS=
 }
