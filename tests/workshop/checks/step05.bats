@@ -66,7 +66,7 @@ release_layers() {
 	layers
 	RFLAGS=("${XFLAGS[@]}")
 	run_prog "${LAYERS[@]}" sh -c 'cat /shared/in_both /shared/in_lower /shared/in_upper'
-	if [ "$status" = 0 ] && [ "$(echo $out)" = "$V1 $V1" ]; then
+	if [ "$status" = 0 ] && [ "$(printf "%s\n" "$out" | head -n 1)" = "$V1" ]; then
 		hint "the lower layer won: overlayfs's lowerdir lists the TOP layer first (the reverse of --layer's order)"
 	fi
 	expect "cat in_both in_lower in_upper" "$V2 $V1 $V2" "$(echo $out)"
