@@ -283,8 +283,8 @@ wait_file() {
 	veth=$(veth_of "$ip")
 	ip link show dev "$veth" >/dev/null
 	[ -f "$IPAM/$BR/$ip" ]
-	# the lease names its owner: the tool's PID
-	grep -qx "$JOB" "$IPAM/$BR/$ip"
+	# the lease names its owner: the tool's PID (minidock's says more)
+	full_runtime || grep -qx "$JOB" "$IPAM/$BR/$ip"
 	release go
 	finish_ctr
 	[ "$STATUS" -eq 0 ]
@@ -298,6 +298,7 @@ wait_file() {
 
 @test "net: a killed tool's lease is taken over once its veth is gone" {
 	need_net
+	full_runtime && skip "minidock hands addresses out round-robin and sweeps leases by their veth (step08-from-chapters-b.bats)"
 	fifos ready
 	start_net sh -c "probe info > $CT/info; echo > $CT/ready; exec sleep 1000"
 	wait_fifo ready
@@ -343,6 +344,7 @@ wait_file() {
 
 @test "net: -D narrates CLONE_NEWNET and each rtnetlink message" {
 	need_net
+	full_runtime && skip "minidock narrates its own calls (step08-run.bats)"
 	run -0 --separate-stderr ctr -D "${NET[@]}" true
 	[[ "$stderr" == *"=> clone(CLONE_NEWUTS"*"CLONE_NEWNET"*"[clone(2)]"* ]]
 	[[ "$stderr" == *"=> socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)"*"[netlink(7)]"* ]]
