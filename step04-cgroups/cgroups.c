@@ -355,6 +355,7 @@ static int enable_v2_controllers(const struct hierarchy *h)
  * (or --cgroup-parent): minidock/ is shared by every run and may exist already. */
 static int make_container_cgroups(void)
 {
+	/* WORKSHOP step04-mkdir: make the container's cgroup in every hierarchy */
 	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start_time(getpid()));
 	for (int i = 0; i < cg.n; i++) {
 		struct hierarchy *h = &cg.h[i];
@@ -373,11 +374,13 @@ static int make_container_cgroups(void)
 			return -1;
 	}
 	return 0;
+	/* END WORKSHOP */
 }
 
 /* The limits, in the files each version names them (cgroups(7)). */
 static int set_limits(const struct config *cfg)
 {
+	/* WORKSHOP step04-limits: write each limit asked for into its file (v1 or v2 name) */
 	const struct hierarchy *m = &cg.h[cg.of[CG_MEMORY]], *c = &cg.h[cg.of[CG_CPU]];
 	char mem[32], quota[32], pids[32];
 
@@ -400,6 +403,7 @@ static int set_limits(const struct config *cfg)
 	if (cfg->pids_limit && write_file(cg.h[cg.of[CG_PIDS]].dir, "pids.max", pids) < 0)
 		return -1;
 	return 0;
+	/* END WORKSHOP */
 }
 
 static int create_cgroups(const struct config *cfg)
@@ -416,8 +420,10 @@ static int create_cgroups(const struct config *cfg)
 static int join_cgroups(void)
 {
 	for (int i = 0; i < cg.n; i++)
+		/* WORKSHOP step04-join: move this process into hierarchy i's container cgroup */
 		if (write_file(cg.h[i].dir, cg.h[i].v2 ? "cgroup.procs" : "tasks", "0") < 0)
 			return -1;
+		/* END WORKSHOP */
 	return 0;
 }
 
@@ -425,6 +431,7 @@ static int join_cgroups(void)
 static void remove_cgroups(void)
 {
 	for (int i = 0; i < cg.n; i++) {
+		/* WORKSHOP step04-rmdir: remove this hierarchy's container cgroup, then minidock/ if empty */
 		struct hierarchy *h = &cg.h[i];
 		if (h->made_dir && rmdir(h->dir) < 0)
 			fprintf(stderr, "%s: rmdir %s: %m\n", PROG, h->dir);
@@ -432,6 +439,7 @@ static void remove_cgroups(void)
 			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->dir);
 		if (h->own_base && rmdir(h->base) == 0) /* else EBUSY: others use it */
 			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->base);
+		/* END WORKSHOP */
 	}
 }
 

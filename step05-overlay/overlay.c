@@ -503,11 +503,13 @@ static int add_layer(struct config *cfg, const char *dir)
 		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
 		return -1;
 	}
+	/* WORKSHOP step05-lowerdir: put the layer in front of the lowerdir list, ':' between */
 	memmove(cfg->lowerdir + n + !!len, cfg->lowerdir, len + 1);
 	memcpy(cfg->lowerdir, abs, n);
 	if (len)
 		cfg->lowerdir[n] = ':';
 	cfg->n_layers++;
+	/* END WORKSHOP */
 	return 0;
 }
 
@@ -891,7 +893,9 @@ static int mount_layers(const struct config *cfg)
 {
 	if (!cfg->n_layers)
 		return 0;
+	/* WORKSHOP step05-mount: mount the overlay of the layers on the run's merged/ */
 	return mount_fs("overlay", cfg->rootfs, "overlay", 0, cfg->overlay_data);
+	/* END WORKSHOP */
 }
 
 static int enter_rootfs(const struct config *cfg)
@@ -1133,6 +1137,7 @@ static int make_run_dir(struct config *cfg)
 		narrate("mkdir(\"%s\", 0755) = 0 [mkdir(2)]", path);
 	}
 	snprintf(cfg->rootfs, sizeof(cfg->rootfs), "%s/merged", cfg->run_dir);
+	/* WORKSHOP step05-options: the overlay's options: its lower, upper and work directories */
 	n = snprintf(cfg->overlay_data, sizeof(cfg->overlay_data),
 		     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", cfg->lowerdir,
 		     cfg->run_dir, cfg->run_dir);
@@ -1140,6 +1145,7 @@ static int make_run_dir(struct config *cfg)
 		fprintf(stderr, "%s: too many layers for one page of mount options\n", PROG);
 		return -1;
 	}
+	/* END WORKSHOP */
 	return 0;
 }
 

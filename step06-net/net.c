@@ -1459,6 +1459,7 @@ static int prepare_network(struct config *cfg)
  */
 static int create_veth(const struct config *cfg, pid_t child)
 {
+	/* WORKSHOP step06-veth: one RTM_NEWLINK: a veth on the bridge, its peer eth0 in the child */
 	/* the peer is not up yet: it cannot open before its other half exists */
 	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
 	char path[PATH_MAX], name[IFNAMSIZ], what[192], m[18];
@@ -1486,6 +1487,7 @@ static int create_veth(const struct config *cfg, pid_t child)
 	if (fd >= 0)
 		close(fd);
 	return ok ? 0 : -1;
+	/* END WORKSHOP */
 }
 
 /*
@@ -1501,6 +1503,7 @@ static int configure_network(const struct config *cfg)
 	new_link(&req, "lo", 0);
 	ok = fd >= 0 && nl_talk(fd, &req, "RTM_NEWLINK name=lo up") == 0;
 	if (ok && !cfg->network_none) {
+		/* WORKSHOP step06-eth0: eth0's address, eth0 up, the default route via the gateway */
 		new_link(&req, "eth0", 0);
 		ok = add_address(fd, "eth0", cfg->ip) == 0 &&
 		     nl_talk(fd, &req, "RTM_NEWLINK name=eth0 up") == 0;
@@ -1511,6 +1514,7 @@ static int configure_network(const struct config *cfg)
 		nl_add_u32(&req, RTA_GATEWAY, htonl(GATEWAY));
 		nl_add_u32(&req, RTA_OIF, if_nametoindex("eth0"));
 		ok = ok && nl_talk(fd, &req, "RTM_NEWROUTE default via 10.111.0.1 dev eth0") == 0;
+		/* END WORKSHOP */
 	}
 	if (fd >= 0)
 		close(fd);

@@ -1048,6 +1048,7 @@ static int become_container_root(const struct config *cfg, int sync_fd)
 	if (!cfg->userns)
 		return 0;
 	/* the host root's groups are unmapped but would still open files */
+	/* WORKSHOP step07-become-root: take the namespace's root ids; set PR_SET_PDEATHSIG again */
 	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		fprintf(stderr, "%s: become the user namespace's root: %m\n", PROG);
@@ -1055,6 +1056,7 @@ static int become_container_root(const struct config *cfg, int sync_fd)
 	}
 	narrate("setgroups(0, NULL), setresgid(0, 0, 0), setresuid(0, 0, 0) = 0 [user_namespaces(7)]");
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, again [prctl(2)]");
+	/* END WORKSHOP */
 	if (poll(&p, 1, 0) != 0) {
 		fprintf(stderr, "%s: parent went away while the container started\n", PROG);
 		return -1;
@@ -1676,6 +1678,7 @@ static void release_lease(const struct config *cfg)
 /* /proc/PID/uid_map takes the whole map in one write(2), once. */
 static int write_proc_file(pid_t pid, const char *name, const char *text)
 {
+	/* WORKSHOP step07-map-file: write TEXT into the child's /proc/PID/NAME, in one write(2) */
 	ssize_t len = strlen(text);
 	char path[64], shown[256];
 	int fd;
@@ -1694,6 +1697,7 @@ static int write_proc_file(pid_t pid, const char *name, const char *text)
 		*nl = ';';
 	narrate("write(\"%s\", \"%s\") = %zd [user_namespaces(7)]", path, shown, len);
 	return 0;
+	/* END WORKSHOP */
 }
 
 /*

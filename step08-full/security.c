@@ -102,6 +102,7 @@ int drop_capabilities(const struct capabilities *caps)
 
 	if (last < 0)
 		return -1;
+	/* WORKSHOP step08-capbset: drop each capability not in caps->bounding */
 	for (int cap = 0; cap <= last; cap++) {
 		if (caps->bounding & (1ULL << cap))
 			continue;
@@ -111,6 +112,7 @@ int drop_capabilities(const struct capabilities *caps)
 		}
 		dropped++;
 	}
+	/* END WORKSHOP */
 	narrate("prctl(PR_CAPBSET_DROP, CAP) = 0: each CAP not in the bounding set %#llx "
 		"[capabilities(7)] ×%d", (unsigned long long)caps->bounding, dropped);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
@@ -370,6 +372,7 @@ static size_t build_filter(struct sock_filter *f)
  */
 int install_seccomp(void)
 {
+	/* WORKSHOP step08-seccomp: install the filter build_filter() writes */
 	struct sock_filter filter[N_EPERM + 16];
 	struct sock_fprog prog = {.filter = filter};
 
@@ -381,4 +384,5 @@ int install_seccomp(void)
 	narrate("prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, %u instructions) = 0 [seccomp(2)]",
 		prog.len);
 	return 0;
+	/* END WORKSHOP */
 }

@@ -75,7 +75,7 @@ END {
 	total = passed + failed + blocked
 	printf "check| Score: %d/%d", passed, total
 	if (skipped)
-		printf " (%d skipped: this machine lacks what they need)", skipped
+		printf " (%d skipped: see their reasons)", skipped
 	printf "\n"
 	exit !(total > 0 && passed == total)
 }

@@ -53,6 +53,21 @@ for f in $files; do
 		exit bad
 	}' "$f" || status=1
 done
+# Each README section a task or a claim points to exists.
+section_exists() {
+	grep -qxF -e "## $2" -e "### $2" "$1/README.md" 2>/dev/null ||
+		{ echo "$3: no section \"$2\" in $1/README.md"; status=1; }
+}
+for t in $(reg_names task); do
+	section_exists "$(reg chapter "${t:4:2}" dir)" "$(reg task "$t" readme)" "tests/workshop/tasks.txt: task $t"
+done
+for f in tests/workshop/checks/step*.bats tests/workshop/exercises/step*.bats; do
+	[ -f "$f" ] || continue
+	d=$(sed -n 's/^CHAPTER_DIR=//p' "$f")
+	while read -r s; do
+		section_exists "$d" "$s" "$f"
+	done < <(sed -n 's/^\treadme "\(.*\)"$/\1/p' "$f" | sort -u)
+done
 # Each registry task is marked exactly once.
 marked=$(marked_tasks $files | cut -f3 | sort)
 for t in $(reg_names task); do

@@ -56,7 +56,7 @@ CHAPTER_DIR=step03-mnt
 	cp -a "$ROOTFS_SRC" "$shared/rootfs"
 	echo "\$ $(basename "$STEP_BIN") -r $shared/rootfs true   # on a shared mount"
 	status=0
-	err=$(timeout 20 "$STEP_BIN" -r "$shared/rootfs" true 2>&1 >/dev/null) || status=$?
+	err=$(timeout 20 "$STEP_BIN" "${XFLAGS[@]}" -r "$shared/rootfs" true 2>&1 >/dev/null) || status=$?
 	leaked=$(awk -v r="$shared/rootfs" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo)
 	umount -R "$shared"
 	echo "  exit status $status; on the host afterwards: ${leaked:-nothing}"

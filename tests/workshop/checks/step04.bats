@@ -54,7 +54,7 @@ hold_limited() {
 }
 
 @test "step04-starts: a command runs inside the rootfs and its exit status comes back" {
-	readme "The idea"
+	readme "The mechanism in plain words"
 	local code=$((RANDOM % 100 + 1))
 	run_prog sh -c "cat /etc/minidock-release; exit $code"
 	expect "the rootfs's /etc/minidock-release, read inside" "minidock rootfs" "$out"
@@ -62,7 +62,7 @@ hold_limited() {
 }
 
 @test "step04-pids: with a random --pids-limit, the container's own pids cgroup holds it" {
-	readme "The idea"
+	readme "The mechanism in plain words"
 	cg_flags
 	local n=$((RANDOM % 20 + 8)) max
 	CG=pids hold_limited --pids-limit "$n"
@@ -79,7 +79,7 @@ hold_limited() {
 }
 
 @test "step04-memory: with a random --memory, the container's memory cgroup holds it" {
-	readme "The idea"
+	readme "The mechanism in plain words"
 	cg_flags
 	local m=$((RANDOM % 48 + 16)) file=memory.limit_in_bytes limit
 	cg_is_v2 memory && file=memory.max
@@ -94,7 +94,7 @@ hold_limited() {
 }
 
 @test "step04-enforced: with --pids-limit N, PID 1 forks N-1 children and the next fork gets EAGAIN" {
-	readme "The idea"
+	readme "The mechanism in plain words"
 	needs step04-pids
 	cg_flags
 	local n=$((RANDOM % 10 + 5))
@@ -104,7 +104,7 @@ hold_limited() {
 }
 
 @test "step04-cleanup: after the run, the container's cgroup is gone" {
-	readme "The idea"
+	readme "The mechanism in plain words"
 	needs step04-pids
 	cg_flags
 	CG=pids hold_limited --pids-limit 50
