@@ -424,20 +424,8 @@ int oci_child_wait_for_start(const struct config *cfg, int sync_fd)
 static int send_console(int sock, int master)
 {
 	char name[] = "/dev/ptmx";
-	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+	if (send_with_fd(sock, name, sizeof(name), master, MSG_NOSIGNAL) < 0) {
 		fprintf(stderr, "%s: send the console to --console-socket: %m\n", PROG);
 		return -1;
 	}

@@ -29,20 +29,8 @@ static int termios_saved;
 static int send_fd(int sock, int fd)
 {
 	struct report r = {.kind = REPORT_PTY};
-	struct iovec iov = {.iov_base = &r, .iov_len = sizeof(r)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, 0) < 0) {
+	if (send_with_fd(sock, &r, sizeof(r), fd, 0) < 0) {
 		fprintf(stderr, "%s: send pty to parent: %m\n", PROG);
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -328,4 +329,23 @@ int passwd_name(unsigned int uid, char *out, size_t len)
 	}
 	fclose(f);
 	return found;
+}
+
+/* One message of LEN bytes at DATA carrying the descriptor FD (SCM_RIGHTS, unix(7)). */
+int send_with_fd(int sock, void *data, size_t len, int fd, int flags)
+{
+	struct iovec iov = {.iov_base = data, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, flags) < 0 ? -1 : 0;
 }
