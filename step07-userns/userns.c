@@ -214,7 +214,6 @@ static int check_rootfs(const char *dir, char abs[PATH_MAX])
 	return 0;
 }
 
-/* ---- cgroups: limits on what the container may use ---- */
 
 /* cpuacct sets no limit, but where it is a hierarchy of its own, we join it too. */
 enum { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, N_CONTROLLERS };
@@ -305,12 +304,10 @@ static unsigned long long start_time(pid_t pid)
 	return t;
 }
 
-/*
- * Where the controllers are, on the standard layout (cgroups(7)): all in
+/* Where the controllers are, on the standard layout (cgroups(7)): all in
  * the cgroup2 at /sys/fs/cgroup (statfs(2) tells by its magic number), or
  * each in a v1 hierarchy at /sys/fs/cgroup/NAME, a link to the mount named
- * for its controllers ("cpu,cpuacct"); a hybrid's unified/ has none.
- */
+ * for its controllers ("cpu,cpuacct"); a hybrid's unified/ has none. */
 static int find_hierarchies(const struct config *cfg)
 {
 	unsigned need = (cfg->memory ? 1u << CG_MEMORY : 0) | (cfg->pids_limit ? 1u << CG_PIDS : 0) |
@@ -368,8 +365,7 @@ static int own_cgroup(const struct hierarchy *h, char *out, size_t len)
 	return found ? 0 : -1;
 }
 
-/* The base: --cgroup-parent, which realpath(3) keeps below each hierarchy's
- * root, else a minidock/ child of our own cgroup. Only checks, nothing made. */
+/* The base: --cgroup-parent (realpath(3) keeps it in the hierarchy), else our minidock/. */
 static int choose_bases(const struct config *cfg)
 {
 	char path[PATH_MAX * 2];
@@ -395,26 +391,30 @@ static int choose_bases(const struct config *cfg)
 	return 0;
 }
 
-/*
- * cgroup v2 hands a controller to a cgroup's children only through the
- * parent's cgroup.subtree_control, and only if that parent holds no
- * processes itself ("no internal processes", cgroups(7)). The root
- * cgroup's file is not ours to write: there they must be on already.
- */
+/* v2 hands controllers to children through cgroup.subtree_control, only where the
+ * cgroup holds no processes ("no internal processes", cgroups(7)); not the root's. */
 static int enable_v2_controllers(const struct hierarchy *h)
 {
-	if (strcmp(h->base, h->mount) &&
-	    write_file(h->base, "cgroup.subtree_control", "+cpu +memory +pids") < 0) {
-		fprintf(stderr, "%s: cgroup v2: %s must hold no processes and get the controllers "
-				"from its parent (no internal processes); pass a --cgroup-parent "
-				"that does\n", PROG, h->base);
+	char path[PATH_MAX + 64];
+	int fd;
+
+	if (!strcmp(h->base, h->mount))
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "+cpu +memory +pids", 18) < 0) {
+		fprintf(stderr, "%s: cgroup v2: write %s: %m (no internal processes: %s must hold "
+				"none and get the controllers from its parent; pass a --cgroup-parent "
+				"that does)\n", PROG, path, h->base);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	return 0;
+	narrate("write(\"%s\", \"+cpu +memory +pids\") [cgroups(7)]", path);
+	return close(fd);
 }
 
-/* The container's cgroup in every hierarchy, named for its owner, in minidock/
- * (or --cgroup-parent): minidock/ is shared by every run and may exist already. */
+/* The container's cgroup in every hierarchy, in the base (shared, may exist already). */
 static int make_container_cgroups(void)
 {
 	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start_time(getpid()));
