@@ -197,6 +197,7 @@ struct nft_rule_info {
 	char comment[128];
 };
 typedef void (*nft_rule_fn)(const struct nft_rule_info *r, void *arg);
+int nft_available(void);
 int nft_list_rules(const char *table, nft_rule_fn fn, void *arg);
 int nft_list_tables(nft_rule_fn fn, void *arg);
 void nft_begin(void);

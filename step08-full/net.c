@@ -1017,6 +1017,8 @@ static int sync_nat(const struct network *cfg, const char *id, const struct reco
 	size_t n_dnat = 0;
 	uint32_t host_ip;
 
+	if (!nft_available())
+		return 0;
 	if (enable_ip_forward() < 0 || nft_list_rules(cfg->bridge, scan_rule, &scan) < 0)
 		return -1;
 	for (size_t i = 0; rec && i < rec->n_ports; i++)
@@ -1047,7 +1049,7 @@ static void sweep_nat(const char *bridge)
 {
 	struct nat_scan scan = {.bridge = bridge};
 
-	if (nft_list_rules(bridge, scan_rule, &scan) < 0)
+	if (!nft_available() || nft_list_rules(bridge, scan_rule, &scan) < 0)
 		return;
 	nft_begin();
 	delete_stale_rules(&scan);
@@ -1323,7 +1325,7 @@ void net_prune(void)
 		ipam_path(DEFAULT_BRIDGE, "", dir);
 		if (access(dir, F_OK) == 0)
 			sweep_stale_leases(fd, DEFAULT_BRIDGE);
-		if (nft_list_tables(collect_table, &tables) == 0)
+		if (nft_available() && nft_list_tables(collect_table, &tables) == 0)
 			for (size_t i = 0; i < tables.n; i++) {
 				if (find_link(fd, tables.names[i], &link) == 0) {
 					nft_begin();

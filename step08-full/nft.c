@@ -453,18 +453,35 @@ void nft_del_table(const char *table)
  * free the batch's transaction, behind an RCU grace period (8.7 ms
  * measured). Left open, it goes at exit or exec, by when that is over.
  */
+static int nfnl_fd = -1;
+
 static int nfnetlink(void)
 {
-	static int fd = -1;
-
-	if (fd >= 0)
-		return fd;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (fd < 0)
+	if (nfnl_fd >= 0)
+		return nfnl_fd;
+	nfnl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (nfnl_fd < 0)
 		fprintf(stderr, "%s: socket NETLINK_NETFILTER: %m\n", PROG);
 	else
-		narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER) = %d [netlink(7)]", fd);
-	return fd;
+		narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER) = %d [netlink(7)]", nfnl_fd);
+	return nfnl_fd;
+}
+
+/*
+ * Does this kernel speak nf_tables? One without it (or without its module
+ * loaded) refuses the socket with EPROTONOSUPPORT: a bridge still works
+ * there, without NAT, as dockerd's --iptables=false; make doctor says so.
+ */
+int nft_available(void)
+{
+	if (nfnl_fd >= 0)
+		return 1;
+	nfnl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (nfnl_fd >= 0 || errno != EPROTONOSUPPORT)
+		return 1;
+	narrate("socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER) = -1 EPROTONOSUPPORT: "
+		"no nf_tables in this kernel, so no NAT [netlink(7)]");
+	return 0;
 }
 
 /* The answer to message SEQ: 0, or -1 with errno and the message named. */
