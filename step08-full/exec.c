@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -255,11 +256,25 @@ static int die_with_parent(pid_t expected)
 	return 0;
 }
 
+/*
+ * ALIVE: a pipe's read end whose write end only our parent holds. Its
+ * hang-up says the parent died before our PR_SET_PDEATHSIG, even where a
+ * subreaper outside our PID namespace took us in (getppid(2) reads 0 then too).
+ */
+static int parent_gone(int alive)
+{
+	struct pollfd p = {.fd = alive, .events = POLLIN};
+
+	return poll(&p, 1, 0) < 0 || (p.revents & POLLHUP);
+}
+
 /* The second child, in the container's PID namespace: lock down, then CMD. */
-static int exec_in_container(const struct config *cfg, int sync_fd)
+static int exec_in_container(const struct config *cfg, int sync_fd, int alive)
 {
 	if (die_with_parent(0) < 0)
 		return report_failure(sync_fd, 0);
+	if (parent_gone(alive))
+		_exit(EXIT_TOOL);
 	if (chdir(cfg->process.cwd) < 0) {
 		fprintf(stderr, "%s: exec: chdir %s: %m\n", PROG, cfg->process.cwd);
 		return report_failure(sync_fd, 0);
@@ -274,12 +289,16 @@ static int enter_container(const struct config *cfg, const struct record *r,
 			   const int fds[N_NAMESPACES], int sync_fd, pid_t caller)
 {
 	pid_t child;
-	int status;
+	int status, alive[2];
 
 	if (die_with_parent(caller) < 0 || make_undumpable() < 0 ||
 	    join_cgroups(r) < 0 || join_namespaces(fds) < 0)
 		return report_failure(sync_fd, 0);
 	fault_point("exec-child-joined");
+	if (pipe2(alive, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: pipe: %m\n", PROG);
+		return report_failure(sync_fd, 0);
+	}
 	child = narrate_fork_prepare() < 0 ? -1 : fork();
 	if (child < 0) {
 		fprintf(stderr, "%s: fork: %m\n", PROG);
@@ -287,9 +306,11 @@ static int enter_container(const struct config *cfg, const struct record *r,
 		return report_failure(sync_fd, 0);
 	}
 	if (child == 0) {
+		close(alive[1]);
 		narrate_forked("cmd");
-		_exit(exec_in_container(cfg, sync_fd));
+		_exit(exec_in_container(cfg, sync_fd, alive[0]));
 	}
+	close(alive[0]);
 	narrate("fork() = %d: CMD's process, in the container's PID namespace [fork(2)]", child);
 	narrate_fork_done(child);
 	close(sync_fd);
