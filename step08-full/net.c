@@ -1388,7 +1388,7 @@ static int remove_network(int fd, const char *bridge)
 		return -1;
 	}
 	snprintf(table.names[0], IFNAMSIZ, "%s", bridge);
-	if (nft_list_tables(find_table, &table) < 0)
+	if (nft_available() && nft_list_tables(find_table, &table) < 0)
 		return -1;
 	nft_begin();
 	if (table.n)
@@ -1416,7 +1416,7 @@ static int list_networks(int fd)
 	struct link_info link;
 	int rules, found;
 
-	if (nft_list_tables(collect_table, &tables) < 0)
+	if (nft_available() && nft_list_tables(collect_table, &tables) < 0)
 		return EXIT_TOOL;
 	printf("%-16s %-6s %s\n", "TABLE", "RULES", "BRIDGE");
 	for (size_t i = 0; i < tables.n; i++) {
