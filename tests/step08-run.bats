@@ -64,8 +64,11 @@ load step08-common
 	[ "${lines[0]}" = etcbox ]
 	[[ "${lines[1]}" == *"etcbox"* ]]
 	[ "${lines[2]}" = 3 ]
+	# name servers as Docker gives a bridged container: some, none on loopback
+	# (step08-nat.bats checks where they come from)
 	run -0 mrun base cat /etc/resolv.conf
-	[ "$output" = "$(cat /etc/resolv.conf)" ]
+	[[ "$output" == *nameserver* ]]
+	[[ "$output" != *"nameserver 127."* ]]
 	# without -h, the hostname is the short id, as Docker's
 	run -0 mrun base hostname
 	[[ "$output" =~ ^[0-9a-f]{12}$ ]]
