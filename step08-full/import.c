@@ -446,17 +446,9 @@ static pid_t start_gunzip(const char *file, int *out)
 	int p[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		fprintf(stderr, "%s: pipe: %m\n", PROG);
+	pid = fork_with_pipe(p);
+	if (pid < 0)
 		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %m\n", PROG);
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
 	if (pid == 0) {
 		/* Its complaints would be a second line: our own message says it. */
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);

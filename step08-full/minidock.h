@@ -38,6 +38,7 @@ void fault_point(const char *name);
 const char *mount_flag_names(unsigned long flags, char *buf, size_t len);
 int make_dir(const char *path, mode_t mode);
 int send_with_fd(int sock, void *data, size_t len, int fd, int flags);
+pid_t fork_with_pipe(int p[2]);
 int make_dirs(const char *path, mode_t mode);
 int passwd_name(unsigned int uid, char *out, size_t len);
 int lock_path(const char *path, int flags);

@@ -144,17 +144,9 @@ static int run_hook(const struct json *h, const char *state)
 	int p[2], ret;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		fprintf(stderr, "%s: pipe: %m\n", PROG);
+	pid = fork_with_pipe(p);
+	if (pid < 0)
 		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %m\n", PROG);
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
 	if (pid == 0)
 		exec_hook(h, p[0]);
 	close(p[0]);

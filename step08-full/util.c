@@ -349,3 +349,21 @@ int send_with_fd(int sock, void *data, size_t len, int fd, int flags)
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	return sendmsg(sock, &msg, flags) < 0 ? -1 : 0;
 }
+
+/* A pipe (O_CLOEXEC), then fork(2): both ends in both. On failure, said, and nothing left open. */
+pid_t fork_with_pipe(int p[2])
+{
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: pipe: %m\n", PROG);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %m\n", PROG);
+		close(p[0]);
+		close(p[1]);
+	}
+	return pid;
+}
