@@ -220,8 +220,8 @@ load cgroups
 	sleep 1000 &
 	sleeper=$!
 	echo "$sleeper" > "$(cg_v2_mount)$busy/cgroup.procs"
-	refused --cgroup-parent "$busy" --memory 32m true || { kill "$sleeper"; false; }
-	kill "$sleeper"
+	refused --cgroup-parent "$busy" --memory 32m true || { kill -KILL "$sleeper"; false; }
+	kill -KILL "$sleeper"
 	wait "$sleeper" || true
 	rmdir "$(cg_v2_mount)$busy"
 	echo "$stderr"

@@ -86,7 +86,7 @@ teardown() {
 			cat /climb-link/sub/f
 		[ "$status" -eq 0 ] && [ "$output" = vol ] || break
 	done
-	kill "$renamer"
+	kill -KILL "$renamer"
 	wait "$renamer" || true
 	[ "$status" -eq 0 ] || { echo "run $i: $output" >&2; false; }
 	[ ! -e "$T/target" ]

@@ -38,7 +38,15 @@ function say(outcome, t, name, extra) {
 	print outcome, claim >> results
 	fflush()
 }
-/^(not )?ok / { close_log() }
+# Each bats run (the gates, then the claims) numbers its tests from 1.
+/^1\.\.[0-9]+$/ { split("", reported) }
+/^(not )?ok / {
+	close_log()
+	# One row per claim, even if a forked shell of the test reported it again.
+	number = ($1 == "ok") ? $2 : $3
+	if (reported[number]++)
+		next
+}
 /^ok / && / # skip / {
 	reason = $0; sub(/.* # skip /, "", reason)
 	if (reason ~ /^@@/)

@@ -135,8 +135,7 @@ wait_ready() {
 	sleep 10 &
 	timer=$!
 	wait -n -p done "$reader" "$JOB" "$timer" || s=$?
-	kill "$timer" 2>/dev/null
-	wait "$timer" 2>/dev/null || true
+	stop_timer "$timer"
 	if [ "$done" = "$reader" ]; then
 		return 0
 	fi
@@ -154,6 +153,26 @@ wait_ready() {
 	fi
 	diagnose
 	return 1
+}
+
+# stop_timer PID: end a background sleep. KILL, not TERM: a TERM that lands
+# before the shell forked for it has exec'd sleep runs the test's EXIT trap
+# in that shell, and bats reports the test twice.
+stop_timer() {
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null || true
+}
+
+# wait_job SECS: wait at most SECS for the program to exit; STATUS is its
+# exit status. Returns 1 if it is still running.
+wait_job() {
+	local timer done s=0
+	sleep "$1" &
+	timer=$!
+	wait -n -p done "$JOB" "$timer" || s=$?
+	stop_timer "$timer"
+	[ "$done" = "$JOB" ] || return 1
+	STATUS=$s JOB=
 }
 
 # finish_prog: release the container, wait for the tool; STATUS is its status.

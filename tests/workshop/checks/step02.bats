@@ -76,16 +76,11 @@ wait_until() {
 	start_prog --init sh -c "$(hold_cmd)"
 	wait_ready
 	kill -TERM "$JOB"
-	local end=$((SECONDS + 5))
-	while kill -0 "$JOB" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 0.05; done
-	if kill -0 "$JOB" 2>/dev/null; then
+	if ! wait_job 5; then
 		echo "@@expected: the tool exits 143 soon after SIGTERM"
 		seen "still running 5 s later"
 		hint "init (PID 1) gets the signal from the tool: it must pass it on to CMD with kill(2); blocked signals wait for sigwaitinfo"
 		return 1
 	fi
-	STATUS=0
-	wait "$JOB" || STATUS=$?
-	JOB=
 	expect "exit status" 143 "$STATUS"
 }
