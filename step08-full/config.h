@@ -102,6 +102,7 @@ struct network {
 
 struct record;
 struct oci_runtime;
+struct sock_fprog;
 
 struct config {
 	struct process process;
@@ -116,7 +117,8 @@ struct config {
 		struct resources resources;
 		struct device_spec devices[MAX_DEVICES];
 		size_t n_devices;
-		int seccomp;             /* the default filter on (1) or off */
+		int seccomp;             /* a filter on (1) or off */
+		struct sock_fprog *seccomp_profile; /* a profile's filter, or NULL: the default */
 		const char *masked_paths[MAX_PATHS];
 		size_t n_masked;
 		const char *readonly_paths[MAX_PATHS];

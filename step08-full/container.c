@@ -188,13 +188,14 @@ int lock_down(const struct config *cfg)
 	const struct process *p = &cfg->process;
 	int early_seccomp = cfg->linux.seccomp && !p->no_new_privileges;
 
-	if (early_seccomp && install_seccomp() < 0)
+	if (early_seccomp && install_seccomp(cfg->linux.seccomp_profile) < 0)
 		return -1;
 	if (drop_capabilities(&p->caps) < 0 || set_user(p) < 0 ||
 	    apply_capabilities(&p->caps) < 0 ||
 	    (p->no_new_privileges && set_no_new_privs() < 0) || close_host_fds() < 0)
 		return -1;
-	if (cfg->linux.seccomp && !early_seccomp && install_seccomp() < 0)
+	if (cfg->linux.seccomp && !early_seccomp &&
+	    install_seccomp(cfg->linux.seccomp_profile) < 0)
 		return -1;
 	return 0;
 }

@@ -150,7 +150,12 @@ uint64_t default_capabilities(void);
 int drop_capabilities(const struct capabilities *caps);
 int apply_capabilities(const struct capabilities *caps);
 int set_no_new_privs(void);
-int install_seccomp(void);
+struct sock_filter;
+int install_seccomp(const struct sock_fprog *profile); /* NULL: the default filter */
+size_t seccomp_prologue(struct sock_filter *f);
+/* seccomp-profile.c: an OCI seccomp profile as a filter (one malloc'd block), or NULL. */
+struct json;
+struct sock_fprog *seccomp_compile(const struct json *profile, const char *what);
 int close_host_fds(void);
 int close_other_fds(void);
 int make_undumpable(void);

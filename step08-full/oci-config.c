@@ -912,11 +912,10 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 			    "mappings, and mappings need a user namespace");
 		return -1;
 	}
-	/* Our own filter, which follows Docker's default profile, in place of the one given. */
 	cfg->linux.seccomp = seccomp != NULL;
-	if (seccomp)
-		warn("config.json: linux.seccomp: minidock's built-in filter (Docker's default "
-		     "refusals) replaces the profile");
+	if (seccomp &&
+	    !(cfg->linux.seccomp_profile = seccomp_compile(seccomp, "config.json: linux.seccomp")))
+		return -1;
 	if (cgroups_path)
 		warn_ignored("linux.cgroupsPath", "the container's cgroup goes beneath minidock/ "
 			     "in the caller's own cgroup");
@@ -1052,6 +1051,8 @@ void oci_bundle_free(struct oci_bundle *b)
 	json_free(b->json);
 	json_free(b->process_json);
 	b->json = b->process_json = NULL;
+	free(b->cfg.linux.seccomp_profile);
+	b->cfg.linux.seccomp_profile = NULL;
 }
 
 /* ---- spec ---- */

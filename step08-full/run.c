@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "minidock.h"
 
 /* Docker's default PATH for a container. */
@@ -33,6 +34,7 @@
 struct run_opts {
 	const char *image, *name, *hostname, *workdir, *user, *pid_file, *cgroup_parent;
 	const char *network, *bridge, *subnet, *ip, *userns;
+	const char *seccomp_file; /* --security-opt seccomp=FILE */
 	const char *uidmaps[MAX_OPTS], *gidmaps[MAX_OPTS];
 	size_t n_uidmaps, n_gidmaps;
 	struct resources resources;
@@ -97,7 +99,8 @@ static void run_usage(FILE *out)
 		"      --tmpfs DIR[:OPTS]    mount a tmpfs\n"
 		"      --cap-add CAP         add a capability (or ALL)\n"
 		"      --cap-drop CAP        drop a capability (or ALL)\n"
-		"      --security-opt OPT    seccomp=unconfined, no-new-privileges[=true|false]\n"
+		"      --security-opt OPT    seccomp=unconfined|FILE (an OCI profile),\n"
+		"                            no-new-privileges[=true|false]\n"
 		"      --userns MODE         remap (root inside is an unprivileged uid) or host\n"
 		"      --uidmap CTR:HOST:LEN a line of the uid map (implies --userns remap)\n"
 		"      --gidmap CTR:HOST:LEN a line of the gid map\n"
@@ -128,6 +131,10 @@ static int parse_security_opt(const char *opt, struct run_opts *o)
 {
 	if (!strcmp(opt, "seccomp=unconfined") || !strcmp(opt, "seccomp:unconfined")) {
 		o->seccomp = 0;
+		return 0;
+	}
+	if (!strncmp(opt, "seccomp=", 8) || !strncmp(opt, "seccomp:", 8)) {
+		o->seccomp_file = opt + 8;
 		return 0;
 	}
 	if (!strcmp(opt, "no-new-privileges") || !strcmp(opt, "no-new-privileges=true") ||
@@ -900,6 +907,24 @@ static int choose_command(struct run_data *d, const struct run_opts *o)
 	return -1;
 }
 
+/* --security-opt seccomp=FILE: compiled before anything is made, so a bad one leaves nothing. */
+static int load_seccomp_profile(const struct run_opts *o, struct config *cfg)
+{
+	char err[256];
+	struct json *profile;
+
+	if (!o->seccomp_file || !o->seccomp)
+		return 0;
+	profile = json_parse_file(o->seccomp_file, err, sizeof(err));
+	if (!profile) {
+		fprintf(stderr, "%s: seccomp profile %s: %s\n", PROG, o->seccomp_file, err);
+		return -1;
+	}
+	cfg->linux.seccomp_profile = seccomp_compile(profile, o->seccomp_file);
+	json_free(profile);
+	return cfg->linux.seccomp_profile ? 0 : -1;
+}
+
 static int build_config(struct run_data *d, const struct run_opts *o)
 {
 	struct config *cfg = &d->cfg;
@@ -1124,8 +1149,10 @@ int cmd_run(const struct store *s, int argc, char **argv)
 		return EXIT_TOOL;
 	}
 	if (parse_run_args(argc, argv, &o) < 0 || check_options(&o, &d) < 0 ||
-	    image_load(s, o.image, &d.img) < 0)
+	    load_seccomp_profile(&o, &d.cfg) < 0)
 		return EXIT_TOOL;
+	if (image_load(s, o.image, &d.img) < 0)
+		goto free_profile;
 	/* A loaded image's User (image-archive.c) when -u does not say. */
 	if (!o.user && d.img.user[0] &&
 	    parse_user(d.img.user, &d.cfg.process.uid, &d.cfg.process.gid) < 0)
@@ -1156,5 +1183,7 @@ int cmd_run(const struct store *s, int argc, char **argv)
 	free_env(&d);
 free_image:
 	image_free(&d.img);
+free_profile:
+	free(d.cfg.linux.seccomp_profile);
 	return status;
 }

@@ -329,12 +329,13 @@ static unsigned char hop(size_t at, size_t target)
  *   clone with any CLONE_NEW* flag        -> EPERM
  *   anything else                         -> allowed
  */
-static size_t build_filter(struct sock_filter *f)
+/*
+ * Every filter's first six instructions (a profile's too, seccomp-profile.c):
+ * numbers mean something only in the architecture they were made for, so
+ * another one is killed; the syscall number is left in the accumulator.
+ */
+size_t seccomp_prologue(struct sock_filter *f)
 {
-	const size_t eperm_checks = 6 + (size_t)N_EPERM;
-	const size_t clone_check = eperm_checks + 2;
-	const size_t ret_eperm = clone_check + 2, ret_enosys = ret_eperm + 1,
-		     ret_allow = ret_enosys + 1;
 	size_t n = 0;
 
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -346,6 +347,17 @@ static size_t build_filter(struct sock_filter *f)
 	/* x32 system calls are x86_64 numbers with bit 30 set: a second table. */
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	return n;
+}
+
+static size_t build_filter(struct sock_filter *f)
+{
+	const size_t eperm_checks = 6 + (size_t)N_EPERM;
+	const size_t clone_check = eperm_checks + 2;
+	const size_t ret_eperm = clone_check + 2, ret_enosys = ret_eperm + 1,
+		     ret_allow = ret_enosys + 1;
+	size_t n = seccomp_prologue(f);
+
 	for (size_t i = 0; i < N_EPERM; i++, n++)
 		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						    (unsigned)eperm_syscalls[i],
@@ -370,13 +382,15 @@ static size_t build_filter(struct sock_filter *f)
  * Installing a filter needs no_new_privs or CAP_SYS_ADMIN (seccomp(2)),
  * and it stays for every descendant, across execve(2).
  */
-int install_seccomp(void)
+int install_seccomp(const struct sock_fprog *profile)
 {
 	/* WORKSHOP step08-seccomp: install the filter build_filter() writes */
 	struct sock_filter filter[N_EPERM + 16];
 	struct sock_fprog prog = {.filter = filter};
 
 	prog.len = (unsigned short)build_filter(filter);
+	if (profile)
+		prog = *profile;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
 		fprintf(stderr, "%s: prctl PR_SET_SECCOMP: %m\n", PROG);
 		return -1;

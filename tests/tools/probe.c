@@ -17,6 +17,7 @@
  *   probe fds                  list this process's open file descriptors
  *   probe syscalls             which newer system calls the kernel has
  *   probe seccomp              keyctl, clone3, mount, unshare(CLONE_NEWUSER), fork, thread
+ *   probe personality VALUE    personality(2) with VALUE (0xffffffff only asks); ok or ERRNO
  *   probe tty                  the terminal on stdin: name, size, session
  *   probe mknod PATH MAJ MIN   create a block device node, then try to open it
  *   probe exe PID              can /proc/PID/exe be read and opened?
@@ -595,6 +596,15 @@ static int cmd_seccomp(void)
 	return 0;
 }
 
+/* personality(2) with a value a seccomp rule may compare; 0xffffffff only asks. */
+static int cmd_personality(const char *value)
+{
+	unsigned long v = strtoul(value, NULL, 0);
+
+	printf("personality=%s\n", errno_word(syscall(SYS_personality, v)));
+	return 0;
+}
+
 /* The terminal on stdin, as the container sees it. */
 static int cmd_tty(void)
 {
@@ -735,6 +745,8 @@ int main(int argc, char **argv)
 		return cmd_module();
 	if (!strcmp(cmd, "seccomp"))
 		return cmd_seccomp();
+	if (!strcmp(cmd, "personality") && a1)
+		return cmd_personality(a1);
 	if (!strcmp(cmd, "tty"))
 		return cmd_tty();
 	if (!strcmp(cmd, "mknod") && a1 && a2 && argc > 4)

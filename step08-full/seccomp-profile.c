@@ -1,0 +1,350 @@
+/*
+ * seccomp-profile.c: a seccomp profile in the OCI runtime spec's form
+ * (config.json's linux.seccomp, or `run --security-opt seccomp=FILE`)
+ * compiled to the classic BPF program seccomp(2) installs. Engines send
+ * one on every run: Docker its default profile, podman the one in
+ * containers-common.
+ *
+ * The program is one straight line, first match wins:
+ *   another architecture, or an x32 number  -> kill (the prologue security.c shares)
+ *   for each rule, for each of its names:   syscall number and arguments match
+ *                                           -> the rule's action
+ *   anything else                           -> defaultAction
+ * Only the native architecture's numbers are known to us (libc's SYS_*
+ * names, syscall-names.h), so a call through another architecture's
+ * table is killed, never let through: a profile that lists SCMP_ARCH_X86
+ * loses 32-bit programs, not its protection.
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "json.h"
+#include "minidock.h"
+
+/* The kernel's limit on one filter's length (BPF_MAXINSNS). */
+#define MAX_INSNS 4096
+/* A jump target not known yet: the rule's "does not match" (patched later). */
+#define MISMATCH (-1)
+#define MAX_PATCHES 64
+
+static const struct {
+	const char *name;
+	long nr;
+} syscall_names[] = {
+/* one {"name", SYS_name} per system call this libc knows */
+#include "syscall-names.h"
+};
+
+struct program {
+	struct sock_filter insns[MAX_INSNS];
+	size_t n;
+	size_t patches[MAX_PATCHES]; /* jumps to the current rule's mismatch */
+	int patch_jt[MAX_PATCHES];   /* which branch of each: jt (1) or jf (0) */
+	size_t n_patches;
+	const char *too_long;        /* why the program does not fit, if it does not */
+	const char *what;            /* the profile, as errors name it */
+};
+
+static int profile_error(const struct program *p, const char *field, const char *why)
+{
+	fprintf(stderr, "%s: %s: %s: %s\n", PROG, p->what, field, why);
+	return -1;
+}
+
+static long syscall_number(const char *name)
+{
+	for (size_t i = 0; i < sizeof(syscall_names) / sizeof(syscall_names[0]); i++)
+		if (!strcmp(syscall_names[i].name, name))
+			return syscall_names[i].nr;
+	return -1;
+}
+
+/* Emitting never fails midway: a program that does not fit says so at the end. */
+static void emit(struct program *p, struct sock_filter insn)
+{
+	if (p->n < MAX_INSNS)
+		p->insns[p->n++] = insn;
+	else
+		p->too_long = "longer than the kernel's 4096 BPF instructions";
+}
+
+static void load(struct program *p, uint32_t offset)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset));
+}
+
+static void and(struct program *p, uint32_t mask)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mask));
+}
+
+/* A conditional jump; each branch a forward skip, or MISMATCH. */
+static void jump(struct program *p, uint16_t op, uint32_t k, int jt, int jf)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k, jt < 0 ? 0 : jt,
+					     jf < 0 ? 0 : jf));
+	for (int branch = 0; branch < 2; branch++) {
+		if ((branch ? jt : jf) != MISMATCH)
+			continue;
+		if (p->n_patches >= MAX_PATCHES) {
+			p->too_long = "a rule with too many argument conditions";
+			return;
+		}
+		p->patches[p->n_patches] = p->n - 1;
+		p->patch_jt[p->n_patches++] = branch;
+	}
+}
+
+/* Every jump to MISMATCH lands here; a jump goes at most 255 instructions. */
+static void land_mismatches(struct program *p)
+{
+	for (size_t i = 0; i < p->n_patches; i++) {
+		size_t hop = p->n - p->patches[i] - 1;
+
+		if (hop > 255)
+			p->too_long = "a rule too long to jump over";
+		else if (p->patch_jt[i])
+			p->insns[p->patches[i]].jt = (unsigned char)hop;
+		else
+			p->insns[p->patches[i]].jf = (unsigned char)hop;
+	}
+	p->n_patches = 0;
+}
+
+/* BPF loads 32 bits at a time: where each half of a 64-bit argument lies. */
+static uint32_t arg_offset(long long index, int high)
+{
+	uint32_t at = (uint32_t)(offsetof(struct seccomp_data, args) + (size_t)index * 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return high ? at + 4 : at;
+#else
+	return high ? at : at + 4;
+#endif
+}
+
+static int get_u64(const struct json *obj, const char *key, uint64_t *out)
+{
+	const struct json *v = json_get(obj, key);
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if (v->type != JSON_NUMBER || !v->integer || v->num < 0 || v->num > 9.2e18)
+		return -1;
+	*out = (uint64_t)v->ival;
+	return 0;
+}
+
+/*
+ * One argument condition; falling through means it holds. A 64-bit
+ * comparison is made of its halves: the high words first; the low words
+ * decide only when the high ones are equal.
+ */
+static int compare_arg(struct program *p, const char *op, long long index, uint64_t v,
+		       uint64_t v2)
+{
+	uint32_t hi = arg_offset(index, 1), lo = arg_offset(index, 0);
+	uint32_t vhi = (uint32_t)(v >> 32), vlo = (uint32_t)v;
+
+	load(p, hi);
+	if (!strcmp(op, "SCMP_CMP_EQ")) {
+		jump(p, BPF_JEQ, vhi, 0, MISMATCH);
+		load(p, lo);
+		jump(p, BPF_JEQ, vlo, 0, MISMATCH);
+	} else if (!strcmp(op, "SCMP_CMP_NE")) {
+		jump(p, BPF_JEQ, vhi, 0, 2);
+		load(p, lo);
+		jump(p, BPF_JEQ, vlo, MISMATCH, 0);
+	} else if (!strcmp(op, "SCMP_CMP_MASKED_EQ")) {
+		/* value is the mask, valueTwo what the masked argument must equal */
+		and(p, vhi);
+		jump(p, BPF_JEQ, (uint32_t)(v2 >> 32), 0, MISMATCH);
+		load(p, lo);
+		and(p, vlo);
+		jump(p, BPF_JEQ, (uint32_t)v2, 0, MISMATCH);
+	} else if (!strcmp(op, "SCMP_CMP_GT") || !strcmp(op, "SCMP_CMP_GE")) {
+		jump(p, BPF_JGT, vhi, 3, 0);
+		jump(p, BPF_JEQ, vhi, 0, MISMATCH);
+		load(p, lo);
+		jump(p, strcmp(op, "SCMP_CMP_GT") ? BPF_JGE : BPF_JGT, vlo, 0, MISMATCH);
+	} else if (!strcmp(op, "SCMP_CMP_LT") || !strcmp(op, "SCMP_CMP_LE")) {
+		jump(p, BPF_JGT, vhi, MISMATCH, 0);
+		jump(p, BPF_JEQ, vhi, 0, 2);
+		load(p, lo);
+		jump(p, strcmp(op, "SCMP_CMP_LT") ? BPF_JGT : BPF_JGE, vlo, MISMATCH, 0);
+	} else {
+		return profile_error(p, "syscalls[].args[].op", "unknown comparison");
+	}
+	return 0;
+}
+
+static int compare_args(struct program *p, const struct json *args)
+{
+	for (const struct json *a = args ? args->child : NULL; a; a = a->next) {
+		const struct json *index = json_get(a, "index"), *op = json_get(a, "op");
+		uint64_t v, v2;
+
+		if (a->type != JSON_OBJECT || !index || index->type != JSON_NUMBER ||
+		    !index->integer || index->ival < 0 || index->ival > 5 || !op ||
+		    op->type != JSON_STRING || get_u64(a, "value", &v) < 0 ||
+		    get_u64(a, "valueTwo", &v2) < 0)
+			return profile_error(p, "syscalls[].args", "want objects with index (0-5), "
+					     "value, valueTwo (unsigned integers) and op");
+		if (compare_arg(p, op->str, index->ival, v, v2) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* SCMP_ACT_* to the value the filter returns; errno_ret for ERRNO and TRACE. */
+static int action_value(struct program *p, const char *field, const struct json *name,
+			uint32_t errno_ret, uint32_t *out)
+{
+	static const struct {
+		const char *name;
+		uint32_t ret;
+	} actions[] = {
+		{"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW},
+		{"SCMP_ACT_LOG", SECCOMP_RET_LOG},
+		{"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO},
+		{"SCMP_ACT_TRACE", SECCOMP_RET_TRACE},
+		{"SCMP_ACT_TRAP", SECCOMP_RET_TRAP},
+		{"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD},
+		{"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD},
+		{"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS},
+	};
+
+	if (!name || name->type != JSON_STRING)
+		return profile_error(p, field, "missing, or not a string");
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strcmp(actions[i].name, name->str))
+			continue;
+		*out = actions[i].ret;
+		if (*out == SECCOMP_RET_ERRNO || *out == SECCOMP_RET_TRACE)
+			*out |= errno_ret & SECCOMP_RET_DATA;
+		return 0;
+	}
+	/* SCMP_ACT_NOTIFY needs a supervisor on listenerPath: not here. */
+	fprintf(stderr, "%s: %s: %s: %s is not supported\n", PROG, p->what, field, name->str);
+	return -1;
+}
+
+static int get_errno_ret(struct program *p, const struct json *obj, const char *key,
+			 uint32_t *out)
+{
+	uint64_t v;
+
+	if (!json_get(obj, key))
+		return 0;
+	if (get_u64(obj, key, &v) < 0 || v > SECCOMP_RET_DATA)
+		return profile_error(p, key, "want an errno number");
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* One name of a rule: its number, then its arguments, then the action. */
+static int compile_call(struct program *p, long nr, const struct json *args, uint32_t ret)
+{
+	jump(p, BPF_JEQ, (uint32_t)nr, 0, MISMATCH);
+	if (compare_args(p, args) < 0)
+		return -1;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret));
+	land_mismatches(p);
+	/* the argument checks replaced the number the next rule compares */
+	if (args && args->child)
+		load(p, offsetof(struct seccomp_data, nr));
+	return 0;
+}
+
+static int compile_rule(struct program *p, const struct json *rule)
+{
+	const struct json *names = json_get(rule, "names"), *args = json_get(rule, "args");
+	uint32_t errno_ret = EPERM, ret;
+
+	if (rule->type != JSON_OBJECT || !names || names->type != JSON_ARRAY ||
+	    (args && args->type != JSON_ARRAY && args->type != JSON_NULL))
+		return profile_error(p, "syscalls", "want objects with names (an array), "
+				     "action and optional args");
+	if (json_get(rule, "includes") || json_get(rule, "excludes"))
+		return profile_error(p, "syscalls[]", "Docker's includes/excludes are not "
+				     "supported: give the profile as the runtime spec has it");
+	if (get_errno_ret(p, rule, "errnoRet", &errno_ret) < 0 ||
+	    action_value(p, "syscalls[].action", json_get(rule, "action"), errno_ret, &ret) < 0)
+		return -1;
+	for (const struct json *n = names->child; n; n = n->next) {
+		long nr = n->type == JSON_STRING ? syscall_number(n->str) : -1;
+
+		/* A name this architecture lacks has no number to allow or refuse. */
+		if (n->type == JSON_STRING && nr < 0)
+			continue;
+		if (nr < 0)
+			return profile_error(p, "syscalls[].names", "want strings");
+		if (compile_call(p, nr, args && args->type == JSON_ARRAY ? args : NULL, ret) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What a profile may hold besides its rules and default: nothing that loosens it. */
+static int check_unsupported(struct program *p, const struct json *profile)
+{
+	const struct json *flags = json_get(profile, "flags"),
+			  *listener = json_get(profile, "listenerPath");
+
+	if (flags && json_count(flags) > 0)
+		return profile_error(p, "flags", "filter flags are not supported");
+	if (listener && listener->type == JSON_STRING && *listener->str)
+		return profile_error(p, "listenerPath", "a notify listener is not supported");
+	return 0;
+}
+
+struct sock_fprog *seccomp_compile(const struct json *profile, const char *what)
+{
+	struct program *p = calloc(1, sizeof(*p));
+	const struct json *rules = json_get(profile, "syscalls");
+	struct sock_fprog *prog = NULL;
+	uint32_t default_errno = EPERM, default_ret;
+
+	if (!p) {
+		fprintf(stderr, "%s: compile %s: %m\n", PROG, what);
+		return NULL;
+	}
+	p->what = what;
+	if (profile->type != JSON_OBJECT || (rules && rules->type != JSON_ARRAY)) {
+		profile_error(p, "syscalls", "want an object with an array of rules");
+		goto out;
+	}
+	if (check_unsupported(p, profile) < 0 ||
+	    get_errno_ret(p, profile, "defaultErrnoRet", &default_errno) < 0 ||
+	    action_value(p, "defaultAction", json_get(profile, "defaultAction"), default_errno,
+			 &default_ret) < 0)
+		goto out;
+	p->n = seccomp_prologue(p->insns);
+	for (const struct json *r = rules ? rules->child : NULL; r; r = r->next)
+		if (compile_rule(p, r) < 0)
+			goto out;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, default_ret));
+	if (p->too_long) {
+		profile_error(p, "syscalls", p->too_long);
+		goto out;
+	}
+	prog = malloc(sizeof(*prog) + p->n * sizeof(struct sock_filter));
+	if (!prog) {
+		fprintf(stderr, "%s: compile %s: %m\n", PROG, what);
+		goto out;
+	}
+	prog->len = (unsigned short)p->n;
+	prog->filter = (struct sock_filter *)(prog + 1);
+	memcpy(prog->filter, p->insns, p->n * sizeof(struct sock_filter));
+	narrate("seccomp profile %s: %zu BPF instructions", what, p->n);
+out:
+	free(p);
+	return prog;
+}
