@@ -100,6 +100,17 @@ struct network {
 	const char *hosts_file; /* gets "ADDR NAME" once the address is known */
 };
 
+/*
+ * Namespaces the child is born in instead of new ones (join.c): a running
+ * container's, or an OCI bundle's linux.namespaces[].path.
+ */
+#define MAX_JOINS 4
+struct joins {
+	int fds[MAX_JOINS];
+	int types[MAX_JOINS];   /* CLONE_NEWNET, _NEWIPC, _NEWUTS or _NEWPID */
+	size_t n;
+};
+
 struct record;
 struct oci_runtime;
 struct sock_fprog;
@@ -124,6 +135,7 @@ struct config {
 		const char *readonly_paths[MAX_PATHS];
 		size_t n_readonly;
 		const char *cgroups_path; /* the parent of the container's cgroup */
+		struct joins joins;
 	} linux;
 	/* minidock's runtime side: the container's identity and files. */
 	const char *id;

@@ -588,14 +588,20 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 
 int container_run(const struct config *cfg)
 {
-	int sv[2], status = EXIT_TOOL;
+	int sv[2], status = EXIT_TOOL, own_pid_ns = -1;
 	pid_t child;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		return EXIT_TOOL;
 	}
-	child = start_child(cfg, sv);
+	child = joins_enter(&cfg->linux.joins, &own_pid_ns) < 0 ? -1 : start_child(cfg, sv);
+	/* a PID namespace joined for the child is not ours to keep (join.c) */
+	if (joins_return(own_pid_ns) < 0 && child > 0) {
+		kill(child, SIGKILL);
+		wait_for_child(child);
+		child = -1;
+	}
 	close(sv[1]);
 	/* Only the child writes into CMD's output pipes: their end-of-file is its end. */
 	if (cfg->process.stdout_fd >= 0)
@@ -604,8 +610,7 @@ int container_run(const struct config *cfg)
 		close(cfg->process.stderr_fd);
 	if (child < 0)
 		goto close_sync;
-	/* OCI: a PID namespace joined for the child is not ours to keep (oci-config.c) */
-	status = cfg->oci && oci_parent_after_clone(cfg) < 0 ? -1 : supervise(cfg, child, sv[0]);
+	status = supervise(cfg, child, sv[0]);
 	if (status >= 0)
 		goto close_sync;
 	status = EXIT_TOOL;

@@ -150,6 +150,13 @@ uint64_t default_capabilities(void);
 int drop_capabilities(const struct capabilities *caps);
 int apply_capabilities(const struct capabilities *caps);
 int set_no_new_privs(void);
+/* join.c */
+int joins_open(struct joins *j, const char *path, int type);
+int joins_type(const struct joins *j);
+int joins_enter(const struct joins *j, int *own_pid_ns);
+int joins_return(int own_pid_ns);
+void joins_close(struct joins *j);
+
 struct sock_filter;
 int install_seccomp(const struct sock_fprog *profile); /* NULL: the default filter */
 size_t seccomp_prologue(struct sock_filter *f);

@@ -567,71 +567,7 @@ static int namespace_flag(const char *type)
 	return -1;
 }
 
-/*
- * A namespace to join (a pod's, `--network container:`): opened now, and
- * its type checked with NS_GET_NSTYPE (ioctl_ns(2)), so a path to some
- * other file or namespace is refused before anything is made. Network,
- * IPC, UTS and PID only: the core builds the root in a mount namespace of
- * its own, and user and cgroup namespaces are the core's to make.
- */
-static int open_namespace(struct oci_runtime *rt, const char *type, const char *path)
-{
-	int flag = namespace_flag(type), fd, actual;
-
-	if (!(flag & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID))) {
-		field_error("linux.namespaces[].path", "joining a %s namespace is not supported "
-			    "(network, ipc, uts and pid are)", type);
-		return -1;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		field_error("linux.namespaces[].path", "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	actual = ioctl(fd, NS_GET_NSTYPE);
-	if (actual != flag || rt->n_joins >= 4) {
-		field_error("linux.namespaces[].path", "%s is not a %s namespace", path, type);
-		close(fd);
-		return -1;
-	}
-	rt->join_fds[rt->n_joins] = fd;
-	rt->join_types[rt->n_joins++] = flag;
-	return 0;
-}
-
-/*
- * In create, before the core: setns(2) for us, so the child is born in
- * them. A PID namespace applies to our children only, and while it
- * differs from our own the kernel refuses us threads (clone(2), EINVAL
- * for CLONE_THREAD): the core's parent returns to its own right after the
- * clone (oci_parent_after_clone).
- */
-int oci_join_namespaces(struct oci_runtime *rt)
-{
-	rt->own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (rt->own_pid_ns < 0) {
-		fprintf(stderr, "%s: open /proc/self/ns/pid: %m\n", PROG);
-		return -1;
-	}
-	for (size_t i = 0; i < rt->n_joins; i++) {
-		if (setns(rt->join_fds[i], rt->join_types[i]) < 0) {
-			fprintf(stderr, "%s: setns into a namespace of linux.namespaces: %m\n", PROG);
-			return -1;
-		}
-		narrate("setns(%d, %#x) = 0 [setns(2)]", rt->join_fds[i], rt->join_types[i]);
-	}
-	return 0;
-}
-
-int oci_parent_after_clone(const struct config *cfg)
-{
-	if (cfg->oci->own_pid_ns < 0 || setns(cfg->oci->own_pid_ns, CLONE_NEWPID) == 0)
-		return 0;
-	fprintf(stderr, "%s: setns back into our own PID namespace: %m\n", PROG);
-	return -1;
-}
-
-static int read_namespaces(const struct json *linux, struct config *cfg, struct oci_runtime *rt)
+static int read_namespaces(const struct json *linux, struct config *cfg)
 {
 	const struct json *list;
 	const char *type, *path;
@@ -652,8 +588,9 @@ static int read_namespaces(const struct json *linux, struct config *cfg, struct 
 				    type ? type : "(none)");
 			return -1;
 		}
+		/* a pod's namespace, or `--network container:`'s (join.c) */
 		if (path) {
-			if (open_namespace(rt, type, path) < 0)
+			if (joins_open(&cfg->linux.joins, path, namespace_flag(type)) < 0)
 				return -1;
 			continue;
 		}
@@ -896,7 +833,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 		field_error("linux", "missing: minidock runs Linux containers only");
 		return -1;
 	}
-	if (read_namespaces(linux, cfg, &b->rt) < 0 ||
+	if (read_namespaces(linux, cfg) < 0 ||
 	    read_id_maps(linux, "uidMappings", cfg->linux.uid_maps, &cfg->linux.n_uid_maps) < 0 ||
 	    read_id_maps(linux, "gidMappings", cfg->linux.gid_maps, &cfg->linux.n_gid_maps) < 0 ||
 	    read_paths(linux, "maskedPaths", cfg->linux.masked_paths, &cfg->linux.n_masked) < 0 ||
@@ -947,7 +884,7 @@ int oci_bundle_load(const char *dir, struct oci_bundle *b)
 	const char *hostname = NULL;
 
 	memset(b, 0, sizeof(*b));
-	b->rt.fifo_fd = b->rt.console_fd = b->rt.tty_master = b->rt.own_pid_ns = -1;
+	b->rt.fifo_fd = b->rt.console_fd = b->rt.tty_master = -1;
 	b->cfg.state_fs = -1;
 	if (!realpath(dir, b->dir)) {
 		fprintf(stderr, "%s: bundle %s: %m\n", PROG, dir);
@@ -1042,12 +979,7 @@ int oci_read_resources_file(const char *path, struct resources *r)
 
 void oci_bundle_free(struct oci_bundle *b)
 {
-	for (size_t i = 0; i < b->rt.n_joins; i++)
-		close(b->rt.join_fds[i]);
-	b->rt.n_joins = 0;
-	if (b->rt.own_pid_ns >= 0)
-		close(b->rt.own_pid_ns);
-	b->rt.own_pid_ns = -1;
+	joins_close(&b->cfg.linux.joins);
 	json_free(b->json);
 	json_free(b->process_json);
 	b->json = b->process_json = NULL;

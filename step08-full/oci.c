@@ -549,8 +549,6 @@ static int do_create(const struct create_opts *o, pid_t *child)
 	memcpy(st->bundle, b->dir, sizeof(st->bundle));
 	memcpy(st->rootfs, b->rootfs, sizeof(st->rootfs));
 	format_time(st->created, sizeof(st->created));
-	if (oci_join_namespaces(&b->rt) < 0)
-		goto remove;
 	status = container_run(&b->cfg);
 	if (status == 0) {
 		*child = st->pid;

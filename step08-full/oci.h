@@ -32,10 +32,6 @@ struct oci_runtime {
 	mode_t umask;
 	int preserve_fds;     /* fds 3..3+N-1 stay open in the container */
 	int tty_master;       /* the parent's copy, once the child has sent it */
-	int join_fds[4];      /* linux.namespaces[].path: namespaces to join, opened */
-	int join_types[4];    /* and their CLONE_NEW* types */
-	size_t n_joins;
-	int own_pid_ns;       /* our own PID namespace, to return to after the clone, or -1 */
 	const struct json *hooks; /* config.json's hooks, checked (oci-hooks.c), or NULL */
 };
 
@@ -59,8 +55,6 @@ struct oci_bundle {
 extern int oci_warnings;
 int oci_bundle_load(const char *dir, struct oci_bundle *b);
 void oci_bundle_free(struct oci_bundle *b);
-int oci_join_namespaces(struct oci_runtime *rt);
-int oci_parent_after_clone(const struct config *cfg);
 int oci_write_spec(const char *dir);
 int oci_read_process_file(const char *path, struct oci_bundle *b);
 int oci_read_resources_file(const char *path, struct resources *r);

@@ -35,6 +35,7 @@ struct run_opts {
 	const char *image, *name, *hostname, *workdir, *user, *pid_file, *cgroup_parent;
 	const char *network, *bridge, *subnet, *ip, *userns;
 	const char *seccomp_file; /* --security-opt seccomp=FILE */
+	const char *share[3];     /* --network, --pid, --ipc container:REF: the REFs */
 	const char *uidmaps[MAX_OPTS], *gidmaps[MAX_OPTS];
 	size_t n_uidmaps, n_gidmaps;
 	struct resources resources;
@@ -65,6 +66,7 @@ struct run_data {
 	char vol_src[MAX_OPTS][PATH_MAX], vol_dst[MAX_OPTS][PATH_MAX];
 	char tmpfs_dst[MAX_OPTS][PATH_MAX], tmpfs_data[MAX_OPTS][256];
 	char init_layer[PATH_MAX];
+	int shares_bridge;        /* --network container: of a container on a bridge */
 };
 
 static void run_usage(FILE *out)
@@ -88,7 +90,9 @@ static void run_usage(FILE *out)
 		"      --cpu-shares N        relative CPU weight\n"
 		"      --pids-limit N        at most N processes\n"
 		"      --cgroup-parent PATH  put the container's cgroup beneath PATH\n"
-		"      --network MODE        bridge (the default), none or host\n"
+		"      --network MODE        bridge (the default), none, host or container:NAME|ID\n"
+		"      --pid container:NAME  share a running container's PID namespace\n"
+		"      --ipc container:NAME  share a running container's IPC namespace\n"
 		"      --ip ADDR             the container's address on the bridge\n"
 		"      --bridge NAME         the host bridge (default minidock0)\n"
 		"      --subnet CIDR         the bridge's subnet (default 10.111.0.0/16)\n"
@@ -192,8 +196,27 @@ enum {
 	OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_INIT, OPT_PID_FILE, OPT_HELP, OPT_MEMORY, OPT_CPUS,
 	OPT_CPU_SHARES, OPT_PIDS_LIMIT, OPT_CGROUP_PARENT, OPT_BRIDGE, OPT_SUBNET, OPT_IP,
 	OPT_USERNS, OPT_UIDMAP, OPT_GIDMAP,
-	OPT_DNS,
+	OPT_DNS, OPT_PID, OPT_IPC,
 };
+
+/* The namespaces --network, --pid and --ipc container:REF share (run_opts.share). */
+static const struct {
+	const char *flag, *ns;
+	int type;
+} shareable[3] = {
+	{"--network", "net", CLONE_NEWNET},
+	{"--pid", "pid", CLONE_NEWPID},
+	{"--ipc", "ipc", CLONE_NEWIPC},
+};
+
+/* container:REF, or NULL after saying what is wrong. */
+static const char *container_ref(const char *value, const char *flag)
+{
+	if (!strncmp(value, "container:", 10) && value[10])
+		return value + 10;
+	fprintf(stderr, "%s: bad %s '%s': use container:NAME|ID\n", PROG, flag, value);
+	return NULL;
+}
 
 /* Chapter 7's user namespace (userns.c checks them once all are read). */
 static int parse_userns_option(int opt, struct run_opts *o)
@@ -244,8 +267,17 @@ static int parse_long_option(int opt, struct run_opts *o)
 		o->name = optarg;
 		return 0;
 	case OPT_NETWORK:
-		o->network = optarg;
-		return 0;
+		/* another container's network: none of our own to make, as with host */
+		if (strncmp(optarg, "container:", 10)) {
+			o->network = optarg;
+			return 0;
+		}
+		o->network = "host";
+		return (o->share[0] = container_ref(optarg, "--network")) ? 0 : -1;
+	case OPT_PID:
+		return (o->share[1] = container_ref(optarg, "--pid")) ? 0 : -1;
+	case OPT_IPC:
+		return (o->share[2] = container_ref(optarg, "--ipc")) ? 0 : -1;
 	case OPT_BRIDGE:
 		o->bridge = optarg;
 		return 0;
@@ -293,6 +325,8 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{"user", required_argument, NULL, 'u'},
 		{"hostname", required_argument, NULL, 'h'},
 		{"network", required_argument, NULL, OPT_NETWORK},
+		{"pid", required_argument, NULL, OPT_PID},
+		{"ipc", required_argument, NULL, OPT_IPC},
 		{"net", required_argument, NULL, OPT_NETWORK},
 		{"bridge", required_argument, NULL, OPT_BRIDGE},
 		{"subnet", required_argument, NULL, OPT_SUBNET},
@@ -842,7 +876,8 @@ static int write_etc_files(struct run_data *d, const struct run_opts *o)
 	snprintf(d->hosts, sizeof(d->hosts), "%s", fs_path[1]);
 	if (make_dir(root, 0755) < 0)
 		return -1;
-	net_resolv_conf(d->cfg.network.mode == NET_BRIDGE, o->dns, o->n_dns, resolv, sizeof(resolv));
+	net_resolv_conf(d->cfg.network.mode == NET_BRIDGE || d->shares_bridge, o->dns, o->n_dns,
+			resolv, sizeof(resolv));
 	snprintf(text, sizeof(text), "%s\n", d->hostname);
 	if (write_file(fs_path[0], text) < 0)
 		return -1;
@@ -907,6 +942,37 @@ static int choose_command(struct run_data *d, const struct run_opts *o)
 	return -1;
 }
 
+/*
+ * --network/--pid/--ipc container:REF: a running container's namespace,
+ * opened from its PID 1's /proc/PID/ns/ (join.c joins it before the
+ * clone). Its PID is checked again once the file is open: a container
+ * that ended meanwhile may have left its PID to another process.
+ */
+static int open_shared(const struct store *s, const struct run_opts *o, struct run_data *d)
+{
+	struct record r = {0};
+	char path[64];
+	int ok = 1;
+
+	for (size_t i = 0; i < 3 && ok; i++) {
+		if (!o->share[i])
+			continue;
+		if (record_open(s, o->share[i], &r) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", r.pid, shareable[i].ns);
+		ok = record_alive(&r) &&
+		     joins_open(&d->cfg.linux.joins, path, shareable[i].type) == 0 &&
+		     record_alive(&r);
+		if (!ok)
+			fprintf(stderr, "%s: %s container:%s: it is not running\n", PROG,
+				shareable[i].flag, o->share[i]);
+		if (i == 0)
+			d->shares_bridge = r.bridge[0] != 0;
+		record_free(&r);
+	}
+	return ok ? 0 : -1;
+}
+
 /* --security-opt seccomp=FILE: compiled before anything is made, so a bad one leaves nothing. */
 static int load_seccomp_profile(const struct run_opts *o, struct config *cfg)
 {
@@ -957,6 +1023,7 @@ static int build_config(struct run_data *d, const struct run_opts *o)
 	cfg->root.volatile_upper = o->rm;
 	cfg->linux.namespaces |= CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
 				CLONE_NEWCGROUP | (cfg->network.mode == NET_HOST ? 0 : CLONE_NEWNET);
+	cfg->linux.namespaces &= ~joins_type(&cfg->linux.joins);
 	cfg->linux.seccomp = o->seccomp;
 	cfg->linux.resources = o->resources;
 	cfg->linux.cgroups_path = o->cgroup_parent;
@@ -1151,7 +1218,7 @@ int cmd_run(const struct store *s, int argc, char **argv)
 	if (parse_run_args(argc, argv, &o) < 0 || check_options(&o, &d) < 0 ||
 	    load_seccomp_profile(&o, &d.cfg) < 0)
 		return EXIT_TOOL;
-	if (image_load(s, o.image, &d.img) < 0)
+	if (open_shared(s, &o, &d) < 0 || image_load(s, o.image, &d.img) < 0)
 		goto free_profile;
 	/* A loaded image's User (image-archive.c) when -u does not say. */
 	if (!o.user && d.img.user[0] &&
@@ -1185,5 +1252,6 @@ free_image:
 	image_free(&d.img);
 free_profile:
 	free(d.cfg.linux.seccomp_profile);
+	joins_close(&d.cfg.linux.joins);
 	return status;
 }
