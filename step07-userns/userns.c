@@ -34,8 +34,10 @@
  * The parent writes its uid_map and gid_map: container ids 0-65535 are
  * host ids from 1000000000, so root inside is an unprivileged uid outside,
  * with every capability, but only over what its namespaces own.
+ * Run by an ordinary user (rootless), it maps that user's own ids to root
+ * inside, and leaves out what needs the host's root: cgroups, the bridge.
  *
- * Read in this order: add_map_line, start_child, write_id_maps,
+ * Read in this order: add_map_line, check_rootless, start_child, write_id_maps,
  * become_container_root, make_device, then main and child_main.
  */
 #include <arpa/inet.h>
@@ -121,6 +123,7 @@ struct config {
 	uint32_t ip;          /* the container's address once leased, else 0 */
 	int userns;           /* --userns remap (or --uidmap, --gidmap): CLONE_NEWUSER */
 	int userns_host;      /* --userns host: said in so many words */
+	int rootless;         /* run by an ordinary user: a user namespace of its own ids */
 	char uid_map[256];    /* the lines of /proc/PID/uid_map: "CTR HOST LEN\n"... */
 	char gid_map[256];
 };
@@ -591,9 +594,38 @@ static int add_map_line(const char *opt, const char *arg, char map[256])
 	return 0;
 }
 
+/*
+ * Run by an ordinary user: a user namespace always, whose root is that
+ * user's own uid and gid (one-line maps, all it may write), and nothing
+ * that needs the host's root: cgroups and the bridge are root's.
+ */
+static int check_rootless(struct config *cfg)
+{
+	const char *what = NULL;
+
+	if (cfg->userns_host)
+		what = "--userns host";
+	else if (!cfg->network_none)
+		what = "--network bridge (the default; --network none works)";
+	else if (cfg->memory || cfg->cpu_quota || cfg->pids_limit || cfg->cgroup_parent)
+		what = "a cgroup (--memory, --cpu-quota, --pids-limit, --cgroup-parent)";
+	if (what) {
+		fprintf(stderr, "%s: %s needs root; we run as uid %d\n", PROG, what, geteuid());
+		return -1;
+	}
+	cfg->rootless = cfg->userns = 1;
+	if (!cfg->uid_map[0])
+		snprintf(cfg->uid_map, sizeof(cfg->uid_map), "0 %d 1\n", geteuid());
+	if (!cfg->gid_map[0])
+		snprintf(cfg->gid_map, sizeof(cfg->gid_map), "0 %d 1\n", getegid());
+	return 0;
+}
+
 /* A map asks for a user namespace; --userns host refuses one. */
 static int check_userns(struct config *cfg)
 {
+	if (geteuid() && check_rootless(cfg) < 0)
+		return -1;
 	if (cfg->uid_map[0] || cfg->gid_map[0])
 		cfg->userns = !cfg->userns_host;
 	if (cfg->userns_host && (cfg->uid_map[0] || cfg->gid_map[0])) {
@@ -1048,14 +1080,16 @@ static int become_container_root(const struct config *cfg, int sync_fd)
 
 	if (!cfg->userns)
 		return 0;
-	/* the host root's groups are unmapped but would still open files */
+	/* the host root's groups are unmapped but would still open files (rootless,
+	 * setgroups(2) is denied: the user's own groups stay, see write_id_maps) */
 	/* WORKSHOP step07-become-root: take the namespace's root ids; set PR_SET_PDEATHSIG again */
-	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+	if ((!cfg->rootless && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 ||
+	    setresuid(0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		fprintf(stderr, "%s: become the user namespace's root: %m\n", PROG);
 		return -1;
 	}
-	narrate("setgroups(0, NULL), setresgid(0, 0, 0), setresuid(0, 0, 0) = 0 [user_namespaces(7)]");
+	narrate("%ssetresgid(0, 0, 0), setresuid(0, 0, 0) = 0 [user_namespaces(7)]",
+		cfg->rootless ? "" : "setgroups(0, NULL), ");
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, again [prctl(2)]");
 	/* END WORKSHOP */
 	if (poll(&p, 1, 0) != 0) {
@@ -1701,12 +1735,15 @@ static int write_proc_file(pid_t pid, const char *name, const char *text)
 
 /*
  * The child's ids, written while it waits: each line maps LEN ids from CTR
- * inside to HOST outside. We are root on the host, so setgroups stays
- * "allow": only an unprivileged writer must deny it (user_namespaces(7)).
+ * inside to HOST outside. As root we leave setgroups "allow"; an
+ * unprivileged writer must deny it first, or its gid_map is refused: else
+ * dropping a group could open a file that the group is denied
+ * (user_namespaces(7)).
  */
 static int write_id_maps(const struct config *cfg, pid_t child)
 {
-	if (write_proc_file(child, "uid_map", cfg->uid_map) < 0)
+	if (write_proc_file(child, "uid_map", cfg->uid_map) < 0 ||
+	    (cfg->rootless && write_proc_file(child, "setgroups", "deny\n") < 0))
 		return -1;
 	return write_proc_file(child, "gid_map", cfg->gid_map);
 }
