@@ -23,7 +23,7 @@
  * only a loopback, down; --network none brings it up. --network bridge
  * (the default) wires it like docker0: a host bridge holds the gateway
  * address, a veth pair (veth(4)) is the cable, eth0 inside. All of it is
- * rtnetlink(7) messages we build. An address's lease is a file, O_EXCL.
+ * rtnetlink(7) messages we build. An address's lease is a file, flock(2)ed.
  *
  * Over a socketpair the parent releases the child once the pid file is
  * written, and the child reports a failed setup or execve(2); a successful
@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -1401,38 +1402,36 @@ static void lease_names(uint32_t ip, char path[PATH_MAX], char veth[IFNAMSIZ])
 
 /*
  * The lowest free address after the gateway. Its lease is a file made with
- * O_CREAT|O_EXCL: of all runs that try one address, one gets it (open(2)).
- * It holds its owner's PID: a lease whose owner is gone (kill(2) says
- * ESRCH) is taken over. While an address's veth is there it is not free:
- * the kernel removes a container's veth a moment after it exits.
+ * O_CREAT|O_EXCL and locked with flock(2) while we live: the kernel drops a
+ * dead process's locks, so a lease we can lock is a dead run's and ours, if
+ * still linked (we unlink ours before our lock goes). An address whose veth
+ * is still there is not free: the kernel removes it a moment after exit.
  */
 static int take_lease(struct config *cfg)
 {
-	char path[PATH_MAX], veth[IFNAMSIZ], held[16];
-	int fd, owner;
-	ssize_t n;
+	char path[PATH_MAX], veth[IFNAMSIZ];
+	struct stat st;
+	int fd, made;
 
 	for (uint32_t ip = GATEWAY + 1; ip < (SUBNET | 0xffff); ip++) {
 		lease_names(ip, path, veth);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		n = fd < 0 ? 0 : read(fd, held, sizeof(held) - 1);
-		held[n > 0 ? n : 0] = 0;
-		owner = atoi(held);
-		if (fd >= 0 && !close(fd) && owner > 0 && kill(owner, 0) < 0 && errno == ESRCH &&
-		    !unlink(path))
-			narrate("unlink(\"%s\") = 0: its owner %d is gone [unlink(2)]", path, owner);
 		if (if_nametoindex(veth))
 			continue;
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 && errno == EEXIST)
-			continue;
-		cfg->ip = fd < 0 ? 0 : ip; /* from here on, release_lease removes it */
-		narrate("open(\"%s\", O_CREAT|O_EXCL) = %d [open(2)]", path, fd);
-		if (fd < 0 || dprintf(fd, "%d\n", getpid()) < 0 || close(fd) < 0) {
-			fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		made = fd >= 0;
+		if (!made && errno == EEXIST) /* someone's lease (O_CREAT: if it went meanwhile) */
+			fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "%s: open %s: %m\n", PROG, path);
 			return -1;
 		}
-		return 0;
+		if (!flock(fd, LOCK_EX | LOCK_NB) && !fstat(fd, &st) && st.st_nlink) {
+			narrate("open(\"%s\"%s) = %d, flock(%d, LOCK_EX|LOCK_NB) = 0: %s [flock(2)]", path,
+				made ? ", O_CREAT|O_EXCL" : "", fd, fd, made ? "ours" : "its owner is gone");
+			cfg->ip = ip; /* from here on, release_lease removes it */
+			return 0; /* fd stays open: the lock lasts as long as we do */
+		}
+		close(fd);
 	}
 	fprintf(stderr, "%s: no free address left on %s\n", PROG, BRIDGE);
 	return -1;
@@ -1521,7 +1520,7 @@ static int configure_network(const struct config *cfg)
 	return ok ? 0 : -1;
 }
 
-/* At exit the lease goes; the veth goes with the container's namespace. */
+/* At exit the lease goes, before its lock; the veth goes with the container's namespace. */
 static void release_lease(const struct config *cfg)
 {
 	char path[PATH_MAX], veth[IFNAMSIZ];

@@ -23,7 +23,7 @@
  * only a loopback, down; --network none brings it up. --network bridge
  * (the default) wires it like docker0: a host bridge holds the gateway
  * address, a veth pair (veth(4)) is the cable, eth0 inside. All of it is
- * rtnetlink(7) messages we build. An address's lease is a file, O_EXCL.
+ * rtnetlink(7) messages we build. An address's lease is a file, flock(2)ed.
  *
  * Over a socketpair the parent releases the child once the pid file is
  * written, and the child reports a failed setup or execve(2); a successful
@@ -34,8 +34,10 @@
  * The parent writes its uid_map and gid_map: container ids 0-65535 are
  * host ids from 1000000000, so root inside is an unprivileged uid outside,
  * with every capability, but only over what its namespaces own.
+ * Run by an ordinary user (rootless), it maps that user's own ids to root
+ * inside, and leaves out what needs the host's root: cgroups, the bridge.
  *
- * Read in this order: add_map_line, start_child, write_id_maps,
+ * Read in this order: add_map_line, check_rootless, start_child, write_id_maps,
  * become_container_root, make_device, then main and child_main.
  */
 #include <arpa/inet.h>
@@ -60,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -120,6 +123,7 @@ struct config {
 	uint32_t ip;          /* the container's address once leased, else 0 */
 	int userns;           /* --userns remap (or --uidmap, --gidmap): CLONE_NEWUSER */
 	int userns_host;      /* --userns host: said in so many words */
+	int rootless;         /* run by an ordinary user: a user namespace of its own ids */
 	char uid_map[256];    /* the lines of /proc/PID/uid_map: "CTR HOST LEN\n"... */
 	char gid_map[256];
 };
@@ -590,9 +594,38 @@ static int add_map_line(const char *opt, const char *arg, char map[256])
 	return 0;
 }
 
+/*
+ * Run by an ordinary user: a user namespace always, whose root is that
+ * user's own uid and gid (one-line maps, all it may write), and nothing
+ * that needs the host's root: cgroups and the bridge are root's.
+ */
+static int check_rootless(struct config *cfg)
+{
+	const char *what = NULL;
+
+	if (cfg->userns_host)
+		what = "--userns host";
+	else if (!cfg->network_none)
+		what = "--network bridge (the default; --network none works)";
+	else if (cfg->memory || cfg->cpu_quota || cfg->pids_limit || cfg->cgroup_parent)
+		what = "a cgroup (--memory, --cpu-quota, --pids-limit, --cgroup-parent)";
+	if (what) {
+		fprintf(stderr, "%s: %s needs root; we run as uid %d\n", PROG, what, geteuid());
+		return -1;
+	}
+	cfg->rootless = cfg->userns = 1;
+	if (!cfg->uid_map[0])
+		snprintf(cfg->uid_map, sizeof(cfg->uid_map), "0 %d 1\n", geteuid());
+	if (!cfg->gid_map[0])
+		snprintf(cfg->gid_map, sizeof(cfg->gid_map), "0 %d 1\n", getegid());
+	return 0;
+}
+
 /* A map asks for a user namespace; --userns host refuses one. */
 static int check_userns(struct config *cfg)
 {
+	if (geteuid() && check_rootless(cfg) < 0)
+		return -1;
 	if (cfg->uid_map[0] || cfg->gid_map[0])
 		cfg->userns = !cfg->userns_host;
 	if (cfg->userns_host && (cfg->uid_map[0] || cfg->gid_map[0])) {
@@ -1047,14 +1080,16 @@ static int become_container_root(const struct config *cfg, int sync_fd)
 
 	if (!cfg->userns)
 		return 0;
-	/* the host root's groups are unmapped but would still open files */
+	/* the host root's groups are unmapped but would still open files (rootless,
+	 * setgroups(2) is denied: the user's own groups stay, see write_id_maps) */
 	/* WORKSHOP step07-become-root: take the namespace's root ids; set PR_SET_PDEATHSIG again */
-	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+	if ((!cfg->rootless && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 ||
+	    setresuid(0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		fprintf(stderr, "%s: become the user namespace's root: %m\n", PROG);
 		return -1;
 	}
-	narrate("setgroups(0, NULL), setresgid(0, 0, 0), setresuid(0, 0, 0) = 0 [user_namespaces(7)]");
+	narrate("%ssetresgid(0, 0, 0), setresuid(0, 0, 0) = 0 [user_namespaces(7)]",
+		cfg->rootless ? "" : "setgroups(0, NULL), ");
 	narrate("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, again [prctl(2)]");
 	/* END WORKSHOP */
 	if (poll(&p, 1, 0) != 0) {
@@ -1545,38 +1580,36 @@ static void lease_names(uint32_t ip, char path[PATH_MAX], char veth[IFNAMSIZ])
 
 /*
  * The lowest free address after the gateway. Its lease is a file made with
- * O_CREAT|O_EXCL: of all runs that try one address, one gets it (open(2)).
- * It holds its owner's PID: a lease whose owner is gone (kill(2) says
- * ESRCH) is taken over. While an address's veth is there it is not free:
- * the kernel removes a container's veth a moment after it exits.
+ * O_CREAT|O_EXCL and locked with flock(2) while we live: the kernel drops a
+ * dead process's locks, so a lease we can lock is a dead run's and ours, if
+ * still linked (we unlink ours before our lock goes). An address whose veth
+ * is still there is not free: the kernel removes it a moment after exit.
  */
 static int take_lease(struct config *cfg)
 {
-	char path[PATH_MAX], veth[IFNAMSIZ], held[16];
-	int fd, owner;
-	ssize_t n;
+	char path[PATH_MAX], veth[IFNAMSIZ];
+	struct stat st;
+	int fd, made;
 
 	for (uint32_t ip = GATEWAY + 1; ip < (SUBNET | 0xffff); ip++) {
 		lease_names(ip, path, veth);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		n = fd < 0 ? 0 : read(fd, held, sizeof(held) - 1);
-		held[n > 0 ? n : 0] = 0;
-		owner = atoi(held);
-		if (fd >= 0 && !close(fd) && owner > 0 && kill(owner, 0) < 0 && errno == ESRCH &&
-		    !unlink(path))
-			narrate("unlink(\"%s\") = 0: its owner %d is gone [unlink(2)]", path, owner);
 		if (if_nametoindex(veth))
 			continue;
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 && errno == EEXIST)
-			continue;
-		cfg->ip = fd < 0 ? 0 : ip; /* from here on, release_lease removes it */
-		narrate("open(\"%s\", O_CREAT|O_EXCL) = %d [open(2)]", path, fd);
-		if (fd < 0 || dprintf(fd, "%d\n", getpid()) < 0 || close(fd) < 0) {
-			fprintf(stderr, "%s: write %s: %m\n", PROG, path);
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		made = fd >= 0;
+		if (!made && errno == EEXIST) /* someone's lease (O_CREAT: if it went meanwhile) */
+			fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "%s: open %s: %m\n", PROG, path);
 			return -1;
 		}
-		return 0;
+		if (!flock(fd, LOCK_EX | LOCK_NB) && !fstat(fd, &st) && st.st_nlink) {
+			narrate("open(\"%s\"%s) = %d, flock(%d, LOCK_EX|LOCK_NB) = 0: %s [flock(2)]", path,
+				made ? ", O_CREAT|O_EXCL" : "", fd, fd, made ? "ours" : "its owner is gone");
+			cfg->ip = ip; /* from here on, release_lease removes it */
+			return 0; /* fd stays open: the lock lasts as long as we do */
+		}
+		close(fd);
 	}
 	fprintf(stderr, "%s: no free address left on %s\n", PROG, BRIDGE);
 	return -1;
@@ -1661,7 +1694,7 @@ static int configure_network(const struct config *cfg)
 	return ok ? 0 : -1;
 }
 
-/* At exit the lease goes; the veth goes with the container's namespace. */
+/* At exit the lease goes, before its lock; the veth goes with the container's namespace. */
 static void release_lease(const struct config *cfg)
 {
 	char path[PATH_MAX], veth[IFNAMSIZ];
@@ -1702,12 +1735,15 @@ static int write_proc_file(pid_t pid, const char *name, const char *text)
 
 /*
  * The child's ids, written while it waits: each line maps LEN ids from CTR
- * inside to HOST outside. We are root on the host, so setgroups stays
- * "allow": only an unprivileged writer must deny it (user_namespaces(7)).
+ * inside to HOST outside. As root we leave setgroups "allow"; an
+ * unprivileged writer must deny it first, or its gid_map is refused: else
+ * dropping a group could open a file that the group is denied
+ * (user_namespaces(7)).
  */
 static int write_id_maps(const struct config *cfg, pid_t child)
 {
-	if (write_proc_file(child, "uid_map", cfg->uid_map) < 0)
+	if (write_proc_file(child, "uid_map", cfg->uid_map) < 0 ||
+	    (cfg->rootless && write_proc_file(child, "setgroups", "deny\n") < 0))
 		return -1;
 	return write_proc_file(child, "gid_map", cfg->gid_map);
 }

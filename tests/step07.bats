@@ -240,3 +240,91 @@ refused() {
 	# the host's device nodes, bound in (minidock: step08-userns.bats)
 	full_runtime || [[ "$stderr" == *'mount("/dev/{null,'*'MS_BIND'* ]]
 }
+
+# ---- rootless: the tool run by an ordinary user (nobody, 65534) ----
+
+RL_UID=65534
+
+# as_user CMD...: run CMD as uid and gid 65534, with no supplementary groups.
+as_user() {
+	setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups -- "$@"
+}
+
+# The tool as an ordinary user runs it: a copy of it, and this file's rootfs
+# copy, on a path the user may walk (bats makes its directories 0700), else
+# skip if this kernel keeps user namespaces from unprivileged users.
+need_rootless() {
+	need_userns
+	full_runtime && skip "minidock runs as root only: rootless runs are chapter 7's"
+	local f=/proc/sys/kernel/unprivileged_userns_clone d=$BATS_FILE_TMPDIR
+	[ ! -e "$f" ] || [ "$(cat "$f")" = 1 ] || skip "$f is 0: no user namespaces for unprivileged users"
+	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user.max_user_namespaces is 0"
+	as_user unshare -U true 2>/dev/null || skip "uid $RL_UID may not create a user namespace here (an LSM?)"
+	while [ "${d#"$BATS_RUN_TMPDIR"}" != "$d" ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	TOOL=$BATS_FILE_TMPDIR/tool
+	[ -x "$TOOL" ] || cp "$STEP_BIN" "$TOOL"
+	as_user test -x "$ROOTFS/bin/sh" -a -r "$ROOTFS/etc/passwd" || {
+		echo "uid $RL_UID can neither run $ROOTFS/bin/sh nor read its /etc/passwd: make rootfs" >&2
+		return 1
+	}
+}
+
+@test "userns: rootless: an ordinary user's run is root inside, that user on the host" {
+	need_rootless
+	local pid userns map before
+	before=$(hostname)
+	fifos ready go
+	as_user "$TOOL" -r "$ROOTFS" --network none --pid-file "$T/pid" -h rootless-box sh -c \
+		"id -u > $CT/id; hostname >> $CT/id; touch $CT/made; echo > $CT/ready; read x < $CT/go" \
+		>"$T/out" 2>"$T/err" &
+	JOB=$!
+	wait_fifo ready
+	pid=$(host_pid)
+	userns=$(readlink "/proc/$pid/ns/user")
+	# seen from the host: the user's own uid and gid, each mapped to 0 alone
+	[ "$(status_ids "$pid" Uid)" = "$RL_UID $RL_UID $RL_UID $RL_UID" ]
+	[ "$(status_ids "$pid" Gid)" = "$RL_UID $RL_UID $RL_UID $RL_UID" ]
+	map=$(map_of "/proc/$pid/uid_map"; map_of "/proc/$pid/gid_map"; cat "/proc/$pid/setgroups")
+	[ "$userns" != "$(readlink /proc/self/ns/user)" ]
+	release go
+	finish_ctr
+	[ "$STATUS" -eq 0 ]
+	[ "$map" = "$(printf '0 %s 1\n0 %s 1\ndeny' "$RL_UID" "$RL_UID")" ]
+	[ "$(cat "$T/id")" = "$(printf '0\nrootless-box')" ]
+	# the file it made in the rootfs is the user's on the host's disk
+	[ "$(stat -c %u:%g "$T/made")" = "$RL_UID:$RL_UID" ]
+	[ "$(hostname)" = "$before" ]
+	# nothing of it is left: no process in its user namespace
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/user" 2>/dev/null)" != "$userns" ]
+	done
+}
+
+@test "userns: rootless: setgroups is denied before gid_map is written (-D)" {
+	need_rootless
+	run -0 --separate-stderr as_user "$TOOL" -r "$ROOTFS" --network none -D true
+	narrated_in_order 'clone\(CLONE_NEWUSER\|' \
+		"write\\(\"/proc/[0-9]+/uid_map\", \"0 $RL_UID 1\"\\)" \
+		'write\("/proc/[0-9]+/setgroups", "deny"\)' \
+		"write\\(\"/proc/[0-9]+/gid_map\", \"0 $RL_UID 1\"\\)" \
+		'setresuid\(0, 0, 0\) = 0'
+}
+
+@test "userns: rootless: what needs the host's root gets a one-line error (125)" {
+	need_rootless
+	local a
+	for a in "" "--network bridge" "--network none --memory 32m" \
+		"--network none --pids-limit 10" "--network none --userns host"; do
+		# shellcheck disable=SC2086
+		run -125 --separate-stderr as_user "$TOOL" -r "$ROOTFS" $a true
+		assert_one_line_error
+		[[ "$stderr" == *"needs root"* ]]
+	done
+	# a map of ids not the user's own: the kernel refuses the write (EPERM)
+	run -125 --separate-stderr as_user "$TOOL" -r "$ROOTFS" --network none --uidmap 0:0:1 true
+	assert_one_line_error
+	[[ "$stderr" == *"uid_map"* ]]
+}
