@@ -136,10 +136,11 @@ copy_bins() {
 }
 
 # The host's own tools, which the tests are written against (busybox's
-# umount has no -R, say), from the packages a fresh machine has; dash
+# umount has no -R, say; script(1), which the -it tests need, is
+# bsdutils'), from the packages a fresh machine has; dash
 # is /bin/sh, so "sh -c" in a test runs what it runs on the host.
 host_tools() {
-	dpkg -L dash coreutils util-linux mount grep sed findutils procps iproute2 hostname 2>/dev/null |
+	dpkg -L dash coreutils util-linux bsdutils mount grep sed findutils procps iproute2 hostname 2>/dev/null |
 		grep -E '^/(usr/)?s?bin/[^/]+$' | while read -r f; do
 		[ -f "$f" ] && [ -x "$f" ] && echo "$f"
 	done
