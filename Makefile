@@ -60,14 +60,17 @@ test: all rootfs
 test-step%: all rootfs
 	@bash tests/run.sh $(filter step$*-%,$(STEPS) $(MINIDOCK))
 
-# In throwaway cgroup-v2-only VMs: chapter 4's tests, then (unless STEP_BIN or
-# TESTS picks one run) minidock's own.
+# In throwaway cgroup-v2-only VMs: chapter 4's tests and its README's commands,
+# then (unless STEP_BIN or TESTS picks one run) minidock's own and its README's.
 V2_MINIDOCK_TESTS := tests/step08-run.bats tests/step08-lifecycle.bats tests/step08-security.bats \
 	tests/step08-userns.bats tests/step08-volumes.bats
 test-v2:
-	@bash tests/vm/run.sh
-	@[ -n "$(STEP_BIN)$(TESTS)" ] || STEP_BIN=step08-full/minidock VM_TIMEOUT=900 \
-		TESTS="$(V2_MINIDOCK_TESTS)" bash tests/vm/run.sh
+	@if [ -n "$(STEP_BIN)$(TESTS)" ]; then bash tests/vm/run.sh; else \
+		TESTS="tests/step04.bats tests/readme.bats" README=step04-cgroups/README.md \
+		bash tests/vm/run.sh; fi
+	@[ -n "$(STEP_BIN)$(TESTS)" ] || STEP_BIN=step08-full/minidock VM_TIMEOUT=1200 \
+		TESTS="$(V2_MINIDOCK_TESTS) tests/readme.bats" README=step08-full/README.md \
+		BATS_TEST_TIMEOUT=300 bash tests/vm/run.sh
 
 # A narrated tour of minidock: each fact shown from inside and from the host.
 demo: all rootfs

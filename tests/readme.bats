@@ -15,7 +15,12 @@ check() {
 		skip "README=$README picks another file"
 	fi
 	[ -x "$REPO/build/rootfs/bin/probe" ] || skip "no rootfs (run 'make all rootfs')"
-	bash "$REPO/tests/tools/readme.sh" "$1"
+	local rc=0
+	bash "$REPO/tests/tools/readme.sh" "$1" > "$BATS_TEST_TMPDIR/out" || rc=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	# what README_SKIP left out, on bats's own output as well
+	grep '^# .*: not run: ' "$BATS_TEST_TMPDIR/out" >&3 || true
+	return "$rc"
 }
 
 @test "README.md: its console blocks run as shown" { check README.md; }
@@ -68,6 +73,19 @@ check() {
 	run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "readme.sh: README_SKIP leaves out the blocks under a heading, and says so" {
+	[ -z "${README:-}" ] || skip "README=$README picks one file"
+	printf '%s\n' '# a' '```console' '$ echo 1' '1' '```' '## needs a thing' '```console' \
+		'$ false' 'never' '```' '## b' '```console' '$ echo 2' '2' '```' > "$BATS_TEST_TMPDIR/README.md"
+	README_SKIP='thing$' README_SKIP_WHY='no thing here' \
+		run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"not run: 1 commands under '## needs a thing' (no thing here)"* ]]
+	run bash "$REPO/tests/tools/readme.sh" "$BATS_TEST_TMPDIR/README.md"
+	[ "$status" -eq 1 ]
 }
 
 @test "readme.sh: sudo, and a cd outside a subshell, are refused" {

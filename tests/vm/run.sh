@@ -13,6 +13,9 @@
 #                (default step04-cgroups/cgroups, or step03-mnt/mnt until
 #                chapter 4 exists)
 #   TESTS        .bats files, relative to the repo (default tests/step04.bats)
+#   README       with tests/readme.bats in TESTS: the one README whose console
+#                blocks it runs (the guest's /mdk is laid out as the repo:
+#                the binary at STEP_BIN's path, build/probe, build/rootfs)
 #   VM_TIMEOUT   seconds before a hung guest is killed (default 420)
 #   VM_ACCEL     kvm or tcg (default: kvm if it boots the guest, else tcg)
 #   VM_SHELL=1   boot to a shell in the guest instead of running the tests
@@ -47,6 +50,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-420}
 for t in $TESTS; do
 	[ -f "$t" ] || die "no test file $t"
 done
+[ -z "${README:-}" ] || [ -f "$README" ] || die "no README $README"
 
 # apt-get install, refreshing the package lists once if that fails.
 apt_install() {
@@ -132,10 +136,11 @@ copy_bins() {
 }
 
 # The host's own tools, which the tests are written against (busybox's
-# umount has no -R, say), from the packages a fresh machine has; dash
+# umount has no -R, say; script(1), which the -it tests need, is
+# bsdutils'), from the packages a fresh machine has; dash
 # is /bin/sh, so "sh -c" in a test runs what it runs on the host.
 host_tools() {
-	dpkg -L dash coreutils util-linux mount grep sed findutils procps iproute2 hostname 2>/dev/null |
+	dpkg -L dash coreutils util-linux bsdutils mount grep sed findutils procps iproute2 hostname 2>/dev/null |
 		grep -E '^/(usr/)?s?bin/[^/]+$' | while read -r f; do
 		[ -f "$f" ] && [ -x "$f" ] && echo "$f"
 	done
@@ -176,6 +181,18 @@ cp -a tests "$ird/mdk/"
 rm -rf "$ird/mdk/tests/vm"
 cp -a "$vm/rootfs" "$ird/mdk/build/rootfs"
 cp "$vm/$name" "$ird/mdk/bin/"
+# where a README's commands look for them, from the repository root /mdk
+# (minidock's OCI face is the same binary under another name)
+case $STEP_BIN in
+/*) ;;
+*)	mkdir -p "$ird/mdk/${STEP_BIN%/*}" && cp "$vm/$name" "$ird/mdk/$STEP_BIN"
+	[ "$name" != minidock ] || ln -s minidock "$ird/mdk/${STEP_BIN%/*}/minidock-oci" ;;
+esac
+cp "$vm/probe" "$ird/mdk/build/probe"
+if [ -n "${README:-}" ]; then
+	mkdir -p "$ird/mdk/$(dirname "$README")"
+	cp "$README" "$ird/mdk/$README"
+fi
 cp tests/vm/init "$ird/init"
 chmod 755 "$ird/init"
 cat >"$ird/mdk/env" <<EOF
@@ -183,6 +200,7 @@ STEP_BIN=/mdk/bin/$name
 TESTS="$TESTS"
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 BATS_BOUND=$((VM_TIMEOUT - 60))
+export README="${README:-}"
 EOF
 cp tests/vm/tap-begin "$ird/mdk/tap-begin"
 # minidock: its own tests call it directly, the chapters' through the adapter (tests/run.sh)
