@@ -32,6 +32,7 @@ struct process {
 	const char *cwd;      /* absolute, inside the container */
 	uid_t uid;
 	gid_t gid;
+	char user_name[64], group_name[64]; /* -u NAME[:GROUP]: looked up inside (users.c) */
 	int terminal;         /* a pty from the container's devpts (-t) */
 	int stdin_open;       /* keep stdin attached (-i); else /dev/null */
 	struct capabilities caps;

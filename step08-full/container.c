@@ -167,12 +167,18 @@ int set_stdio(const struct config *cfg, int sync_fd)
  */
 static int set_user(const struct process *p)
 {
-	if (setgroups(0, NULL) < 0 || setgid(p->gid) < 0 || setuid(p->uid) < 0) {
-		fprintf(stderr, "%s: switch to user %u:%u: %m\n", PROG, p->uid, p->gid);
+	gid_t gid, groups[MAX_GROUPS];
+	uid_t uid;
+	size_t n;
+
+	if (resolve_user(p, &uid, &gid, groups, &n) < 0)
+		return -1;
+	if (setgroups(n, groups) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+		fprintf(stderr, "%s: switch to user %u:%u: %m\n", PROG, uid, gid);
 		return -1;
 	}
-	narrate("setgroups(0, NULL) = 0, setgid(%u) = 0, setuid(%u) = 0 [credentials(7)]", p->gid,
-		p->uid);
+	narrate("setgroups(%zu, ...) = 0, setgid(%u) = 0, setuid(%u) = 0 [credentials(7)]", n, gid,
+		uid);
 	return die_with_parent("again: the new credentials cleared it");
 }
 

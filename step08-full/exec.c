@@ -101,25 +101,6 @@ static int parse_exec_args(int argc, char **argv, struct exec_opts *o)
 }
 
 /* -u UID[:GID], numbers, as run takes it; the container's user otherwise. */
-static int parse_exec_user(const char *spec, struct process *p)
-{
-	unsigned int uid, gid;
-	char extra;
-	int n;
-
-	if (!spec)
-		return 0;
-	n = sscanf(spec, "%u:%u%c", &uid, &gid, &extra);
-	if (n < 1 || n > 2 || (n == 1 && strchr(spec, ':')) || strspn(spec, "0123456789:") !=
-								      strlen(spec)) {
-		fprintf(stderr, "%s: exec: bad --user '%s': use UID[:GID] (numbers)\n", PROG, spec);
-		return -1;
-	}
-	p->uid = uid;
-	p->gid = n == 2 ? gid : uid;
-	return 0;
-}
-
 /* KEY=VALUE replaces the container's KEY, or joins the list. */
 static int set_exec_env(struct record *r, const char *kv)
 {
@@ -161,8 +142,6 @@ static int build_exec_config(struct record *r, const struct exec_opts *o, char *
 	p->args = cmd;
 	p->env = r->env;
 	p->cwd = o->workdir ? o->workdir : r->cwd[0] ? r->cwd : "/";
-	p->uid = r->uid;
-	p->gid = r->gid;
 	p->terminal = o->tty;
 	p->stdin_open = o->interactive;
 	p->caps = (struct capabilities){.bounding = r->caps, .effective = r->caps,
@@ -171,7 +150,8 @@ static int build_exec_config(struct record *r, const struct exec_opts *o, char *
 	p->stdout_fd = p->stderr_fd = -1;
 	cfg->linux.seccomp = r->seccomp;
 	cfg->state_fs = -1;
-	return parse_exec_user(o->user, p);
+	/* the container's user, unless -u says otherwise */
+	return parse_user_spec(r->user, p) < 0 ? -1 : parse_user_spec(o->user, p);
 }
 
 /*

@@ -664,7 +664,7 @@ static void build_config(struct tree *t, int config, const struct record *r)
 
 	if (hostname)
 		add_string(t, config, "Hostname", hostname);
-	add_string(t, config, "User", tree_printf(t, "%u:%u", r->uid, r->gid));
+	add_string(t, config, "User", r->user);
 	add_bool(t, config, "Tty", r->tty);
 	add_strings(t, config, "Env", r->env, r->n_env);
 	add_strings(t, config, "Cmd", r->args, r->n_args);

@@ -150,6 +150,12 @@ uint64_t default_capabilities(void);
 int drop_capabilities(const struct capabilities *caps);
 int apply_capabilities(const struct capabilities *caps);
 int set_no_new_privs(void);
+/* users.c: -u USER[:GROUP], names looked up in the container's root */
+#define MAX_GROUPS 32
+int parse_user_spec(const char *spec, struct process *p);
+void user_spec_of(const struct process *p, char *out, size_t len);
+int resolve_user(const struct process *p, uid_t *uid, gid_t *gid, gid_t *groups, size_t *n);
+
 /* join.c */
 int joins_open(struct joins *j, const char *path, int type);
 int joins_type(const struct joins *j);

@@ -386,34 +386,6 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 
 /* ---- checks that need no store ---- */
 
-static int parse_user(const char *spec, uid_t *uid, gid_t *gid)
-{
-	char *end;
-	unsigned long u, g;
-
-	*uid = 0;
-	*gid = 0;
-	if (!spec)
-		return 0;
-	errno = 0;
-	u = strtoul(spec, &end, 10);
-	g = u;
-	if (*end == ':') {
-		const char *gs = end + 1;
-
-		g = strtoul(gs, &end, 10);
-		if (end == gs)
-			end = (char *)"x";
-	}
-	if (errno || end == spec || *end || u > 0x7fffffff || g > 0x7fffffff) {
-		fprintf(stderr, "%s: bad --user '%s': use UID[:GID] (numbers)\n", PROG, spec);
-		return -1;
-	}
-	*uid = (uid_t)u;
-	*gid = (gid_t)g;
-	return 0;
-}
-
 /*
  * Docker's arithmetic: start from the default 14; "ALL" in --cap-drop
  * starts from none, "ALL" in --cap-add from every one; then each named
@@ -823,7 +795,7 @@ static int check_options(const struct run_opts *o, struct run_data *d)
 	    net_parse(o->network, o->bridge, o->subnet, o->ip, &cfg->network) < 0 ||
 	    net_check_dns(o->dns, o->n_dns) < 0 ||
 	    userns_parse(o->userns, o->uidmaps, o->n_uidmaps, o->gidmaps, o->n_gidmaps, cfg) < 0 ||
-	    parse_user(o->user, &cfg->process.uid, &cfg->process.gid) < 0 ||
+	    parse_user_spec(o->user, &cfg->process) < 0 ||
 	    compute_caps(o, &caps) < 0 || check_detach(o, d) < 0)
 		return -1;
 	cfg->process.caps = (struct capabilities){
@@ -1061,8 +1033,7 @@ static int record_config(struct run_data *d, const struct run_opts *o)
 	for (char **e = cfg->process.env; *e; e++)
 		if (record_add_string(r->env, &r->n_env, MAX_ENV, *e) < 0)
 			return -1;
-	r->uid = cfg->process.uid;
-	r->gid = cfg->process.gid;
+	user_spec_of(&cfg->process, r->user, sizeof(r->user));
 	r->caps = cfg->process.caps.bounding;
 	r->seccomp = cfg->linux.seccomp;
 	r->no_new_privs = cfg->process.no_new_privileges;
@@ -1222,7 +1193,7 @@ int cmd_run(const struct store *s, int argc, char **argv)
 		goto free_profile;
 	/* A loaded image's User (image-archive.c) when -u does not say. */
 	if (!o.user && d.img.user[0] &&
-	    parse_user(d.img.user, &d.cfg.process.uid, &d.cfg.process.gid) < 0)
+	    parse_user_spec(d.img.user, &d.cfg.process) < 0)
 		goto free_image;
 	if (choose_command(&d, &o) < 0 || bind_ports(&d) < 0)
 		goto free_image;

@@ -109,7 +109,8 @@ static void fill_config(FILE *f, const struct record *r)
 	for (size_t i = 0; i < r->n_env; i++)
 		put(f, "env", r->env[i]);
 	put(f, "cwd", r->cwd);
-	fprintf(f, "user=%u:%u\ncaps=%#" PRIx64 "\n", r->uid, r->gid, r->caps);
+	put(f, "user", r->user);
+	fprintf(f, "caps=%#" PRIx64 "\n", r->caps);
 	put_num(f, "seccomp", r->seccomp);
 	put_num(f, "no_new_privs", r->no_new_privs);
 	put_num(f, "tty", r->tty);
@@ -219,7 +220,7 @@ static int parse_line(const char *k, const char *v, struct record *r)
 	if (!strcmp(k, "cwd"))
 		return copy_value(r->cwd, sizeof(r->cwd), v);
 	if (!strcmp(k, "user"))
-		return sscanf(v, "%u:%u", &r->uid, &r->gid) == 2 ? 0 : -1;
+		return copy_value(r->user, sizeof(r->user), v);
 	if (!strcmp(k, "caps"))
 		return sscanf(v, "%" SCNx64, &r->caps) == 1 ? 0 : -1;
 	if (!strcmp(k, "port"))

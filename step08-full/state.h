@@ -51,8 +51,7 @@ struct record {
 	size_t n_args;
 	char *env[MAX_ENV + 1];
 	size_t n_env;
-	uid_t uid;
-	gid_t gid;
+	char user[130];            /* USER[:GROUP] as -u gave it, names unresolved (users.c) */
 	uint64_t caps;             /* bounding = effective = permitted */
 	int seccomp, no_new_privs, tty, detached, userns;
 	long long memory, pids_limit, cpu_quota;

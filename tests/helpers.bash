@@ -95,8 +95,9 @@ release() {
 	timeout 10 sh -c "echo go > '$T/$1'"
 }
 
+# fifos NAME...: in $T, open to a container's non-root user (-u) too.
 fifos() {
-	for f in "$@"; do mkfifo "$T/$f"; done
+	for f in "$@"; do mkfifo -m 0666 "$T/$f"; done
 }
 
 # The container's PID as the host sees it.
