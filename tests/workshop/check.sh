@@ -8,6 +8,11 @@
 # checks a program already built (the proof uses both);
 # CHECK_RESULTS=FILE keeps the "OUTCOME claim" rows.
 set -u
+# The claims wait on events with wait -n -p (bash 5.1).
+if [ "${BASH_VERSINFO[0]}" -lt 5 ] || { [ "${BASH_VERSINFO[0]}" = 5 ] && [ "${BASH_VERSINFO[1]}" -lt 1 ]; }; then
+	echo "check: needs bash 5.1 or newer (wait -n -p); this is bash $BASH_VERSION" >&2
+	exit 2
+fi
 cd "$(dirname "$0")/../.."
 . tests/workshop/registry.sh
 nn=${1:-} ex=${2:-}

@@ -8,7 +8,8 @@
 # Refused: a marker of another form, an unnamed one, a name the registry
 # (tasks.txt) does not know or that belongs to another chapter, a task marked
 # twice, nesting, an END without a start, an unterminated region, an empty one
-# or one longer than 60 lines; and a registry task no source marks.
+# or one longer than 60 lines; and a registry task no source marks. Also:
+# WORKSHOP.md's exercises (below).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/workshop/registry.sh
@@ -74,5 +75,35 @@ for t in $(reg_names task); do
 	n=$(grep -cx -- "$t" <<<"$marked")
 	[ "$n" -eq 1 ] || { echo "tests/workshop/tasks.txt: task $t is marked $n times (want 1)"; status=1; }
 done
-[ "$status" -eq 0 ] && echo "workshop lint: $(wc -l <<<"$marked" | tr -d ' ') regions OK"
+# WORKSHOP.md names only exercises that exist: each row of its table of
+# checked exercises has a checker and each checker a row; each exercise it
+# names ("exercise N.M", a row, a "- N.M (" item) is item M of the
+# "Exercises" section of chapter N's README, as is each checker's.
+readme_has_exercise() { # NN M
+	awk -v m="$2. " '/^## / { p = ($0 == "## Exercises"); next }
+		p && index($0, m) == 1 { found = 1 } END { exit !found }' \
+		"$(reg chapter "$1" dir)/README.md" 2>/dev/null
+}
+rows=$(sed -n 's/^| \([1-8]\) | \([0-9]*\): .*/\1 \2/p' WORKSHOP.md)
+while read -r n m; do
+	[ -f "tests/workshop/exercises/step0$n-ex$m.bats" ] ||
+		{ echo "WORKSHOP.md: exercise $n.$m has no checker (tests/workshop/exercises/step0$n-ex$m.bats)"; status=1; }
+done <<<"$rows"
+for f in tests/workshop/exercises/step*-ex*.bats; do
+	[ -f "$f" ] || continue
+	n=${f##*/step} m=${f##*-ex}
+	n=${n%%-*} m=${m%.bats}
+	grep -qx "$((10#$n)) $m" <<<"$rows" || { echo "$f: not in WORKSHOP.md's table of exercises"; status=1; }
+	readme_has_exercise "$n" "$m" || { echo "$f: chapter $n's README has no exercise $m"; status=1; }
+done
+named=$({
+	echo "$rows"
+	grep -o '^- [1-8]\.[0-9]* (' WORKSHOP.md | grep -o '[1-8]\.[0-9]*'
+	grep -o 'exercises\? [1-8]\.[0-9]*\( or [1-8]\.[0-9]*\)*' WORKSHOP.md | grep -o '[1-8]\.[0-9]*'
+} | tr . ' ' | sort -u)
+while read -r n m; do
+	[ -n "$n" ] || continue
+	readme_has_exercise "0$n" "$m" || { echo "WORKSHOP.md: chapter $n's README has no exercise $m"; status=1; }
+done <<<"$named"
+[ "$status" -eq 0 ] && echo "workshop lint: $(wc -l <<<"$marked" | tr -d ' ') regions, $(wc -l <<<"$named" | tr -d ' ') exercises named in WORKSHOP.md OK"
 exit "$status"

@@ -208,6 +208,8 @@ diagnose() {
 	task=$(printf '%s\n' "$err" | sed -n 's/^workshop: task \([^ ]*\) is not written yet.*/\1/p' | head -n 1)
 	if [ -n "$task" ]; then
 		hint "the program stopped at the stub of task $task: write it (TASKS.md)"
+	elif [ "$status" = 125 ] && [[ $err == *"option"* || $err == *"usage"* ]] && [[ $CLAIM == *-ex[0-9]* ]]; then
+		hint "the program refused its command line: does it take the option this exercise adds?"
 	elif [ "$status" = 125 ] && [[ $err == *"option"* || $err == *"usage"* ]]; then
 		hint "the program refused its command line: does it take chapter ${CLAIM:4:2}'s options?"
 	elif [ "$status" -gt 128 ] && [ "$status" -lt 160 ] 2>/dev/null; then

@@ -1,57 +1,8 @@
 #!/usr/bin/env bats
 # Workshop claims of chapter 5: a root made of image layers (overlayfs).
 load common
+load layers
 CHAPTER_DIR=step05-overlay
-
-# Two random layers over the rootfs, and a state directory of the test's own.
-layers() {
-	[ -z "${MINIDOCK:-}" ] ||
-		skip "--layer is chapter 5's lesson option; minidock builds its root from images"
-	D="$BATS_TEST_TMPDIR/l" STATE="$BATS_TEST_TMPDIR/l/state"
-	L1="$D/lower" L2="$D/upper-layer"
-	mkdir -p "$STATE" "$L1/shared" "$L2/shared"
-	V1=$(random_name lower) V2=$(random_name upper)
-	echo "$V1" >"$L1/shared/in_both"
-	echo "$V1" >"$L1/shared/in_lower"
-	echo "$V2" >"$L2/shared/in_both"
-	echo "$V2" >"$L2/shared/in_upper"
-	LAYERS=(--state "$STATE" --layer "$ROOTFS_SRC" --layer "$L1" --layer "$L2")
-	T="$D/x"
-	mkdir -p "$T"
-}
-
-snapshot() {
-	find "$L1" "$L2" -printf '%p %s\n' | sort
-	cat "$L1"/shared/* "$L2"/shared/*
-}
-
-# The layers are lower layers: the container's fifo is reached through its root.
-hold_in_layers() {
-	echo "\$ $(basename "$STEP_BIN") ${LAYERS[*]} --pid-file $T/pid sh -c 'mkfifo /go; read x < /go' &"
-	"$STEP_BIN" "${XFLAGS[@]}" "${LAYERS[@]}" --pid-file "$T/pid" sh -c 'mkfifo /go; read x < /go' \
-		>"$T/out" 2>"$T/err" </dev/null &
-	JOB=$!
-	local end=$((SECONDS + 10))
-	until [ -s "$T/pid" ] && [ -p "/proc/$(cat "$T/pid")/root/go" ]; do
-		if ! kill -0 "$JOB" 2>/dev/null || [ "$SECONDS" -ge "$end" ]; then
-			echo "@@expected: the container running on the layers"
-			status=0
-			kill -0 "$JOB" 2>/dev/null || wait "$JOB" || status=$?
-			err=$(cat "$T/err")
-			seen "exit status $status$(first_err)"
-			diagnose
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-release_layers() {
-	timeout 10 sh -c "echo go > /proc/$(cat "$T/pid")/root/go"
-	STATUS=0
-	wait "$JOB" || STATUS=$?
-	JOB=
-}
 
 @test "step05-starts: a command runs inside the rootfs and its exit status comes back" {
 	readme "The idea"
