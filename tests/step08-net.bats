@@ -114,17 +114,21 @@ lease_files() {
 }
 
 @test "net: a lease is its run's until that run ends, even once the kernel has taken its veth" {
-	local id addr
+	local id addr leased swept taken
 	id=$(md run -d "${NET[@]}" base sleep 600)
 	addr=$(md inspect -f '{{.NetworkSettings.IPAddress}}' "$id")
-	[ "$(lease_files)" = "$addr" ]
+	leased=$(lease_files)
 	# what the kernel does once a container's namespace is gone, before its monitor ends
 	ip link del "$(veth "$addr")"
-	run -0 mrun "${NET[@]}" base true
-	[ "$(lease_files)" = "$addr" ]
-	run -125 --separate-stderr mrun "${NET[@]}" --ip "$addr" base true
-	assert_one_line_error
+	mrun "${NET[@]}" base true
+	swept=$(lease_files)
+	run --separate-stderr mrun "${NET[@]}" --ip "$addr" base true
+	taken=$status
 	run -0 md rm -f "$id"
+	[ "$leased" = "$addr" ]
+	[ "$swept" = "$addr" ]
+	[ "$taken" = 125 ]
+	assert_one_line_error
 	[ -z "$(lease_files)" ]
 }
 
