@@ -201,6 +201,8 @@ int net_parse(const char *mode, const char *bridge, const char *subnet, const ch
 	      struct network *out);
 int net_setup(const struct config *cfg, pid_t child);
 void net_release(void);
+int net_lease_fd(void);
+int net_keep_lease(int fd);
 void net_describe(char ip[16], char bridge[16]);
 void net_forget(const char *bridge, const char *ip_text, pid_t pid);
 void net_prune(void);

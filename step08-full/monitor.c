@@ -409,7 +409,7 @@ static int pass_fd(int fd, char *text, size_t len)
 void monitor_exec(const struct config *cfg, pid_t child)
 {
 	const struct detached *d = cfg->detached;
-	char nums[6 + MAX_PORTS][32], *argv[16 + MAX_PORTS];
+	char nums[7 + MAX_PORTS][32], *argv[17 + MAX_PORTS];
 	int argc = 0, ok;
 
 	argv[argc++] = "minidock";
@@ -430,16 +430,18 @@ void monitor_exec(const struct config *cfg, pid_t child)
 		return;
 	snprintf(nums[0], sizeof(nums[0]), "%d", child);
 	snprintf(nums[1], sizeof(nums[1]), "%d", cfg->remove);
+	/* the address lease's fd too: its flock(2) must live as long as the container (net.c) */
 	ok = pass_fd(d->log_fd, nums[2], sizeof(nums[2])) == 0 &&
 	     pass_fd(d->out_fd, nums[3], sizeof(nums[3])) == 0 &&
-	     pass_fd(d->err_fd, nums[4], sizeof(nums[4])) == 0;
-	for (int i = 0; i < 5; i++)
+	     pass_fd(d->err_fd, nums[4], sizeof(nums[4])) == 0 &&
+	     pass_fd(net_lease_fd(), nums[5], sizeof(nums[5])) == 0;
+	for (int i = 0; i < 6; i++)
 		argv[argc++] = nums[i];
 	for (size_t i = 0; ok && i < d->n_ports; i++) {
-		ok = pass_fd(d->listen_fds[i], nums[5 + i], sizeof(nums[5 + i])) == 0;
-		snprintf(nums[5 + i] + strlen(nums[5 + i]), sizeof(nums[5 + i]) - strlen(nums[5 + i]),
+		ok = pass_fd(d->listen_fds[i], nums[6 + i], sizeof(nums[6 + i])) == 0;
+		snprintf(nums[6 + i] + strlen(nums[6 + i]), sizeof(nums[6 + i]) - strlen(nums[6 + i]),
 			 ":%u", d->ctr_ports[i]);
-		argv[argc++] = nums[5 + i];
+		argv[argc++] = nums[6 + i];
 	}
 	argv[argc] = NULL;
 	if (ok)
@@ -459,13 +461,15 @@ static int parse_int(const char *text, int *out)
 }
 
 /* The fds and ports monitor_exec put on the command line. */
-static int parse_monitor_args(int argc, char **argv, struct detached *d, pid_t *child, int *rm)
+static int parse_monitor_args(int argc, char **argv, struct detached *d, pid_t *child, int *rm,
+			      int *lease)
 {
-	int ok = argc >= 7 && argc - 7 <= MAX_PORTS && parse_int(argv[2], child) == 0 &&
+	int ok = argc >= 8 && argc - 8 <= MAX_PORTS && parse_int(argv[2], child) == 0 &&
 		 parse_int(argv[3], rm) == 0 && parse_int(argv[4], &d->log_fd) == 0 &&
-		 parse_int(argv[5], &d->out_fd) == 0 && parse_int(argv[6], &d->err_fd) == 0;
+		 parse_int(argv[5], &d->out_fd) == 0 && parse_int(argv[6], &d->err_fd) == 0 &&
+		 parse_int(argv[7], lease) == 0;
 
-	for (int i = 7; ok && i < argc; i++) {
+	for (int i = 8; ok && i < argc; i++) {
 		char *colon = strchr(argv[i], ':');
 		int port = 0;
 
@@ -482,17 +486,18 @@ static int parse_monitor_args(int argc, char **argv, struct detached *d, pid_t *
 	return ok ? 0 : -1;
 }
 
-/* _monitor ID CHILD RM LOGFD OUTFD ERRFD [LISTENFD:CTRPORT...]: see monitor_exec. */
+/* _monitor ID CHILD RM LOGFD OUTFD ERRFD LEASEFD [LISTENFD:CTRPORT...]: see monitor_exec. */
 int cmd_monitor(const struct store *s, int argc, char **argv)
 {
 	struct detached d = {.ready_fd = -1};
 	struct config cfg = {.detached = &d};
 	struct record r;
 	pid_t child;
-	int rm, code;
+	int rm, code, lease;
 
 	narrate_as("monitor");
-	if (parse_monitor_args(argc, argv, &d, &child, &rm) < 0 || record_read(s, argv[1], &r) < 0)
+	if (parse_monitor_args(argc, argv, &d, &child, &rm, &lease) < 0 ||
+	    record_read(s, argv[1], &r) < 0 || net_keep_lease(lease) < 0)
 		return EXIT_TOOL;
 	/* exec of /proc/self/exe names us "exe": ps and pgrep should see minidock (prctl(2)) */
 	if (prctl(PR_SET_NAME, "minidock") < 0)

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,9 +43,9 @@
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 #define MAX_STALE 32 /* stale DNAT rules removed per batch; the rest next time */
 
-/* This run's network, as set up: the address chosen, whether we leased it, added DNAT. */
+/* This run's network, as set up: the address chosen, its lease (flock'd), added DNAT. */
 static struct network net;
-static int leased, dnat_added;
+static int lease_fd = -1, dnat_added;
 
 /* The global --ip-masq and --ip-forward (main.c), as dockerd's. */
 int net_ip_masq = 1, net_ip_forward = 1;
@@ -670,10 +671,42 @@ static int lock_ipam(void)
 }
 
 /*
- * An address is taken while a veth bears its name: the kernel removes a
- * dead container's veth some time after it exits, and until then the
- * address is not free. A lease file without its veth is left over from a
- * killed run: it goes.
+ * A lease is held by the run that took it, with flock(2), for as long as
+ * that run lives: the kernel drops the lock when it dies, however it dies.
+ * A lease whose lock we can take has no owner left, and goes. Its owner
+ * unlinks it before letting go of the lock, so a file we lock after that
+ * is one already unlinked (st_nlink 0); and a new lease is only made under
+ * the IPAM lock, which our caller holds, so none can take its place
+ * meanwhile. Returns 1 while an owner holds it, 0 when there is none now,
+ * -1 on error.
+ */
+static int lease_held(const char *path)
+{
+	struct stat st = {0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC), held = -1;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, path);
+		return -1;
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		held = errno == EWOULDBLOCK ? 1 : -1;
+	else if (fstat(fd, &st) == 0 && (st.st_nlink == 0 || unlink(path) == 0 || errno == ENOENT))
+		held = 0;
+	if (held < 0)
+		fprintf(stderr, "%s: stale lease %s: %m\n", PROG, path);
+	else if (held == 0 && st.st_nlink)
+		narrate("unlink(\"%s\") = 0: a stale lease, flock(2) free [unlink(2)]", path);
+	close(fd);
+	return held;
+}
+
+/*
+ * An address is taken while its lease is held, and while a veth bears its
+ * name: the kernel removes a dead container's veth some time after it
+ * exits, and until then the address is not free.
  */
 static int address_taken(int fd, const char *bridge, uint32_t ip)
 {
@@ -686,19 +719,13 @@ static int address_taken(int fd, const char *bridge, uint32_t ip)
 	if (found)
 		return found;
 	lease_path(bridge, ip, path);
-	if (unlink(path) == 0) {
-		narrate("unlink(\"%s\") = 0: a stale lease [unlink(2)]", path);
-	} else if (errno != ENOENT) {
-		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
-		return -1;
-	}
-	return 0;
+	return lease_held(path);
 }
 
 /*
- * A run killed with SIGKILL has no exit path and leaves its lease file;
- * its veth goes with its namespace all the same. Every allocation sweeps
- * the bridge's leases, so such a file does not outlive its veth for long.
+ * A run killed with SIGKILL has no exit path and leaves its lease file,
+ * unlocked; its veth goes with its namespace all the same. Every
+ * allocation sweeps the bridge's leases, and so does prune.
  */
 static int sweep_stale_leases(int fd, const char *bridge)
 {
@@ -738,25 +765,28 @@ static uint32_t read_cursor(const char *bridge)
 	return parse_ipv4(text, &ip) < 0 ? 0 : ip;
 }
 
-/* Write a small file whole: into PATH.tmp, then rename(2) over PATH. */
-static int write_lease_file(const char *path, const char *text)
+/*
+ * The lease file, made under the IPAM lock and flock(2)ed until we exit
+ * (release_lease), or die: its descriptor is close-on-exec, and the child
+ * was cloned before it existed. A run killed before the lock leaves an
+ * unlocked file, which the next sweep takes for the stale one it is.
+ */
+static int hold_lease(const char *path, const char *text)
 {
-	char tmp[IPAM_PATH_MAX + 4];
-	FILE *f;
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "%s: open %s: %m\n", PROG, tmp);
+	if (fd < 0) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, path);
 		return -1;
 	}
-	fputs(text, f);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || write(fd, text, len) != (ssize_t)len) {
 		fprintf(stderr, "%s: write %s: %m\n", PROG, path);
-		unlink(tmp);
+		unlink(path);
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return fd;
 }
 
 /*
@@ -830,11 +860,11 @@ static int take_lease(int fd, struct network *cfg, pid_t child, const char *id)
 	veth_name(cfg->ip, name);
 	lease_path(cfg->bridge, cfg->ip, path);
 	snprintf(text, sizeof(text), "pid=%d\nveth=%s\nid=%.64s\n", child, name, id);
-	if (write_lease_file(path, text) < 0)
+	lease_fd = hold_lease(path, text);
+	if (lease_fd < 0)
 		return -1;
-	leased = 1;
-	narrate("rename(\"%s.tmp\", \"%s\") = 0: %s leased to PID %d [rename(2)]", path, path,
-		ip_str(cfg->ip, a), child);
+	narrate("open(\"%s\", O_CREAT|O_EXCL), flock(LOCK_EX) = %d: %s leased to PID %d, "
+		"for as long as we live [flock(2)]", path, lease_fd, ip_str(cfg->ip, a), child);
 	return write_cursor(cfg->bridge, cfg->ip);
 }
 
@@ -1088,21 +1118,34 @@ static int setup_network(struct network *cfg, const struct config *run, pid_t ch
 }
 
 /*
- * At exit the lease file goes; the address itself stays taken until the
- * kernel has removed the veth named for it (see address_taken).
+ * Our lease, at the container's end: the file goes, then its lock
+ * (lease_held tells why in that order); the address itself stays taken
+ * until the kernel has removed the veth named for it (see address_taken).
  */
+static int drop_own_lease(const char *path)
+{
+	int ret = unlink(path);
+
+	if (ret < 0)
+		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
+	else
+		narrate("unlink(\"%s\") = 0, then close(%d) lets go of its lock [unlink(2)]", path,
+			lease_fd);
+	close(lease_fd);
+	lease_fd = -1;
+	return ret;
+}
+
+/* At exit, as a run or a monitor that could not exec itself afresh (monitor_exec). */
 static void release_lease(const struct network *cfg)
 {
 	char path[IPAM_PATH_MAX];
 	int lock;
 
-	if (!leased)
+	if (lease_fd < 0)
 		return;
 	lease_path(cfg->bridge, cfg->ip, path);
-	if (unlink(path) < 0)
-		fprintf(stderr, "%s: unlink %s: %m\n", PROG, path);
-	else
-		narrate("unlink(\"%s\") = 0 [unlink(2)]", path);
+	drop_own_lease(path);
 	/* Without its lease, this run's DNAT rules are stale: they go now. */
 	if (dnat_added && (lock = lock_ipam()) >= 0) {
 		sweep_nat(cfg->bridge);
@@ -1255,19 +1298,38 @@ void net_release(void)
 	release_lease(&net);
 }
 
+/* The fd whose flock(2) holds this run's lease (-1: none), for the exec'd monitor. */
+int net_lease_fd(void)
+{
+	return lease_fd;
+}
+
+/* The exec'd monitor's: the lease it holds, close-on-exec again; net_forget removes it. */
+int net_keep_lease(int fd)
+{
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: fcntl lease fd %d: %m\n", PROG, fd);
+		return -1;
+	}
+	lease_fd = fd;
+	return 0;
+}
+
 /* The address this run leased and its bridge, for the state file ("" with none). */
 void net_describe(char ip[16], char bridge[16])
 {
 	ip[0] = bridge[0] = 0;
-	if (!leased)
+	if (lease_fd < 0)
 		return;
 	ip_str(net.ip, ip);
 	snprintf(bridge, 16, "%s", net.bridge);
 }
 
 /*
- * rm of a container whose monitor died: its lease, if the file still
- * names the container's PID 1 (a later run may hold the address by now).
+ * The exec'd monitor at the container's end, or rm of a container whose
+ * monitor died: its lease, if the file still names the container's PID 1
+ * (a later run may hold the address by now), and if no one else holds its
+ * lock: the monitor unlinks the one it holds, then lets go of its lock.
  */
 void net_forget(const char *bridge, const char *ip_text, pid_t pid)
 {
@@ -1283,11 +1345,9 @@ void net_forget(const char *bridge, const char *ip_text, pid_t pid)
 	if (lock < 0)
 		return;
 	if (read_small_file(path, text, sizeof(text)) == 0 && !strncmp(text, want, strlen(want)) &&
-	    unlink(path) == 0) {
-		narrate("unlink(\"%s\") = 0: the container's lease [unlink(2)]", path);
-		if (strstr(text, "\nid="))
-			sweep_nat(bridge);
-	}
+	    (lease_fd >= 0 ? drop_own_lease(path) : lease_held(path)) == 0 &&
+	    strstr(text, "\nid="))
+		sweep_nat(bridge);
 	close(lock);
 }
 
@@ -1305,8 +1365,23 @@ static void collect_table(const struct nft_rule_info *r, void *arg)
 		snprintf(t->names[t->n++], IFNAMSIZ, "%.15s", r->table);
 }
 
+/* The leases of every bridge of ours (IPAM_DIR/BRIDGE, BRIDGE named with our prefix). */
+static void sweep_all_leases(int fd)
+{
+	struct dirent *d;
+	DIR *dp = opendir(IPAM_DIR);
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp)))
+		if ((d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) &&
+		    check_bridge_name_quietly(d->d_name))
+			sweep_stale_leases(fd, d->d_name);
+	closedir(dp);
+}
+
 /*
- * prune: the default bridge's leases whose veth is gone (address_taken),
+ * prune: the leases no run holds (address_taken) on every bridge of ours,
  * then every table of ours: stale DNAT rules out, and the whole table if
  * its bridge is gone (removed by hand, with `ip link del`).
  */
@@ -1314,7 +1389,6 @@ void net_prune(void)
 {
 	struct table_names tables = {.n = 0};
 	struct link_info link;
-	char dir[IPAM_PATH_MAX];
 	int fd, lock;
 
 	fd = open_rtnetlink();
@@ -1322,9 +1396,7 @@ void net_prune(void)
 		return;
 	lock = lock_ipam();
 	if (lock >= 0) {
-		ipam_path(DEFAULT_BRIDGE, "", dir);
-		if (access(dir, F_OK) == 0)
-			sweep_stale_leases(fd, DEFAULT_BRIDGE);
+		sweep_all_leases(fd);
 		if (nft_available() && nft_list_tables(collect_table, &tables) == 0)
 			for (size_t i = 0; i < tables.n; i++) {
 				if (find_link(fd, tables.names[i], &link) == 0) {

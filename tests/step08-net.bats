@@ -79,3 +79,65 @@ no_ports() {
 	wait_until 30 no_ports
 	[ -z "$(ls "/run/minidock/ipam/$BR" 2>/dev/null | grep -v -e '^last$')" ]
 }
+
+# veth ADDR: the host end minidock names for an address (mdk + its four bytes in hex).
+veth() {
+	local IFS=.
+	# shellcheck disable=SC2086
+	printf 'mdk%02x%02x%02x%02x' $1
+}
+lease_files() {
+	ls "/run/minidock/ipam/$BR" 2>/dev/null | grep -v -e '^last$'
+}
+
+@test "net: forty bridged runs, ten at a time, print nothing on stderr and never share an address" {
+	local i fails=0
+	# each run that ends starts the next: runs end while others sweep the leases
+	for i in $(seq 1 40); do
+		if [ "$i" -gt 10 ]; then
+			wait -n || fails=$((fails + 1))
+		fi
+		mrun "${NET[@]}" base probe info >"$T/out.$i" 2>"$T/err.$i" &
+	done
+	for i in $(seq 1 10); do
+		wait -n || fails=$((fails + 1))
+	done
+	cat "$T"/err.* >&2
+	[ "$fails" -eq 0 ]
+	[ -z "$(cat "$T"/err.*)" ]
+	# round-robin over a /24: forty runs, forty addresses
+	sed -n 's/^addr\.eth0=//p' "$T"/out.* | sort >"$T/addrs"
+	[ "$(wc -l <"$T/addrs")" -eq 40 ]
+	[ "$(sort -u "$T/addrs" | wc -l)" -eq 40 ]
+	wait_until 30 no_ports
+	[ -z "$(lease_files)" ]
+}
+
+@test "net: a lease is its run's until that run ends, even once the kernel has taken its veth" {
+	local id addr leased swept taken
+	id=$(md run -d "${NET[@]}" base sleep 600)
+	addr=$(md inspect -f '{{.NetworkSettings.IPAddress}}' "$id")
+	leased=$(lease_files)
+	# what the kernel does once a container's namespace is gone, before its monitor ends
+	ip link del "$(veth "$addr")"
+	mrun "${NET[@]}" base true
+	swept=$(lease_files)
+	run --separate-stderr mrun "${NET[@]}" --ip "$addr" base true
+	taken=$status
+	run -0 md rm -f "$id"
+	[ "$leased" = "$addr" ]
+	[ "$swept" = "$addr" ]
+	[ "$taken" = 125 ]
+	assert_one_line_error
+	[ -z "$(lease_files)" ]
+}
+
+@test "net: prune sweeps the leases no run holds on every bridge of ours, not only the default one" {
+	# a run killed once its lease is taken, before its state names the address
+	# (rm and prune remove a lease a state names): the file stays, its lock gone
+	MINIDOCK_FAULT=run-mid-network run -137 md run --rm "${NET[@]}" base true
+	[ -n "$(lease_files)" ]
+	wait_until 30 no_ports
+	run -0 md prune
+	[ -z "$(lease_files)" ]
+}
