@@ -1272,7 +1272,8 @@ static struct rtattr *nl_add(struct nl_request *req, unsigned short type, const 
 
 	rta->rta_type = type;
 	rta->rta_len = RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
+	if (len) /* a nest has no value: memcpy(3) wants a non-NULL source */
+		memcpy(RTA_DATA(rta), data, len);
 	req->hdr.nlmsg_len = NLMSG_ALIGN(req->hdr.nlmsg_len) + RTA_SPACE(len);
 	return rta;
 }
