@@ -23,6 +23,9 @@ trap 'rm -rf "$BATS_FILE_TMPDIR"' EXIT
 # shellcheck source=tests/leaks.bash
 . "$REPO/tests/leaks.bash"
 md() { "$MINIDOCK" --root "$STORE" "$@"; }
+# The processes to kill are started as "$MD" ... &, never md ... &: a function in
+# the background is a subshell, and $! would be that shell, not minidock.
+MD=("$MINIDOCK" --root "$STORE")
 md import "$ROOTFS_SRC" base >/dev/null || exit 1
 tar -cf "$BATS_FILE_TMPDIR/img.tar" -C "$ROOTFS_SRC" --exclude ./tmp .
 leak_snapshot
@@ -47,8 +50,8 @@ for i in $(seq "$KILLS"); do
 	count[$kind]=$((${count[$kind]:-0} + 1))
 	case $kind in
 	caller-term | caller-kill)
-		md run -d --network "$( ((RANDOM % 2)) && echo bridge || echo none)" base sleep 600 \
-			>/dev/null 2>&1 &
+		"${MD[@]}" run -d --network "$( ((RANDOM % 2)) && echo bridge || echo none)" base \
+			sleep 600 >/dev/null 2>&1 &
 		p=$!
 		delay
 		kill "-${kind#caller-}" "$p" 2>/dev/null
@@ -61,13 +64,13 @@ for i in $(seq "$KILLS"); do
 		id=${id:-}
 		[ -n "$id" ] && [ "$(md inspect -f '{{.State.Status}}' "$id" 2>/dev/null)" = running ] ||
 			id=$(detached) || continue
-		md exec "$id" sleep 600 >/dev/null 2>&1 &
+		"${MD[@]}" exec "$id" sleep 600 >/dev/null 2>&1 &
 		p=$!
 		delay
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null ;;
 	import)
-		md import "$BATS_FILE_TMPDIR/img.tar" "img$i" >/dev/null 2>&1 &
+		"${MD[@]}" import "$BATS_FILE_TMPDIR/img.tar" "img$i" >/dev/null 2>&1 &
 		p=$!
 		delay
 		kill -KILL "$p" 2>/dev/null
