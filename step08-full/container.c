@@ -372,10 +372,11 @@ static ssize_t read_message(int sync_fd, struct report *r, int *fd)
 
 /*
  * After the go-ahead the child either execs (end-of-file here) or reports
- * a failure; with -t its pty master comes first. Returns the exit code for
- * a failure, 0 when the command runs.
+ * a failure; with -t its pty master comes first, and exec's first child
+ * sends CMD's PID (into *EXEC_PID). Returns the exit code for a failure,
+ * 0 when the command runs.
  */
-int read_reports(int sync_fd)
+int read_reports(int sync_fd, pid_t *exec_pid)
 {
 	struct report r;
 	int fd = -1;
@@ -386,6 +387,11 @@ int read_reports(int sync_fd)
 			/* A SIGWINCH may have come before the master: pass the size now. */
 			tty_master = fd;
 			pass_window_size();
+			continue;
+		}
+		if (r.kind == REPORT_EXEC_PID) {
+			if (exec_pid)
+				*exec_pid = r.pid;
 			continue;
 		}
 		if (r.kind == REPORT_CREATED)
@@ -574,7 +580,7 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 		close(root_mnt);
 	if (!ok)
 		return -1;
-	failed = read_reports(sync_fd);
+	failed = read_reports(sync_fd, NULL);
 	/* OCI create: the container waits for `start`; it outlives us, created */
 	if (cfg->oci && !failed)
 		return oci_parent_created(cfg, child, tty_master);

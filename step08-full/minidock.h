@@ -130,7 +130,7 @@ int container_finish(const struct store *s, struct record *r, int code, int rm);
 int container_run(const struct config *cfg);
 int set_stdio(const struct config *cfg, int sync_fd);
 int lock_down(const struct config *cfg);
-int read_reports(int sync_fd);
+int read_reports(int sync_fd, pid_t *exec_pid);
 void relay_terminal(const struct config *cfg);
 
 /* rootfs.c, in the child; root_mnt: the parent's overlay, or -1 */

@@ -244,6 +244,28 @@ EOF
 	oci delete -f "$ID"
 }
 
+@test "oci: exec -d --pid-file (as shims and conmon call it) leaves the command running, its PID in the file" {
+	fifos ready execd
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	oci exec -d --pid-file "$T/exec.pid" "$ID" sh -c "echo up > $CT/execd; exec sleep 1000"
+	wait_fifo execd
+	pid=$(cat "$T/exec.pid")
+	# the file names the command itself, in the container's PID namespace, running
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q '^sleep 1000'
+	ctr=$(oci state "$ID" | sed -n 's/.*"pid": \([0-9]*\),/\1/p')
+	[ "$(readlink /proc/$pid/ns/pid)" = "$(readlink /proc/$ctr/ns/pid)" ]
+	# nothing of ours waits for it: the caller's subreaper (or init) is its parent now
+	ppid=$(awk '{print $4}' "/proc/$pid/stat")
+	[ "$(readlink "/proc/$ppid/exe")" != "$(readlink -f "$MINIDOCK")" ]
+	# without -d the file is written too, and exec waits for the command's status
+	run oci exec --pid-file "$T/exec2.pid" "$ID" sh -c 'exit 5'
+	[ "$status" -eq 5 ]
+	[ "$(cat "$T/exec2.pid")" -gt 0 ]
+	oci delete -f "$ID"
+}
+
 @test "oci: update --resources changes the cgroup limits, read from the host" {
 	fifos ready
 	config "$(stay_args)" "" ', "resources": {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
