@@ -14,7 +14,7 @@ STEPS := $(foreach s,$(ALL_STEPS),$(if $(wildcard $(s).c),$(s)))
 MINIDOCK_SRC := $(wildcard step08-full/*.c)
 MINIDOCK := $(if $(MINIDOCK_SRC),step08-full/minidock)
 
-.PHONY: all rootfs probe image bench demo test test-v2 doctor diff sizes clean clean-net
+.PHONY: all rootfs probe image bench demo test test-v2 test-engines doctor diff sizes clean clean-net
 
 all: $(STEPS) $(MINIDOCK) build/probe
 
@@ -68,6 +68,13 @@ test-v2:
 	@bash tests/vm/run.sh
 	@[ -n "$(STEP_BIN)$(TESTS)" ] || STEP_BIN=step08-full/minidock VM_TIMEOUT=900 \
 		TESTS="$(V2_MINIDOCK_TESTS)" bash tests/vm/run.sh
+
+# Real engines (podman, containerd, Docker) drive minidock-oci in runc's place:
+# tests/engines/install.sh installs them (services never started), then each
+# test starts its own engine beneath a temporary directory. Not part of make test.
+test-engines: all rootfs
+	@sh tests/engines/install.sh
+	@BATS_TEST_TIMEOUT=300 bats --tap tests/engines/*.bats
 
 # A narrated tour of minidock: each fact shown from inside and from the host.
 demo: all rootfs

@@ -285,16 +285,6 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	return pid < 0 ? -1 : pid;
 }
 
-static int write_pid_file(const char *path, pid_t pid)
-{
-	char text[32];
-
-	if (!path)
-		return 0;
-	snprintf(text, sizeof(text), "%d\n", pid);
-	return write_file_atomic(path, text);
-}
-
 /* With -t, SIGWINCH means our window changed: the pty gets the new size. */
 static void pass_window_size(void)
 {
@@ -567,7 +557,7 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	fault_point("run-after-clone");
 	ok = start_cgroups(&cgroups) == 0 && userns_write_maps(cfg, child) == 0 &&
 	     userns_root_tree(cfg, child, &root_mnt) == 0 && net_setup(cfg, child) == 0 &&
-	     (fault_point("run-mid-network"), 1) && write_pid_file(cfg->pid_file, child) == 0;
+	     (fault_point("run-mid-network"), 1) && write_pid_file(cfg->pid_file, child, !cfg->oci) == 0;
 	ok = finish_cgroups(&cgroups) == 0 && ok &&
 	     forward_signals(child, cfg->process.terminal) == 0 &&
 	     (!cfg->oci || oci_parent_before_release(cfg, child) == 0) &&

@@ -341,19 +341,14 @@ static int enter_container(const struct config *cfg, const struct record *r,
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* OCI exec --pid-file: CMD's PID, once it runs (write_file_atomic: never half a file). */
+/* OCI exec --pid-file: CMD's PID, once it runs. */
 static int write_exec_pid_file(const char *path, pid_t pid)
 {
-	char text[32];
-
-	if (!path)
-		return 0;
-	if (pid <= 0) {
+	if (path && pid <= 0) {
 		fprintf(stderr, "%s: exec: the PID of the command never came\n", PROG);
 		return -1;
 	}
-	snprintf(text, sizeof(text), "%d\n", pid);
-	return write_file_atomic(path, text);
+	return write_pid_file(path, pid, 0);
 }
 
 /* Our side: the child's reports (a failed exec, a pty), the terminal, its status (oci.c too). */

@@ -44,6 +44,7 @@ int passwd_name(unsigned int uid, char *out, size_t len);
 int lock_path(const char *path, int flags);
 int write_file(const char *path, const char *text);
 int write_file_atomic(const char *path, const char *text);
+int write_pid_file(const char *path, pid_t pid, int newline);
 int remove_tree(const char *path);
 int join_path(char *out, size_t len, const char *a, const char *b);
 int read_small_file(const char *path, char *buf, size_t len);
