@@ -120,6 +120,8 @@ assert_refused_cleanly() {
 	config "$(stay_args)"
 	oci create --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
 	pid=$(cat "$T/pid")
+	# the number alone, no newline, as runc writes it: containerd's shim parses the whole file
+	[ "$(wc -l <"$T/pid")" -eq 0 ]
 	[ "$(status_of "$ID")" = created ]
 	oci state "$ID" | grep -q "\"pid\": $pid,"
 	# created: the process exists, in its own PID namespace, and has not run the command
@@ -164,6 +166,11 @@ assert_refused_cleanly() {
 	[[ $output == *"\"rootfs\": \"$ROOTFS\""* ]]
 	run oci list -q
 	[ "$output" = "$ID" ]
+	# crun's --cgroup-manager, which podman passes, is accepted; a bad value is not
+	"$OCI_BIN" --cgroup-manager disabled --root "$OCIROOT" state "$ID" >/dev/null
+	run --separate-stderr "$OCI_BIN" --cgroup-manager nosuch --root "$OCIROOT" state "$ID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
 	oci delete "$ID"
 }
 
@@ -486,6 +493,8 @@ EOF
 		\"poststop\": [$(hook poststop)]}"
 	oci create --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
 	pid=$(cat "$T/pid")
+	# the number alone, no newline, as runc writes it: containerd's shim parses the whole file
+	[ "$(wc -l <"$T/pid")" -eq 0 ]
 	grep -q '"status": "creating"' "$T/prestart"
 	grep -q "\"pid\": $pid," "$T/prestart"
 	grep -q "\"id\": \"$ID\"" "$T/create-runtime"
