@@ -16,7 +16,11 @@ IMG=minidock-engine-test:1
 
 setup_file() {
 	engine_setup_file dockerd "$DOCKER" containerd
-	[ -e /run/containerd ] || touch "$ENG/made-run-containerd"
+	# dockerd writes /etc/docker/key.json and /run/docker/plugins whatever its roots
+	# are; the containerd it starts, shim sockets in /run/containerd/s: ours to remove if new
+	for d in /run/containerd /run/docker /etc/docker; do
+		[ -e "$d" ] || echo "$d" >>"$ENG/made"
+	done
 	export DOCKER_CONFIG=$ENG/client DOCKER_HOST=unix://$ENG/d.sock
 	start_daemon dockerd dockerd --data-root "$ENG/data" --exec-root "$ENG/exec" \
 		--host "$DOCKER_HOST" --pidfile "$ENG/dockerd-own.pid" --iptables=false \
@@ -31,9 +35,7 @@ teardown_file() {
 	[ -n "${ENG:-}" ] || return 0
 	[ ! -S "$ENG/d.sock" ] || "$DOCKER" rm -f $("$DOCKER" ps -aq) >/dev/null 2>&1
 	stop_daemon dockerd
-	if [ -e "$ENG/made-run-containerd" ]; then
-		rm -rf /run/containerd
-	fi
+	[ ! -s "$ENG/made" ] || rm -rf $(cat "$ENG/made")
 	engine_teardown_file
 }
 
