@@ -320,7 +320,7 @@ EOF
 		', "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}], "oomScoreAdj": 345,
 		   "env": ["PATH=/bin", "OCI_MARK=yes"], "cwd": "/tmp", "user": {"uid": 0, "gid": 0, "umask": 63}' \
 		', "resources": {"memory": {"limit": 50331648, "disableOOMKiller": false}, "pids": {"limit": 40},
-		   "cpu": {"quota": 20000, "period": 100000, "cpus": ""}, "blockIO": {}},
+		   "cpu": {"quota": 20000, "period": 100000, "cpus": ""}, "blockIO": {"weight": 0}},
 		   "maskedPaths": ["/proc/keys"], "readonlyPaths": ["/proc/sys"]'
 	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
 	wait_fifo ready
