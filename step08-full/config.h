@@ -144,6 +144,7 @@ struct config {
 	int state_fs;             /* a detached tmpfs the child attaches over state_dir, or -1 */
 	int remove;               /* --rm: state_dir goes at exit */
 	const char *pid_file;
+	int exec_detach;          /* OCI exec -d: CMD is left to our caller's subreaper, unwaited */
 	struct network network;
 	struct record *record;    /* what the state file says, kept up to date (state.h) */
 	struct detached *detached; /* run -d: the monitor's side (monitor.c), or NULL */

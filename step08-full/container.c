@@ -300,16 +300,6 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 	return pid < 0 ? -1 : pid;
 }
 
-static int write_pid_file(const char *path, pid_t pid)
-{
-	char text[32];
-
-	if (!path)
-		return 0;
-	snprintf(text, sizeof(text), "%d\n", pid);
-	return write_file_atomic(path, text);
-}
-
 /* With -t, SIGWINCH means our window changed: the pty gets the new size. */
 static void pass_window_size(void)
 {
@@ -387,10 +377,11 @@ static ssize_t read_message(int sync_fd, struct report *r, int *fd)
 
 /*
  * After the go-ahead the child either execs (end-of-file here) or reports
- * a failure; with -t its pty master comes first. Returns the exit code for
- * a failure, 0 when the command runs.
+ * a failure; with -t its pty master comes first, and exec's first child
+ * sends CMD's PID (into *EXEC_PID). Returns the exit code for a failure,
+ * 0 when the command runs.
  */
-int read_reports(int sync_fd)
+int read_reports(int sync_fd, pid_t *exec_pid)
 {
 	struct report r;
 	int fd = -1;
@@ -401,6 +392,11 @@ int read_reports(int sync_fd)
 			/* A SIGWINCH may have come before the master: pass the size now. */
 			tty_master = fd;
 			pass_window_size();
+			continue;
+		}
+		if (r.kind == REPORT_EXEC_PID) {
+			if (exec_pid)
+				*exec_pid = r.pid;
 			continue;
 		}
 		if (r.kind == REPORT_CREATED)
@@ -576,7 +572,7 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	fault_point("run-after-clone");
 	ok = start_cgroups(&cgroups) == 0 && userns_write_maps(cfg, child) == 0 &&
 	     userns_root_tree(cfg, child, &root_mnt) == 0 && net_setup(cfg, child) == 0 &&
-	     (fault_point("run-mid-network"), 1) && write_pid_file(cfg->pid_file, child) == 0;
+	     (fault_point("run-mid-network"), 1) && write_pid_file(cfg->pid_file, child, !cfg->oci) == 0;
 	ok = finish_cgroups(&cgroups) == 0 && ok &&
 	     forward_signals(child, cfg->process.terminal) == 0 &&
 	     (!cfg->oci || oci_parent_before_release(cfg, child) == 0) &&
@@ -589,7 +585,7 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 		close(root_mnt);
 	if (!ok)
 		return -1;
-	failed = read_reports(sync_fd);
+	failed = read_reports(sync_fd, NULL);
 	/* OCI create: the container waits for `start`; it outlives us, created */
 	if (cfg->oci && !failed)
 		return oci_parent_created(cfg, child, tty_master);

@@ -5,12 +5,18 @@
 #ifndef MINIDOCK_CONTAINER_H
 #define MINIDOCK_CONTAINER_H
 
-/* What the child sends when something fails before CMD runs, its pty, or (OCI) that it waits for start. */
-enum report_kind { REPORT_SETUP_FAILED = 1, REPORT_EXEC_FAILED, REPORT_PTY, REPORT_CREATED };
+/*
+ * What the child sends when something fails before CMD runs, its pty, or
+ * (OCI) that it waits for start; exec's first child sends CMD's PID.
+ */
+enum report_kind {
+	REPORT_SETUP_FAILED = 1, REPORT_EXEC_FAILED, REPORT_PTY, REPORT_CREATED, REPORT_EXEC_PID
+};
 
 struct report {
 	int kind;
 	int err; /* the errno */
+	int pid; /* REPORT_EXEC_PID: CMD's process, as the host sees it */
 };
 
 /* The signals a foreground run passes on to the container (container.c). */

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "minidock.h"
 
 #define EXIT_EXEC_ERROR 1 /* docker exec's status for its own errors */
@@ -248,12 +249,16 @@ static int parent_gone(int alive)
 	return poll(&p, 1, 0) < 0 || (p.revents & POLLHUP);
 }
 
-/* The second child, in the container's PID namespace: lock down, then CMD. */
+/*
+ * The second child, in the container's PID namespace: lock down, then CMD.
+ * OCI exec -d leaves it to our caller (an engine's shim or conmon, a
+ * subreaper that reaps it): it must outlive its parent, so it does not die with it.
+ */
 static int exec_in_container(const struct config *cfg, int sync_fd, int alive)
 {
-	if (die_with_parent(0) < 0)
+	if (!cfg->exec_detach && die_with_parent(0) < 0)
 		return report_failure(sync_fd, 0);
-	if (parent_gone(alive))
+	if (!cfg->exec_detach && parent_gone(alive))
 		_exit(EXIT_TOOL);
 	if (chdir(cfg->process.cwd) < 0) {
 		fprintf(stderr, "%s: exec: chdir %s: %m\n", PROG, cfg->process.cwd);
@@ -262,6 +267,18 @@ static int exec_in_container(const struct config *cfg, int sync_fd, int alive)
 	if (set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
 		return report_failure(sync_fd, 0);
 	return exec_command(cfg, sync_fd);
+}
+
+/* CMD's PID as we (in the host's PID namespace) see it, for a pid file. */
+static int report_exec_pid(int sync_fd, pid_t pid)
+{
+	struct report r = {.kind = REPORT_EXEC_PID, .pid = pid};
+
+	if (write(sync_fd, &r, sizeof(r)) != sizeof(r)) {
+		fprintf(stderr, "%s: report to parent: %m\n", PROG);
+		return -1;
+	}
+	return 0;
 }
 
 /* The first child: into the cgroups and namespaces, then fork the one that runs CMD. */
@@ -293,6 +310,10 @@ static int enter_container(const struct config *cfg, const struct record *r,
 	close(alive[0]);
 	narrate("fork() = %d: CMD's process, in the container's PID namespace [fork(2)]", child);
 	narrate_fork_done(child);
+	if (report_exec_pid(sync_fd, child) < 0)
+		return EXIT_TOOL;
+	if (cfg->exec_detach)
+		return 0;
 	close(sync_fd);
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
@@ -300,11 +321,21 @@ static int enter_container(const struct config *cfg, const struct record *r,
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
+/* OCI exec --pid-file: CMD's PID, once it runs. */
+static int write_exec_pid_file(const char *path, pid_t pid)
+{
+	if (path && pid <= 0) {
+		fprintf(stderr, "%s: exec: the PID of the command never came\n", PROG);
+		return -1;
+	}
+	return write_pid_file(path, pid, 0);
+}
+
 /* Our side: the child's reports (a failed exec, a pty), the terminal, its status (oci.c too). */
 int run_exec(const struct config *cfg, const struct record *r)
 {
 	int fds[N_NAMESPACES], sv[2], failed, status = EXIT_EXEC_ERROR;
-	pid_t child, caller;
+	pid_t child, caller, cmd_pid = -1;
 
 	for (size_t i = 0; i < N_NAMESPACES; i++)
 		fds[i] = -1;
@@ -331,7 +362,9 @@ int run_exec(const struct config *cfg, const struct record *r)
 	} else {
 		close(sv[1]);
 		fault_point("exec-after-fork");
-		failed = read_reports(sv[0]);
+		failed = read_reports(sv[0], &cmd_pid);
+		if (!failed && write_exec_pid_file(cfg->pid_file, cmd_pid) < 0)
+			failed = EXIT_TOOL;
 		if (!failed)
 			relay_terminal(cfg);
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)

@@ -44,6 +44,7 @@ int passwd_name(unsigned int uid, char *out, size_t len);
 int lock_path(const char *path, int flags);
 int write_file(const char *path, const char *text);
 int write_file_atomic(const char *path, const char *text);
+int write_pid_file(const char *path, pid_t pid, int newline);
 int remove_tree(const char *path);
 int join_path(char *out, size_t len, const char *a, const char *b);
 int read_small_file(const char *path, char *buf, size_t len);
@@ -130,7 +131,7 @@ int container_finish(const struct store *s, struct record *r, int code, int rm);
 int container_run(const struct config *cfg);
 int set_stdio(const struct config *cfg, int sync_fd);
 int lock_down(const struct config *cfg);
-int read_reports(int sync_fd);
+int read_reports(int sync_fd, pid_t *exec_pid);
 void relay_terminal(const struct config *cfg);
 
 /* rootfs.c, in the child; root_mnt: the parent's overlay, or -1 */

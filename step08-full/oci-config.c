@@ -146,8 +146,9 @@ static int get_strings(const struct json *obj, const char *key, const char *fiel
 /* Members we know to be harmless when skipped: a warning each. */
 /*
  * Does a member ask for anything? Engines send zero values for what they
- * do not use (Docker: "blockIO": {}, "disableOOMKiller": false, "cpus": ""):
- * null, false, 0, "", [] and {} ask for nothing.
+ * do not use (Docker: "blockIO": {"weight": 0}, "disableOOMKiller": false,
+ * "cpus": ""): null, false, 0, "", and arrays and objects of only those ask
+ * for nothing (the reader bounds the nesting, so the recursion too).
  */
 static int is_set(const struct json *j)
 {
@@ -163,7 +164,10 @@ static int is_set(const struct json *j)
 	case JSON_STRING:
 		return j->str[0] != 0;
 	default:
-		return j->child != NULL;
+		for (const struct json *c = j->child; c; c = c->next)
+			if (is_set(c))
+				return 1;
+		return 0;
 	}
 }
 

@@ -994,13 +994,8 @@ static int do_exec(const struct exec_opts *o, const char *id, char **cmd)
 	static struct oci_bundle b;
 	struct oci_state st;
 	struct record r;
-	pid_t pid;
 	int status = EXIT_TOOL;
 
-	if (o->pid_file) {
-		fprintf(stderr, "%s: exec: --pid-file is not supported yet\n", PROG);
-		return EXIT_TOOL;
-	}
 	if (load_state(id, &st) < 0)
 		return EXIT_TOOL;
 	if (strcmp(status_of(&st), "running")) {
@@ -1010,18 +1005,9 @@ static int do_exec(const struct exec_opts *o, const char *id, char **cmd)
 	if (exec_process(o, &st, cmd, &b) < 0)
 		goto out;
 	state_record(&st, &r);
-	if (o->detach) {
-		/* -d: a process of ours owns the exec and waits for it; we go at once. */
-		pid = fork();
-		if (pid < 0) {
-			fprintf(stderr, "%s: fork: %m\n", PROG);
-			goto out;
-		}
-		if (pid == 0)
-			_exit(setsid() < 0 ? EXIT_TOOL : run_exec(&b.cfg, &r));
-		status = 0;
-		goto out;
-	}
+	/* -d, as runc: we leave once it runs; our caller's subreaper (a shim, conmon) reaps it */
+	b.cfg.exec_detach = o->detach;
+	b.cfg.pid_file = o->pid_file;
 	status = run_exec(&b.cfg, &r);
 out:
 	if (b.rt.console_fd >= 0)
@@ -1133,7 +1119,8 @@ static void oci_usage(FILE *out)
 		"  features                             what this runtime supports, as JSON\n"
 		"\n"
 		"  --root DIR      state directory (default " DEFAULT_ROOT ")\n"
-		"  --systemd-cgroup  accepted; cgroups are always made with cgroupfs\n",
+		"  --systemd-cgroup, --cgroup-manager cgroupfs|systemd|disabled\n"
+		"                  accepted; cgroups are always made with cgroupfs\n",
 		PROG);
 }
 
@@ -1318,15 +1305,32 @@ static int run_command(int argc, char **argv)
 	return EXIT_TOOL;
 }
 
+/*
+ * crun's --cgroup-manager, which podman passes (disabled with
+ * --cgroups=disabled): minidock always makes its cgroups with cgroupfs
+ * beneath its own minidock/, and never leaves a container without them.
+ */
+static int check_cgroup_manager(const char *name)
+{
+	if (strcmp(name, "cgroupfs") && strcmp(name, "systemd") && strcmp(name, "disabled")) {
+		fprintf(stderr, "%s: --cgroup-manager %s: want cgroupfs, systemd or disabled\n",
+			PROG, name);
+		return -1;
+	}
+	return 0;
+}
+
 int oci_main(int argc, char **argv)
 {
-	enum { G_ROOT = 256, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD, G_VERSION, G_HELP, G_IGNORED };
+	enum { G_ROOT = 256, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD, G_VERSION, G_HELP, G_IGNORED,
+	       G_CGROUP_MANAGER };
 	static const struct option options[] = {
 		{"root", required_argument, NULL, G_ROOT},
 		{"log", required_argument, NULL, G_LOG},
 		{"log-format", required_argument, NULL, G_LOG_FORMAT},
 		{"debug", no_argument, NULL, G_DEBUG},
 		{"systemd-cgroup", no_argument, NULL, G_SYSTEMD},
+		{"cgroup-manager", required_argument, NULL, G_CGROUP_MANAGER},
 		{"version", no_argument, NULL, G_VERSION},
 		{"help", no_argument, NULL, G_HELP},
 		{"rootless", required_argument, NULL, G_IGNORED},
@@ -1354,6 +1358,10 @@ int oci_main(int argc, char **argv)
 			break;
 		case G_SYSTEMD:
 		case G_IGNORED:
+			break;
+		case G_CGROUP_MANAGER:
+			if (check_cgroup_manager(optarg) < 0)
+				return EXIT_TOOL;
 			break;
 		case 'v':
 		case G_VERSION:

@@ -367,3 +367,18 @@ pid_t fork_with_pipe(int p[2])
 	}
 	return pid;
 }
+
+/*
+ * --pid-file: the PID, whole or not at all (write_file_atomic). The OCI
+ * face writes it without a newline, as runc does: containerd's shim
+ * parses the file's whole text as a number.
+ */
+int write_pid_file(const char *path, pid_t pid, int newline)
+{
+	char text[32];
+
+	if (!path)
+		return 0;
+	snprintf(text, sizeof(text), "%d%s", pid, newline ? "\n" : "");
+	return write_file_atomic(path, text);
+}

@@ -120,6 +120,8 @@ assert_refused_cleanly() {
 	config "$(stay_args)"
 	oci create --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
 	pid=$(cat "$T/pid")
+	# the number alone, no newline, as runc writes it: containerd's shim parses the whole file
+	[ "$(wc -l <"$T/pid")" -eq 0 ]
 	[ "$(status_of "$ID")" = created ]
 	oci state "$ID" | grep -q "\"pid\": $pid,"
 	# created: the process exists, in its own PID namespace, and has not run the command
@@ -164,6 +166,11 @@ assert_refused_cleanly() {
 	[[ $output == *"\"rootfs\": \"$ROOTFS\""* ]]
 	run oci list -q
 	[ "$output" = "$ID" ]
+	# crun's --cgroup-manager, which podman passes, is accepted; a bad value is not
+	"$OCI_BIN" --cgroup-manager disabled --root "$OCIROOT" state "$ID" >/dev/null
+	run --separate-stderr "$OCI_BIN" --cgroup-manager nosuch --root "$OCIROOT" state "$ID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
 	oci delete "$ID"
 }
 
@@ -244,6 +251,28 @@ EOF
 	oci delete -f "$ID"
 }
 
+@test "oci: exec -d --pid-file (as shims and conmon call it) leaves the command running, its PID in the file" {
+	fifos ready execd
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" "$ID"
+	wait_fifo ready
+	oci exec -d --pid-file "$T/exec.pid" "$ID" sh -c "echo up > $CT/execd; exec sleep 1000"
+	wait_fifo execd
+	pid=$(cat "$T/exec.pid")
+	# the file names the command itself, in the container's PID namespace, running
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q '^sleep 1000'
+	ctr=$(oci state "$ID" | sed -n 's/.*"pid": \([0-9]*\),/\1/p')
+	[ "$(readlink /proc/$pid/ns/pid)" = "$(readlink /proc/$ctr/ns/pid)" ]
+	# nothing of ours waits for it: the caller's subreaper (or init) is its parent now
+	ppid=$(awk '{print $4}' "/proc/$pid/stat")
+	[ "$(readlink "/proc/$ppid/exe")" != "$(readlink -f "$MINIDOCK")" ]
+	# without -d the file is written too, and exec waits for the command's status
+	run oci exec --pid-file "$T/exec2.pid" "$ID" sh -c 'exit 5'
+	[ "$status" -eq 5 ]
+	[ "$(cat "$T/exec2.pid")" -gt 0 ]
+	oci delete -f "$ID"
+}
+
 @test "oci: update --resources changes the cgroup limits, read from the host" {
 	fifos ready
 	config "$(stay_args)" "" ', "resources": {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
@@ -291,7 +320,7 @@ EOF
 		', "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}], "oomScoreAdj": 345,
 		   "env": ["PATH=/bin", "OCI_MARK=yes"], "cwd": "/tmp", "user": {"uid": 0, "gid": 0, "umask": 63}' \
 		', "resources": {"memory": {"limit": 50331648, "disableOOMKiller": false}, "pids": {"limit": 40},
-		   "cpu": {"quota": 20000, "period": 100000, "cpus": ""}, "blockIO": {}},
+		   "cpu": {"quota": 20000, "period": 100000, "cpus": ""}, "blockIO": {"weight": 0}},
 		   "maskedPaths": ["/proc/keys"], "readonlyPaths": ["/proc/sys"]'
 	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
 	wait_fifo ready
@@ -464,6 +493,8 @@ EOF
 		\"poststop\": [$(hook poststop)]}"
 	oci create --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
 	pid=$(cat "$T/pid")
+	# the number alone, no newline, as runc writes it: containerd's shim parses the whole file
+	[ "$(wc -l <"$T/pid")" -eq 0 ]
 	grep -q '"status": "creating"' "$T/prestart"
 	grep -q "\"pid\": $pid," "$T/prestart"
 	grep -q "\"id\": \"$ID\"" "$T/create-runtime"
