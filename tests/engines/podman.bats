@@ -98,3 +98,19 @@ no_containers() {
 	pm rm md >/dev/null
 	[ -z "$(ls -A "$ENG/oci" 2>/dev/null)" ]
 }
+
+@test "podman's own seccomp profile is compiled and bites: personality only with the values it allows" {
+	# containers-common's profile allows personality(2) for 0, 8, 0x20000,
+	# 0x20008 and 0xffffffff only, and answers anything it does not allow
+	# with its defaultErrnoRet (ENOSYS); READ_IMPLIES_EXEC is 0x400000.
+	run -0 --separate-stderr pm run --rm "${RUN_OPTS[@]}" "$IMG" \
+		sh -c 'probe personality 0xffffffff; probe personality 0x400000; grep Seccomp: /proc/self/status'
+	echo "$output"
+	[ "$(printf '%s\n' "$output" | sed -n 1p)" = personality=ok ]
+	[ "$(printf '%s\n' "$output" | sed -n 2p)" = personality=ENOSYS ]
+	[ "$(printf '%s\n' "$output" | sed -n 3p | awk '{ print $2 }')" = 2 ]
+	# the negative control: unconfined
+	run -0 pm run --rm "${RUN_OPTS[@]}" --security-opt seccomp=unconfined "$IMG" \
+		probe personality 0x400000
+	[ "$output" = personality=ok ]
+}
