@@ -25,6 +25,8 @@ struct capabilities {
 	uint64_t bounding, effective, permitted, inheritable, ambient;
 };
 
+#define MAX_GROUPS 32
+
 /* process: what runs, as whom, with which environment. */
 struct process {
 	char **args;          /* the command and its arguments */
@@ -33,6 +35,8 @@ struct process {
 	uid_t uid;
 	gid_t gid;
 	char user_name[64], group_name[64]; /* -u NAME[:GROUP]: looked up inside (users.c) */
+	gid_t groups[MAX_GROUPS]; /* supplementary groups (OCI additionalGids) */
+	size_t n_groups;
 	int terminal;         /* a pty from the container's devpts (-t) */
 	int stdin_open;       /* keep stdin attached (-i); else /dev/null */
 	struct capabilities caps;

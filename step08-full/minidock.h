@@ -152,7 +152,6 @@ int drop_capabilities(const struct capabilities *caps);
 int apply_capabilities(const struct capabilities *caps);
 int set_no_new_privs(void);
 /* users.c: -u USER[:GROUP], names looked up in the container's root */
-#define MAX_GROUPS 32
 int parse_user_spec(const char *spec, struct process *p);
 void user_spec_of(const struct process *p, char *out, size_t len);
 int resolve_user(const struct process *p, uid_t *uid, gid_t *gid, gid_t *groups, size_t *n);

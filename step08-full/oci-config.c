@@ -348,9 +348,16 @@ static int read_user(const struct json *process, struct oci_bundle *b)
 	    get_int(user, "umask", "process.user.umask", 0, 0777, &mask) < 0 ||
 	    member(user, "additionalGids", JSON_ARRAY, "process.user.additionalGids", &gids) < 0)
 		return -1;
-	if (gids && gids->child)
-		warn_ignored("process.user.additionalGids",
-			     "the core drops every supplementary group");
+	for (const struct json *g = gids ? gids->child : NULL; g; g = g->next) {
+		struct process *p = &b->cfg.process;
+
+		if (g->type != JSON_NUMBER || !g->integer || g->ival < 0 ||
+		    g->ival > UINT32_MAX - 1 || p->n_groups >= MAX_GROUPS) {
+			field_error("process.user.additionalGids", "want at most %d gids", MAX_GROUPS);
+			return -1;
+		}
+		p->groups[p->n_groups++] = (gid_t)g->ival;
+	}
 	b->cfg.process.uid = (uid_t)uid;
 	b->cfg.process.gid = (gid_t)gid;
 	b->rt.has_umask = mask >= 0;

@@ -138,7 +138,7 @@ static int lookup(const char *file, const char *name, unsigned int *id, unsigned
 	return found ? 0 : -1;
 }
 
-/* The groups whose member list (group(5)'s fourth field) names USER. */
+/* Appended to GROUPS: those whose member list (group(5)'s fourth field) names USER. */
 static void member_groups(const char *user, gid_t *groups, size_t *n)
 {
 	FILE *f = fopen("/etc/group", "re");
@@ -146,7 +146,6 @@ static void member_groups(const char *user, gid_t *groups, size_t *n)
 	size_t cap = 0;
 	unsigned int gid;
 
-	*n = 0;
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0 && *n < MAX_GROUPS) {
@@ -161,12 +160,13 @@ static void member_groups(const char *user, gid_t *groups, size_t *n)
 	fclose(f);
 }
 
-/* In the child, in the container's root: the names of -u made numbers. */
+/* In the child, in the container's root: the names of -u made numbers, and the groups. */
 int resolve_user(const struct process *p, uid_t *uid, gid_t *gid, gid_t *groups, size_t *n)
 {
 	unsigned int u = p->uid, g = p->gid;
 
-	*n = 0;
+	*n = p->n_groups;
+	memcpy(groups, p->groups, p->n_groups * sizeof(gid_t));
 	if (p->user_name[0]) {
 		if (lookup("/etc/passwd", p->user_name, &u, &g) < 0)
 			return -1;
