@@ -586,6 +586,9 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 	if (!ok)
 		return -1;
 	failed = read_reports(sync_fd, NULL);
+	/* Our own setup failed in the child (a user it lacks, say): CMD never ran, nothing to keep. */
+	if (failed == EXIT_TOOL && cfg->record)
+		cfg->record->started = 0;
 	/* OCI create: the container waits for `start`; it outlives us, created */
 	if (cfg->oci && !failed)
 		return oci_parent_created(cfg, child, tty_master);
