@@ -358,7 +358,11 @@ static int find_executable(const struct config *cfg)
 	return -1;
 }
 
-/* Engines match these words (runc's): 127 and 126 come from them. */
+/*
+ * Engines match these words, runc's (Go's lowercase errno texts): 127 from
+ * "executable file not found" and "no such file or directory", 126 from
+ * "permission denied".
+ */
 static int explain_missing(const struct config *cfg, int sync_fd)
 {
 	const char *name = cfg->process.args[0];
@@ -366,6 +370,11 @@ static int explain_missing(const struct config *cfg, int sync_fd)
 
 	if (err == ENOENT && !strchr(name, '/'))
 		fprintf(stderr, "%s: exec: \"%s\": executable file not found in $PATH\n", PROG, name);
+	else if (err == ENOENT)
+		fprintf(stderr, "%s: exec: \"%s\": stat %s: no such file or directory\n", PROG, name,
+			name);
+	else if (err == EACCES)
+		fprintf(stderr, "%s: exec: \"%s\": permission denied\n", PROG, name);
 	else
 		fprintf(stderr, "%s: exec: \"%s\": %s\n", PROG, name, strerror(err));
 	errno = err;
