@@ -7,6 +7,7 @@
  *
  * The program is one straight line, first match wins:
  *   another architecture, or an x32 number  -> kill (the prologue security.c shares)
+ *   exit_group, exit                        -> allowed, whatever the profile says
  *   for each rule, for each of its names:   syscall number and arguments match
  *                                           -> the rule's action
  *   anything else                           -> defaultAction
@@ -327,6 +328,14 @@ struct sock_fprog *seccomp_compile(const struct json *profile, const char *what)
 			 &default_ret) < 0)
 		goto out;
 	p->n = seccomp_prologue(p->insns);
+	/*
+	 * A process can always end: a profile that refuses exit_group(2) would
+	 * leave glibc's _exit(2) spinning on the refusal, forever.
+	 */
+	jump(p, BPF_JEQ, SYS_exit_group, 0, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	jump(p, BPF_JEQ, SYS_exit, 0, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	for (const struct json *r = rules ? rules->child : NULL; r; r = r->next)
 		if (compile_rule(p, r) < 0)
 			goto out;
