@@ -46,15 +46,7 @@ dk() {
 }
 
 @test "docker run --rm: output, the exit code, -e, -w, -u, and runc's not-found as 127" {
-	run -3 --separate-stderr dk run --rm "${RUN_OPTS[@]}" "$IMG" sh -c 'echo out; echo err >&2; exit 3'
-	[ "$output" = out ]
-	[ "$stderr" = err ]
-	run dk run --rm "${RUN_OPTS[@]}" -e FOO=bar -w /tmp -u 1000:1001 "$IMG" \
-		sh -c 'echo "$FOO $(pwd) $(id -u) $(id -g)"'
-	[ "$status" -eq 0 ]
-	[ "$output" = "bar /tmp 1000 1001" ]
-	run -127 dk run --rm "${RUN_OPTS[@]}" "$IMG" /no/such/program
-	[ -z "$(dk ps -aq)" ]
+	run_basics dk
 }
 
 @test "docker run -t: the terminal comes over --console-socket" {

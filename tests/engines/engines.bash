@@ -136,3 +136,19 @@ wait_until() {
 		sleep 0.05
 	done
 }
+
+# run_basics ENGINE: ENGINE run --rm (a function taking podman/docker's arguments):
+# stdout and stderr apart, the exit code, -e, -w, -u, runc's not-found as 127,
+# and no container left. RUN_OPTS and IMG are the file's.
+run_basics() {
+	local eng=$1
+	run -3 --separate-stderr "$eng" run --rm "${RUN_OPTS[@]}" "$IMG" sh -c 'echo out; echo err >&2; exit 3'
+	[ "$output" = out ]
+	[ "$stderr" = err ]
+	run "$eng" run --rm "${RUN_OPTS[@]}" -e FOO=bar -w /tmp -u 1000:1001 "$IMG" \
+		sh -c 'echo "$FOO $(pwd) $(id -u) $(id -g)"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "bar /tmp 1000 1001" ]
+	run -127 "$eng" run --rm "${RUN_OPTS[@]}" "$IMG" /no/such/program
+	[ -z "$("$eng" ps -aq)" ]
+}

@@ -50,15 +50,7 @@ pm() {
 RUN_OPTS=(--cgroups=disabled --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
 
 @test "podman run --rm: output, the exit code, -e, -w, -u, and runc's not-found as 127" {
-	run -3 --separate-stderr pm run --rm "${RUN_OPTS[@]}" "$IMG" sh -c 'echo out; echo err >&2; exit 3'
-	[ "$output" = out ]
-	[ "$stderr" = err ]
-	run pm run --rm "${RUN_OPTS[@]}" -e FOO=bar -w /tmp -u 1000:1001 "$IMG" \
-		sh -c 'echo "$FOO $(pwd) $(id -u) $(id -g)"'
-	[ "$status" -eq 0 ]
-	[ "$output" = "bar /tmp 1000 1001" ]
-	run -127 pm run --rm "${RUN_OPTS[@]}" "$IMG" /no/such/program
-	[ -z "$(pm ps -aq)" ]
+	run_basics pm
 }
 
 @test "podman run -t: the terminal comes over --console-socket" {
