@@ -72,3 +72,21 @@ assert_nothing_left() {
 host_status_field() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
+
+# oci_run USER ARGS [LINUX]: minidock-oci runs a small bundle on $ROOTFS (read-only,
+# /proc, PID, mount and network namespaces); USER and ARGS are process.user and
+# process.args as JSON, LINUX more members of "linux" (", ..."). Bats' run, stderr apart.
+oci_run() {
+	local oci=$(dirname "$MINIDOCK")/minidock-oci bundle=$BATS_TEST_TMPDIR/bundle
+	[ -x "$oci" ] || skip "no $oci (make)"
+	mkdir -p "$bundle"
+	cat >"$bundle/config.json" <<-EOF_CONFIG
+	{"ociVersion": "1.0.2",
+	 "process": {"user": $1, "cwd": "/", "noNewPrivileges": true, "args": $2,
+	             "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
+	 "root": {"path": "$ROOTFS", "readonly": true},
+	 "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+	 "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}] ${3:-}}}
+	EOF_CONFIG
+	run --separate-stderr "$oci" --root "$BATS_TEST_TMPDIR/oci" run --bundle "$bundle" "o$BATS_TEST_NUMBER"
+}

@@ -90,19 +90,9 @@ ids() {
 }
 
 @test "users: an OCI bundle's additionalGids are the process's supplementary groups" {
-	local oci=$(dirname "$MINIDOCK")/minidock-oci bundle=$BATS_TEST_TMPDIR/bundle
-	[ -x "$oci" ] || skip "no $oci (make)"
-	mkdir -p "$bundle"
-	cat >"$bundle/config.json" <<-EOF_CONFIG
-	{"ociVersion": "1.0.2",
-	 "process": {"user": {"uid": 1000, "gid": 1001, "additionalGids": [5, 77]}, "cwd": "/",
-	             "args": ["sh", "-c", "grep -E '^(Uid|Gid|Groups):' /proc/self/status"],
-	             "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
-	 "root": {"path": "$ROOTFS", "readonly": true},
-	 "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
-	 "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}]}}
-	EOF_CONFIG
-	run -0 --separate-stderr "$oci" --root "$BATS_TEST_TMPDIR/oci" run --bundle "$bundle" "u$BATS_TEST_NUMBER"
+	oci_run '{"uid": 1000, "gid": 1001, "additionalGids": [5, 77]}' \
+		'["sh", "-c", "grep -E '"'"'^(Uid|Gid|Groups):'"'"' /proc/self/status"]'
+	[ "$status" -eq 0 ]
 	echo "$output"
 	[ "$(printf '%s\n' "$output" | awk '$1 == "Uid:" { print $2 }')" = 1000 ]
 	[ "$(printf '%s\n' "$output" | awk '$1 == "Gid:" { print $2 }')" = 1001 ]
