@@ -4,7 +4,8 @@
  * run time. Every container gets a cgroup of its own in every hierarchy
  * (as Docker does), named mdk-<our pid>-<our start time> beneath a
  * minidock/ child of our own cgroup (or --cgroup-parent), so a later run
- * can tell a dead owner's leftovers from live ones. The child joins its
+ * can tell a dead owner's leftovers from live ones; an OCI engine's
+ * cgroupsPath names it instead, still beneath minidock/. The child joins its
  * cgroups before it enters its root (v1: "0" into tasks; v2: clone3 with
  * CLONE_INTO_CGROUP creates it inside); the parent removes them after it.
  */
@@ -53,7 +54,7 @@ static struct {
 	struct hierarchy h[N_CONTROLLERS];
 	int n;            /* hierarchies in use; 0: no cgroup option given */
 	int of[N_CONTROLLERS]; /* index in h of each controller, -1: not here */
-	char name[64];    /* mdk-<our pid>-<our start time> */
+	char sub[PATH_MAX]; /* dir beneath base: mdk-<our pid>-<our start time>, or cgroupsPath's */
 	int v2_fd;        /* the v2 container cgroup, for CLONE_INTO_CGROUP */
 	int in_cgroup;    /* clone3 put the child in it already */
 } cg; /* zero, in .bss: an initialiser would put all 100 KiB of it in .data */
@@ -463,17 +464,17 @@ static int make_cgroup_dir(const char *path)
  * processes itself ("no internal processes", cgroups(7)). We never write
  * the root cgroup's files: there it must already be enabled.
  */
-static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
+static int enable_v2_controllers(const struct hierarchy *h, const char *dir, unsigned need)
 {
 	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64] = "";
-	int is_root = !strcmp(h->base, h->mount);
+	int is_root = !strcmp(dir, h->mount);
 
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", h->base);
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
 	if (read_small_file(path, have, sizeof(have)) < 0) {
 		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
 	if (read_small_file(path, on, sizeof(on)) < 0) {
 		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
 		return -1;
@@ -491,7 +492,7 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 				"holds processes cannot delegate (no internal processes); start "
 				"from a delegated cgroup (systemd-run --scope -p Delegate=yes) "
 				"or pass --cgroup-parent\n",
-				PROG, h->base, controller_names[i]);
+				PROG, dir, controller_names[i]);
 			return -1;
 		}
 	}
@@ -499,7 +500,7 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 		return 0;
 	/* Check first: a cgroup with processes would take cpu and pids (threaded
 	 * controllers) and then refuse memory, half changed. */
-	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	if (read_small_file(path, procs, sizeof(procs)) < 0) {
 		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
 		return -1;
@@ -508,10 +509,10 @@ static int enable_v2_controllers(const struct hierarchy *h, unsigned need)
 		fprintf(stderr, "%s: cgroup v2: %s holds processes, so it cannot enable "
 				"controllers for children (no internal processes); pass a "
 				"--cgroup-parent that holds none\n",
-			PROG, h->base);
+			PROG, dir);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->base);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
 	if (cg_write_file(path, ops) < 0) {
 		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
 		return -1;
@@ -606,28 +607,79 @@ static int set_devices(const struct config *cfg)
 }
 
 /*
- * Another run may remove an empty minidock/ between our mkdir of it and
- * of our child in it (ENOENT): then we make it again, a bounded number of times.
+ * base/sub, level by level: cgroupsPath's "docker/ID" needs docker/ first,
+ * which another container may have made already. -1 with errno set and
+ * path naming the mkdir that failed.
+ */
+static int make_levels(const struct hierarchy *h, char *path, size_t len)
+{
+	size_t n;
+
+	snprintf(path, len, "%s", h->base);
+	for (const char *s = cg.sub;; s += n + 1) {
+		n = strcspn(s, "/");
+		snprintf(path + strlen(path), len - strlen(path), "/%.*s", (int)n, s);
+		if (mkdir(path, 0755) == 0)
+			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", path);
+		else if (!s[n] || errno != EEXIST)
+			return -1;
+		if (!s[n])
+			return 0;
+	}
+}
+
+/* v2: every level above the container's cgroup hands the controllers on. */
+static int enable_v2_levels(const struct hierarchy *h, unsigned need)
+{
+	char path[PATH_MAX];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s", h->base);
+	for (const char *s = cg.sub;; s += n + 1) {
+		if (enable_v2_controllers(h, path, need) < 0)
+			return -1;
+		n = strcspn(s, "/");
+		if (!s[n])
+			return 0;
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%.*s", (int)n, s);
+	}
+}
+
+/*
+ * Another run may remove an empty minidock/ (or docker/) between our mkdir
+ * of it and of our child in it (ENOENT): then we make it again, a bounded
+ * number of times. A v2 parent may take controllers after its children
+ * exist, as long as it holds no processes.
  */
 static int make_container_dir(struct hierarchy *h, unsigned need)
 {
-	for (int tries = 0; tries < 3; tries++) {
+	char path[PATH_MAX];
+
+	for (int tries = 0; tries < 3 && !h->made_dir; tries++) {
 		if (h->own_base && make_cgroup_dir(h->base) < 0)
 			return -1;
 		if (tries == 0)
 			remove_stale_cgroups(h);
-		if (h->v2 && enable_v2_controllers(h, need) < 0)
-			return -1;
-		if (mkdir(h->dir, 0755) == 0) {
-			narrate("mkdir(\"%s\") = 0 [mkdir(2)]", h->dir);
+		if (make_levels(h, path, sizeof(path)) == 0)
 			h->made_dir = 1;
-			return 0;
-		}
-		if (errno != ENOENT || !h->own_base)
+		else if (errno != ENOENT || !h->own_base)
 			break;
 	}
-	fprintf(stderr, "%s: mkdir %s: %m\n", PROG, h->dir);
-	return -1;
+	if (!h->made_dir) {
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, path);
+		return -1;
+	}
+	return h->v2 ? enable_v2_levels(h, need) : 0;
+}
+
+/* How many of dir's parents are ours to remove once empty: minidock/, cgroupsPath's "docker/". */
+static int parents_ours(const struct hierarchy *h)
+{
+	int n = h->own_base;
+
+	for (const char *s = cg.sub; (s = strchr(s, '/')); s++)
+		n++;
+	return n;
 }
 
 /*
@@ -646,11 +698,14 @@ int cgroups_plan(const struct config *cfg)
 		fprintf(stderr, "%s: read our start time from /proc/self/stat: %m\n", PROG);
 		return -1;
 	}
-	snprintf(cg.name, sizeof(cg.name), "mdk-%d-%llu", getpid(), start);
+	if (cfg->linux.cgroup_name[0])
+		snprintf(cg.sub, sizeof(cg.sub), "%s", cfg->linux.cgroup_name);
+	else
+		snprintf(cg.sub, sizeof(cg.sub), "mdk-%d-%llu", getpid(), start);
 	for (int i = 0; i < cg.n; i++) {
 		struct hierarchy *h = &cg.h[i];
 		h->own_base = !cfg->linux.cgroups_path;
-		if (snprintf(h->dir, sizeof(h->dir), "%s/%s", h->base, cg.name) >=
+		if (snprintf(h->dir, sizeof(h->dir), "%s/%s", h->base, cg.sub) >=
 		    (int)sizeof(h->dir)) {
 			fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, h->base);
 			return -1;
@@ -810,7 +865,7 @@ size_t cgroups_places(struct cgroup_place *out, size_t max)
 		snprintf(out[n].controller, sizeof(out[n].controller), "%s",
 			 i < N_CONTROLLERS ? controller_names[i] : "unified");
 		out[n].v2 = cg.h[k].v2;
-		out[n].own_base = cg.h[k].own_base;
+		out[n].parents_ours = parents_ours(&cg.h[k]);
 		snprintf(out[n].dir, sizeof(out[n].dir), "%s", cg.h[k].dir);
 		n++;
 	}
@@ -912,8 +967,21 @@ static void empty_cgroup(const struct hierarchy *h)
 		fprintf(stderr, "%s: cgroup %s did not empty\n", PROG, h->dir);
 }
 
+/* dir is gone: so go its n nearest parents, while empty (EBUSY: other containers use them). */
+static void remove_parents(char *dir, int n)
+{
+	for (char *slash; n > 0 && (slash = strrchr(dir, '/')); n--) {
+		*slash = 0;
+		if (rmdir(dir) < 0)
+			return;
+		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", dir);
+	}
+}
+
 void cgroups_remove(void)
 {
+	char dir[PATH_MAX];
+
 	for (int i = 0; i < cg.n; i++) {
 		struct hierarchy *h = &cg.h[i];
 		if (h->made_dir) {
@@ -923,14 +991,12 @@ void cgroups_remove(void)
 			else
 				narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->dir);
 		}
-		/* The shared minidock/ goes too once empty; EBUSY: other containers. */
-		if (h->own_base && rmdir(h->base) == 0)
-			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h->base);
+		snprintf(dir, sizeof(dir), "%s", h->dir);
+		remove_parents(dir, parents_ours(h));
 	}
 	if (cg.v2_fd >= 0)
 		close(cg.v2_fd);
 }
-
 
 /*
  * rm or prune of a container whose monitor died, from its state file:
@@ -940,7 +1006,6 @@ void cgroups_remove(void)
 int cgroups_remove_place(const struct cgroup_place *p)
 {
 	struct hierarchy h = {.v2 = p->v2};
-	char *slash;
 
 	snprintf(h.dir, sizeof(h.dir), "%s", p->dir);
 	if (access(h.dir, F_OK) == 0) {
@@ -951,13 +1016,7 @@ int cgroups_remove_place(const struct cgroup_place *p)
 		}
 		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
 	}
-	/* The shared minidock/ too, once empty; EBUSY: other containers. */
-	slash = strrchr(h.dir, '/');
-	if (p->own_base && slash) {
-		*slash = 0;
-		if (rmdir(h.dir) == 0)
-			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
-	}
+	remove_parents(h.dir, p->parents_ours);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #ifndef MINIDOCK_CONFIG_H
 #define MINIDOCK_CONFIG_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -140,6 +141,7 @@ struct config {
 		const char *readonly_paths[MAX_PATHS];
 		size_t n_readonly;
 		const char *cgroups_path; /* the parent of the container's cgroup */
+		char cgroup_name[PATH_MAX]; /* OCI cgroupsPath: the container's cgroup beneath minidock/, or "" */
 		struct joins joins;
 	} linux;
 	/* minidock's runtime side: the container's identity and files. */

@@ -50,6 +50,7 @@ static void field_error(const char *field, const char *fmt, ...)
 }
 
 int oci_warnings = 1;
+int oci_systemd_cgroup;
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -832,6 +833,97 @@ static int read_resources(const struct json *linux, struct config *cfg)
 		       : read_resources_object(res, &cfg->linux.resources);
 }
 
+/*
+ * linux.cgroupsPath names the container's cgroup. Engines write it from a
+ * hierarchy's root ("/docker/ID"); minidock keeps every cgroup beneath
+ * minidock/ in the caller's own cgroup, so the path is followed from
+ * there. No component may be empty, "." or "..": the path cannot climb out.
+ */
+static int add_cgroup_level(struct config *cfg, const char *name, size_t n)
+{
+	char *out = cfg->linux.cgroup_name;
+	size_t len = strlen(out);
+
+	if ((n == 1 && name[0] == '.') || (n == 2 && !strncmp(name, "..", 2))) {
+		field_error("linux.cgroupsPath", "\".\" and \"..\" may not name a cgroup");
+		return -1;
+	}
+	if (snprintf(out + len, sizeof(cfg->linux.cgroup_name) - len, "%s%.*s", len ? "/" : "",
+		     (int)n, name) >= (int)(sizeof(cfg->linux.cgroup_name) - len)) {
+		field_error("linux.cgroupsPath", "too long");
+		return -1;
+	}
+	return 0;
+}
+
+static int plain_cgroup_name(const char *path, struct config *cfg)
+{
+	size_t n;
+
+	for (const char *s = path + strspn(path, "/"); *s; s += n + strspn(s + n, "/")) {
+		n = strcspn(s, "/");
+		if (add_cgroup_level(cfg, s, n) < 0)
+			return -1;
+	}
+	if (!cfg->linux.cgroup_name[0]) {
+		field_error("linux.cgroupsPath", "\"%s\" names no cgroup", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int ends_with_slice(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > strlen(".slice") && !strcmp(s + n - strlen(".slice"), ".slice");
+}
+
+/* "a-b.slice" lives inside a.slice: each dash names a parent slice (systemd.slice(5)). */
+static int add_slices(struct config *cfg, const char *slice)
+{
+	char parent[NAME_MAX + 1];
+	size_t end = strlen(slice) - strlen(".slice");
+
+	for (size_t i = 1; i <= end; i++) {
+		if (i < end && slice[i] != '-')
+			continue;
+		snprintf(parent, sizeof(parent), "%.*s.slice", (int)i, slice);
+		if (add_cgroup_level(cfg, parent, strlen(parent)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * With --systemd-cgroup, "SLICE:PREFIX:NAME" is the place systemd would
+ * make: the slice (its parents first; "-.slice" is the root), then the
+ * container's scope unit, PREFIX-NAME.scope.
+ */
+static int systemd_cgroup_name(const char *spec, struct config *cfg)
+{
+	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char slice[NAME_MAX + 1] = "", unit[2 * NAME_MAX + 16];
+	int ok = c2 && !strchr(c2 + 1, ':') && !strchr(spec, '/') && c2[1] &&
+		 c1 - spec <= NAME_MAX && c2 - c1 <= NAME_MAX && strlen(c2 + 1) <= NAME_MAX;
+
+	if (ok)
+		snprintf(slice, sizeof(slice), "%.*s", (int)(c1 - spec), spec);
+	if (!ok || (slice[0] && !ends_with_slice(slice))) {
+		field_error("linux.cgroupsPath", "with --systemd-cgroup, want SLICE:PREFIX:NAME "
+			    "(SLICE ending in .slice, no '/'), got \"%s\"", spec);
+		return -1;
+	}
+	if (slice[0] && strcmp(slice, "-.slice") && add_slices(cfg, slice) < 0)
+		return -1;
+	if (ends_with_slice(c2 + 1))
+		snprintf(unit, sizeof(unit), "%s", c2 + 1);
+	else
+		snprintf(unit, sizeof(unit), "%.*s%s%s.scope", (int)(c2 - c1 - 1), c1 + 1,
+			 c2 > c1 + 1 ? "-" : "", c2 + 1);
+	return add_cgroup_level(cfg, unit, strlen(unit));
+}
+
 static int read_linux(const struct json *root, struct oci_bundle *b)
 {
 	static const char *const harmless[] = {"sysctl", "mountLabel", "intelRdt", "personality",
@@ -866,9 +958,9 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 	if (seccomp &&
 	    !(cfg->linux.seccomp_profile = seccomp_compile(seccomp, "config.json: linux.seccomp")))
 		return -1;
-	if (cgroups_path)
-		warn_ignored("linux.cgroupsPath", "the container's cgroup goes beneath minidock/ "
-			     "in the caller's own cgroup");
+	if (cgroups_path && (oci_systemd_cgroup ? systemd_cgroup_name(cgroups_path, cfg)
+						: plain_cgroup_name(cgroups_path, cfg)) < 0)
+		return -1;
 	warn_members(linux, "linux.", harmless, "no such mechanism in minidock");
 	add_default_devices(cfg);
 	return read_device_rules(linux, cfg);

@@ -92,9 +92,8 @@ static void write_cgroups(FILE *f, const struct oci_state *st)
 	for (size_t i = 0; i < st->n_cgroups; i++) {
 		fprintf(f, "%s\n    {\"controller\": ", i ? "," : "");
 		json_write_string(f, st->cgroups[i].controller);
-		fprintf(f, ", \"v2\": %s, \"ownBase\": %s, \"dir\": ",
-			st->cgroups[i].v2 ? "true" : "false",
-			st->cgroups[i].own_base ? "true" : "false");
+		fprintf(f, ", \"v2\": %s, \"parentsOurs\": %d, \"dir\": ",
+			st->cgroups[i].v2 ? "true" : "false", st->cgroups[i].parents_ours);
 		json_write_string(f, st->cgroups[i].dir);
 		fputc('}', f);
 	}
@@ -149,14 +148,15 @@ static int load_cgroups(const struct json *list, struct oci_state *st)
 {
 	for (const struct json *c = list ? list->child : NULL; c; c = c->next) {
 		struct cgroup_place *p = &st->cgroups[st->n_cgroups];
-		const struct json *v2 = json_get(c, "v2"), *own = json_get(c, "ownBase");
+		const struct json *v2 = json_get(c, "v2"), *ours = json_get(c, "parentsOurs");
 
 		if (st->n_cgroups >= MAX_CGROUPS ||
 		    copy_member(c, "controller", p->controller, sizeof(p->controller)) < 0 ||
-		    copy_member(c, "dir", p->dir, sizeof(p->dir)) < 0 || !v2 || !own)
+		    copy_member(c, "dir", p->dir, sizeof(p->dir)) < 0 || !v2 || !ours ||
+		    !ours->integer || ours->ival < 0 || ours->ival > PATH_MAX)
 			return -1;
 		p->v2 = v2->boolean;
-		p->own_base = own->boolean;
+		p->parents_ours = (int)ours->ival;
 		st->n_cgroups++;
 	}
 	return 0;
@@ -1366,11 +1366,14 @@ int oci_main(int argc, char **argv)
 			debug = 1;
 			break;
 		case G_SYSTEMD:
+			oci_systemd_cgroup = 1;
+			break;
 		case G_IGNORED:
 			break;
 		case G_CGROUP_MANAGER:
 			if (check_cgroup_manager(optarg) < 0)
 				return EXIT_TOOL;
+			oci_systemd_cgroup = !strcmp(optarg, "systemd");
 			break;
 		case 'v':
 		case G_VERSION:

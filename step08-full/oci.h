@@ -53,6 +53,7 @@ struct oci_bundle {
 
 /* oci-config.c; oci_warnings 0: no warnings (exec reads the bundle again) */
 extern int oci_warnings;
+extern int oci_systemd_cgroup; /* --systemd-cgroup: cgroupsPath is SLICE:PREFIX:NAME */
 int oci_bundle_load(const char *dir, struct oci_bundle *b);
 void oci_bundle_free(struct oci_bundle *b);
 int oci_write_spec(const char *dir);

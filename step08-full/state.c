@@ -141,7 +141,7 @@ static void fill_state(FILE *f, const struct record *r)
 	put(f, "bridge", r->bridge);
 	for (size_t i = 0; i < r->n_cgroups; i++) {
 		snprintf(cg, sizeof(cg), "%s %d %d %s", r->cgroups[i].controller, r->cgroups[i].v2,
-			 r->cgroups[i].own_base, r->cgroups[i].dir);
+			 r->cgroups[i].parents_ours, r->cgroups[i].dir);
 		put(f, "cgroup", cg);
 	}
 }
@@ -193,7 +193,7 @@ static int parse_cgroup(const char *v, struct record *r)
 	if (r->n_cgroups >= MAX_CGROUPS)
 		return -1;
 	c = &r->cgroups[r->n_cgroups];
-	if (sscanf(v, "%15s %d %d %4095[^\n]", c->controller, &c->v2, &c->own_base, c->dir) != 4)
+	if (sscanf(v, "%15s %d %d %4095[^\n]", c->controller, &c->v2, &c->parents_ours, c->dir) != 4)
 		return -1;
 	r->n_cgroups++;
 	return 0;

@@ -39,7 +39,7 @@ struct port_map {
 struct cgroup_place {
 	char controller[16];
 	int v2;
-	int own_base;         /* its parent is our minidock/ (no --cgroup-parent): it goes once empty */
+	int parents_ours;     /* how many of its parents go once empty: minidock/ (no --cgroup-parent), cgroupsPath's levels */
 	char dir[PATH_MAX];
 };
 

@@ -290,6 +290,57 @@ EOF
 	oci delete -f "$ID"
 }
 
+# pids_cgroup PID: PID's cgroup in the pids hierarchy, as the kernel tells the host.
+pids_cgroup() {
+	sed -n 's/^[0-9]*:\([^:]*,\)*pids\(,[^:]*\)*://p' "/proc/$1/cgroup"
+}
+
+# run_stay NAME [GLOBAL...]: a created-and-started container NAME that stays, on $BUNDLE's config.
+run_stay() {
+	local name=$1
+	shift
+	oci "$@" run -d --bundle "$BUNDLE" --pid-file "$T/$name.pid" "$name"
+	wait_fifo ready
+}
+
+@test "oci: linux.cgroupsPath, both forms, names the cgroup beneath minidock/; its levels go with it" {
+	[ -n "$(pids_cgroup $$)" ] || skip "no cgroup v1 pids hierarchy here"
+	own=$(pids_cgroup $$)
+	own=${own%/}
+	top=mdk-t$BATS_TEST_NUMBER-$$
+	for name in a b; do
+		fifos ready
+		config "$(stay_args)" "" ", \"cgroupsPath\": \"/$top/$name\", \"resources\": {\"pids\": {\"limit\": 30}}"
+		run_stay "$ID$name"
+		rm "$T/ready"
+		[ "$(pids_cgroup "$(cat "$T/$ID$name.pid")")" = "$own/minidock/$top/$name" ]
+	done
+	dir=/sys/fs/cgroup/pids$own/minidock/$top
+	[ "$(cat "$dir/a/pids.max")" -eq 30 ]
+	oci delete -f "${ID}a"
+	[ ! -d "$dir/a" ] && [ -d "$dir/b" ]
+	oci delete -f "${ID}b"
+	[ ! -d "$dir" ]
+	# systemd's form: each slice inside its parents, then PREFIX-NAME.scope
+	top=mdkt${BATS_TEST_NUMBER}p$$
+	fifos ready
+	config "$(stay_args)" "" ", \"cgroupsPath\": \"$top-x.slice:mdkt:$ID\""
+	run_stay "$ID" --systemd-cgroup
+	[ "$(pids_cgroup "$(cat "$T/$ID.pid")")" = "$own/minidock/$top.slice/$top-x.slice/mdkt-$ID.scope" ]
+	oci delete -f "$ID"
+	[ ! -d "/sys/fs/cgroup/pids$own/minidock/$top.slice" ]
+	for bad in '/../x' '/a/./b' '/' ; do
+		config '["true"]' "" ", \"cgroupsPath\": \"$bad\""
+		run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
+		assert_refused_cleanly
+		[[ $stderr == *cgroupsPath* ]]
+	done
+	config '["true"]' "" ', "cgroupsPath": "/a/b"'
+	run --separate-stderr oci --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_refused_cleanly
+	[[ $stderr == *cgroupsPath* ]]
+}
+
 @test "oci: terminal true sends the pty master to --console-socket" {
 	[ -x "$RECV" ] || skip "no $RECV (make)"
 	TERMINAL=true config '["/bin/probe", "tty"]'
