@@ -172,8 +172,14 @@ static int is_set(const struct json *j)
 	}
 }
 
-static void warn_members(const struct json *obj, const char *prefix, const char *const *keys,
-			 const char *why)
+/*
+ * Set members of obj named in keys that minidock does not apply: a
+ * warning each (WARN), or the first is an error (REFUSE: skipping it
+ * would weaken the container).
+ */
+enum unsupported { WARN, REFUSE };
+static int check_unsupported(const struct json *obj, const char *prefix, const char *const *keys,
+			     enum unsupported what, const char *why)
 {
 	char field[128];
 
@@ -181,20 +187,10 @@ static void warn_members(const struct json *obj, const char *prefix, const char 
 		if (!is_set(json_get(obj, *k)))
 			continue;
 		snprintf(field, sizeof(field), "%s%s", prefix, *k);
-		warn_ignored(field, why);
-	}
-}
-
-/* Members that must not be there: skipping them would weaken the container. */
-static int refuse_members(const struct json *obj, const char *prefix, const char *const *keys,
-			  const char *why)
-{
-	char field[128];
-
-	for (const char *const *k = keys; *k; k++) {
-		if (!is_set(json_get(obj, *k)))
+		if (what == WARN) {
+			warn_ignored(field, why);
 			continue;
-		snprintf(field, sizeof(field), "%s%s", prefix, *k);
+		}
 		field_error(field, "not supported, and ignoring it would weaken the container (%s)",
 			    why);
 		return -1;
@@ -402,7 +398,7 @@ static int read_process(const struct json *process, struct oci_bundle *b)
 	    copy_strings(env, b->env, MAX_ENV, "process.env") < 0 || read_user(process, b) < 0 ||
 	    read_capabilities(process, &p->caps) < 0 || read_rlimits(process, &b->rt) < 0)
 		return -1;
-	warn_members(process, "process.", harmless, "no such mechanism in minidock");
+	check_unsupported(process, "process.", harmless, WARN, "no such mechanism in minidock");
 	p->args = b->args;
 	p->env = b->env;
 	p->cwd = b->cwd;
@@ -784,7 +780,8 @@ static int read_cpu(const struct json *res, struct resources *r)
 	const struct json *cpu;
 
 	if (member(res, "cpu", JSON_OBJECT, "linux.resources.cpu", &cpu) < 0 ||
-	    refuse_members(cpu, "linux.resources.cpu.", refused, "a limit minidock cannot apply"))
+	    check_unsupported(cpu, "linux.resources.cpu.", refused, REFUSE,
+			      "a limit minidock cannot apply"))
 		return -1;
 	if (get_int(cpu, "quota", "linux.resources.cpu.quota", -1, LLONG_MAX, &r->cpu_quota) < 0 ||
 	    get_int(cpu, "period", "linux.resources.cpu.period", 0, 1000000, &r->cpu_period) < 0 ||
@@ -807,10 +804,11 @@ static int read_resources_object(const struct json *res, struct resources *r)
 						  NULL};
 	const struct json *mem, *pids;
 
-	if (refuse_members(res, "linux.resources.", refused, "a limit minidock cannot apply") ||
+	if (check_unsupported(res, "linux.resources.", refused, REFUSE,
+			      "a limit minidock cannot apply") ||
 	    member(res, "memory", JSON_OBJECT, "linux.resources.memory", &mem) < 0 ||
-	    refuse_members(mem, "linux.resources.memory.", mem_refused,
-			   "a limit minidock cannot apply") ||
+	    check_unsupported(mem, "linux.resources.memory.", mem_refused, REFUSE,
+			      "a limit minidock cannot apply") ||
 	    member(res, "pids", JSON_OBJECT, "linux.resources.pids", &pids) < 0 ||
 	    get_int(mem, "limit", "linux.resources.memory.limit", -1, LLONG_MAX, &r->memory) < 0 ||
 	    get_int(pids, "limit", "linux.resources.pids.limit", -1, INT32_MAX, &r->pids_limit) < 0 ||
@@ -961,7 +959,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 	if (cgroups_path && (oci_systemd_cgroup ? systemd_cgroup_name(cgroups_path, cfg)
 						: plain_cgroup_name(cgroups_path, cfg)) < 0)
 		return -1;
-	warn_members(linux, "linux.", harmless, "no such mechanism in minidock");
+	check_unsupported(linux, "linux.", harmless, WARN, "no such mechanism in minidock");
 	add_default_devices(cfg);
 	return read_device_rules(linux, cfg);
 }
