@@ -7,6 +7,7 @@
 # After every test nothing is left: no state, cgroup, mount or process.
 bats_require_minimum_version 1.5.0
 load helpers
+load cgroups
 
 MINIDOCK=${MINIDOCK:-$REPO/step08-full/minidock}
 OCI_BIN=$(dirname "$MINIDOCK")/minidock-oci
@@ -290,11 +291,6 @@ EOF
 	oci delete -f "$ID"
 }
 
-# pids_cgroup PID: PID's cgroup in the pids hierarchy, as the kernel tells the host.
-pids_cgroup() {
-	sed -n 's/^[0-9]*:\([^:]*,\)*pids\(,[^:]*\)*://p' "/proc/$1/cgroup"
-}
-
 # run_stay NAME [GLOBAL...]: a created-and-started container NAME that stays, on $BUNDLE's config.
 run_stay() {
 	local name=$1
@@ -304,18 +300,17 @@ run_stay() {
 }
 
 @test "oci: linux.cgroupsPath, both forms, names the cgroup beneath minidock/; its levels go with it" {
-	[ -n "$(pids_cgroup $$)" ] || skip "no cgroup v1 pids hierarchy here"
-	own=$(pids_cgroup $$)
-	own=${own%/}
+	[ -n "$(cg_mount pids)" ] || skip "no pids controller here"
+	own=$(cg_of $$ pids)
 	top=mdk-t$BATS_TEST_NUMBER-$$
 	for name in a b; do
 		fifos ready
 		config "$(stay_args)" "" ", \"cgroupsPath\": \"/$top/$name\", \"resources\": {\"pids\": {\"limit\": 30}}"
 		run_stay "$ID$name"
 		rm "$T/ready"
-		[ "$(pids_cgroup "$(cat "$T/$ID$name.pid")")" = "$own/minidock/$top/$name" ]
+		[ "$(cg_of "$(cat "$T/$ID$name.pid")" pids)" = "$own/minidock/$top/$name" ]
 	done
-	dir=/sys/fs/cgroup/pids$own/minidock/$top
+	dir=$own/minidock/$top
 	[ "$(cat "$dir/a/pids.max")" -eq 30 ]
 	oci delete -f "${ID}a"
 	[ ! -d "$dir/a" ] && [ -d "$dir/b" ]
@@ -326,9 +321,9 @@ run_stay() {
 	fifos ready
 	config "$(stay_args)" "" ", \"cgroupsPath\": \"$top-x.slice:mdkt:$ID\""
 	run_stay "$ID" --systemd-cgroup
-	[ "$(pids_cgroup "$(cat "$T/$ID.pid")")" = "$own/minidock/$top.slice/$top-x.slice/mdkt-$ID.scope" ]
+	[ "$(cg_of "$(cat "$T/$ID.pid")" pids)" = "$own/minidock/$top.slice/$top-x.slice/mdkt-$ID.scope" ]
 	oci delete -f "$ID"
-	[ ! -d "/sys/fs/cgroup/pids$own/minidock/$top.slice" ]
+	[ ! -d "$own/minidock/$top.slice" ]
 	for bad in '/../x' '/a/./b' '/' ; do
 		config '["true"]' "" ", \"cgroupsPath\": \"$bad\""
 		run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
