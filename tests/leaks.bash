@@ -4,13 +4,14 @@
 # It looks only at what is minidock's, and compares after with before, so
 # what other runs left earlier is never blamed on this test:
 #   links     mdk* veths (ip link; a file's bridge is its teardown_file's)
-#   cgroups   mdk-PID-START directories in every hierarchy, and which are frozen
+#   cgroups   mdk-PID-START directories in every hierarchy, everything beneath a
+#             minidock/ parent (an engine's cgroupsPath levels), and which are frozen
 #   mounts    beneath the test file's directory, its --root and the shared rootfs
 #   leases    /run/minidock/ipam/BRIDGE/ADDRESS files
 #   store     names, state directories, writable layers under --root, and
 #             layers no image names
 #   processes minidock itself ($MINIDOCK: monitors, callers) and every task
-#             in a new mdk- cgroup
+#             in a new cgroup of ours
 # The kernel removes a veth a moment after its namespace's last process,
 # asynchronously (seconds, on a busy machine): links and processes get a
 # bounded wait (LEAK_WAIT seconds, 30 by default), the rest none. Tests run under
@@ -25,7 +26,8 @@ _leak_links() {
 }
 
 _leak_cgroups() {
-	find /sys/fs/cgroup -maxdepth 8 -type d -name 'mdk-*' 2>/dev/null | sort
+	find /sys/fs/cgroup -maxdepth 12 -type d \( -name 'mdk-*' -o -path '*/minidock/*' \) \
+		2>/dev/null | sort
 }
 
 _leak_mounts() {
