@@ -181,6 +181,11 @@ cp -a tests "$ird/mdk/"
 rm -rf "$ird/mdk/tests/vm"
 cp -a "$vm/rootfs" "$ird/mdk/build/rootfs"
 cp "$vm/$name" "$ird/mdk/bin/"
+if [ "$name" = minidock ]; then
+	ln -s minidock "$ird/mdk/bin/minidock-oci"
+	# the OCI face's terminal tests receive the pty master with it
+	${CC:-cc} "${cflags[@]}" -o "$ird/mdk/build/console-recv" tests/tools/console-recv.c
+fi
 # where a README's commands look for them, from the repository root /mdk
 # (minidock's OCI face is the same binary under another name)
 case $STEP_BIN in
