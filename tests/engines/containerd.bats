@@ -2,7 +2,7 @@
 # containerd 1.6 drives minidock-oci through its runc shim
 # (io.containerd.runc.v2 with `ctr run --runc-binary`): run --rm with output
 # and exit codes, environment and working directory, a memory limit read
-# on the host, a terminal over --console-socket, exec into a running
+# on the host in the cgroup containerd names (cgroupsPath, beneath minidock/), a terminal over --console-socket, exec into a running
 # container (the shim calls exec -d --pid-file and reaps the command
 # itself), ps, and kill: the signal reaches PID 1. The test starts its own
 # containerd (root, state, sockets beneath $ENG; the CRI plugin off) and
@@ -54,7 +54,7 @@ run_opts() {
 	RUN_OPTS=(--runc-binary "$OCI_BIN" --runc-root "$ENG/runc" --fifo-dir "$ENG/fifo")
 }
 
-@test "ctr run --rm: output, the exit code, --env, --cwd, a memory limit from the host" {
+@test "ctr run --rm: output, the exit code, --env, --cwd, a memory limit from the host, in the cgroup containerd names" {
 	run_opts
 	run -3 --separate-stderr c run --rm "${RUN_OPTS[@]}" "$IMG" c1 sh -c 'echo out; echo err >&2; exit 3'
 	[ "$output" = out ]
@@ -66,6 +66,8 @@ run_opts() {
 	c run -d "${RUN_OPTS[@]}" --memory-limit 33554432 "$IMG" c2 sleep 1000 >/dev/null
 	pid=$(c task ls | awk '$1 == "c2" { print $2 }')
 	[ "$(memory_limit "$pid")" -eq 33554432 ]
+	# containerd's cgroupsPath /NAMESPACE/ID, followed beneath minidock/ in our own cgroup
+	grep -q ":/\(.*/\)\{0,1\}minidock/minidock-test/c2$" "/proc/$pid/cgroup"
 	c task kill -s KILL c2
 	c task rm -f c2 >/dev/null 2>&1 || true
 	c container rm c2
