@@ -2,7 +2,8 @@
 # containerd 1.6 drives minidock-oci through its runc shim
 # (io.containerd.runc.v2 with `ctr run --runc-binary`): run --rm with output
 # and exit codes, environment and working directory, a memory limit read
-# on the host in the cgroup containerd names (cgroupsPath, beneath minidock/), a terminal over --console-socket, exec into a running
+# on the host in the cgroup containerd names (its cgroupsPath, followed
+# beneath minidock/), a terminal over --console-socket, exec into a running
 # container (the shim calls exec -d --pid-file and reaps the command
 # itself), ps, and kill: the signal reaches PID 1. The test starts its own
 # containerd (root, state, sockets beneath $ENG; the CRI plugin off) and
