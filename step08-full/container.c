@@ -162,10 +162,13 @@ int set_stdio(const struct config *cfg, int sync_fd)
 /*
  * -u: no supplementary groups, then the group, then the user (the order
  * matters: after setuid(2) we could no longer change the group). A change
- * of credentials clears PR_SET_PDEATHSIG, so it is set again.
+ * of credentials clears PR_SET_PDEATHSIG, so it is set again - except for
+ * OCI exec -d's command, which outlives its parent by design (its parent
+ * may already be gone, and getppid(2) would then read the container's 1).
  */
-static int set_user(const struct process *p)
+static int set_user(const struct config *cfg)
 {
+	const struct process *p = &cfg->process;
 	gid_t gid, groups[MAX_GROUPS];
 	uid_t uid;
 	size_t n;
@@ -178,7 +181,7 @@ static int set_user(const struct process *p)
 	}
 	narrate("setgroups(%zu, ...) = 0, setgid(%u) = 0, setuid(%u) = 0 [credentials(7)]", n, gid,
 		uid);
-	return die_with_parent("again: the new credentials cleared it");
+	return cfg->exec_detach ? 0 : die_with_parent("again: the new credentials cleared it");
 }
 
 /*
@@ -195,7 +198,7 @@ int lock_down(const struct config *cfg)
 
 	if (early_seccomp && install_seccomp(cfg->linux.seccomp_profile) < 0)
 		return -1;
-	if (drop_capabilities(&p->caps) < 0 || set_user(p) < 0 ||
+	if (drop_capabilities(&p->caps) < 0 || set_user(cfg) < 0 ||
 	    apply_capabilities(&p->caps) < 0 ||
 	    (p->no_new_privileges && set_no_new_privs() < 0) || close_host_fds() < 0)
 		return -1;

@@ -412,14 +412,26 @@ static int bind_host_device(int dev, const struct device_spec *d)
 	return ret;
 }
 
+/* Is /dev/PATH already this very node? */
+static int is_same_node(int dev, const struct device_spec *d, mode_t type)
+{
+	struct stat st;
+
+	return fstatat(dev, d->path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (st.st_mode & S_IFMT) == type && st.st_rdev == makedev(d->major, d->minor);
+}
+
 static int make_device(int dev, const struct device_spec *d, int userns)
 {
 	mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
 
 	if (userns)
 		return bind_host_device(dev, d);
-	/* mknod(2) applies the umask; fchmodat sets the mode we mean. */
-	if (mknodat(dev, d->path, type | 0666, makedev(d->major, d->minor)) < 0 ||
+	/* mknod(2) applies the umask; fchmodat sets the mode we mean. Without a
+	 * /dev mount the nodes go into the bundle's rootfs itself, so the next
+	 * run finds them there: the same node is fine, anything else is not. */
+	if ((mknodat(dev, d->path, type | 0666, makedev(d->major, d->minor)) < 0 &&
+	     (errno != EEXIST || !is_same_node(dev, d, type))) ||
 	    fchmodat(dev, d->path, 0666, 0) < 0) {
 		fprintf(stderr, "%s: mknod /dev/%s: %m\n", PROG, d->path);
 		return -1;
