@@ -43,7 +43,6 @@
 #include "minidock.h"
 #include "oci.h"
 
-#define OCI_VERSION "1.0.2"
 #define DEFAULT_ROOT "/run/minidock-oci"
 #define START_WAIT_MS 10000 /* the most `start` waits for the child's byte */
 #define DELETE_WAIT_MS 10000
@@ -288,6 +287,12 @@ static void run_late_hooks(const struct oci_state *st, const char *kind, const c
 
 static struct oci_state created_state; /* filled by create before the core runs */
 
+char *oci_creating_state(pid_t child)
+{
+	created_state.pid = child;
+	return state_text(&created_state, "creating");
+}
+
 /* prestart and createRuntime: the namespaces exist, the child waits for us. */
 static int run_create_hooks(const struct oci_runtime *rt, pid_t child)
 {
@@ -297,8 +302,7 @@ static int run_create_hooks(const struct oci_runtime *rt, pid_t child)
 	if (!json_count(json_get(rt->hooks, "prestart")) &&
 	    !json_count(json_get(rt->hooks, "createRuntime")))
 		return 0;
-	created_state.pid = child;
-	state = state_text(&created_state, "creating");
+	state = oci_creating_state(child);
 	ret = state && oci_run_hooks(rt->hooks, "prestart", state) == 0 &&
 			      oci_run_hooks(rt->hooks, "createRuntime", state) == 0
 		      ? 0
