@@ -421,8 +421,9 @@ int read_reports(const struct config *cfg, pid_t child, int sync_fd, pid_t *exec
 			pass_window_size();
 			continue;
 		}
+		/* exec: the listener is CMD's, whose PID came first */
 		if (r.kind == REPORT_SECCOMP) {
-			if (pass_listener(cfg, child, fd) < 0)
+			if (pass_listener(cfg, exec_pid && *exec_pid > 0 ? *exec_pid : child, fd) < 0)
 				return EXIT_TOOL;
 			continue;
 		}

@@ -73,6 +73,7 @@ int oci_child_wait_for_start(const struct config *cfg, int sync_fd);
 int oci_parent_created(const struct config *cfg, pid_t child, int tty_master);
 void oci_send_console(const struct config *cfg, int tty_master);
 char *oci_creating_state(pid_t child); /* the state JSON while the child is set up */
+char *oci_agent_state(pid_t child);
 
 /* main.c's commands: `minidock oci ...` and `minidock spec` */
 struct store;

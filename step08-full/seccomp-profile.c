@@ -558,7 +558,7 @@ int seccomp_install_profile(const struct seccomp_profile *sp, int sync_fd)
 static char *process_state(const struct config *cfg, const struct seccomp_profile *sp,
 			   pid_t child)
 {
-	char *text = NULL, *state = cfg->oci ? oci_creating_state(child) : NULL;
+	char *text = NULL, *state = cfg->oci ? oci_agent_state(child) : NULL;
 	size_t len = 0;
 	FILE *f = (!cfg->oci || state) ? open_memstream(&text, &len) : NULL;
 
