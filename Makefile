@@ -224,3 +224,9 @@ fuzz-ci:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz-ci: skipped: no $(FUZZ_CC) (apt-get install clang)"; exit 0; }; \
 	$(MAKE) --no-print-directory fuzz FUZZ_TIME=30
 .PHONY: check-sanitize check-valgrind fuzz fuzz-ci
+all: build/seccomp-agent
+
+# The seccomp agent on a profile's listenerPath, for tests/step08-seccomp.bats.
+build/seccomp-agent: tests/tools/seccomp-agent.c
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ $<

@@ -119,7 +119,7 @@ struct joins {
 
 struct record;
 struct oci_runtime;
-struct sock_fprog;
+struct seccomp_profile;
 
 struct config {
 	struct process process;
@@ -135,7 +135,7 @@ struct config {
 		struct device_spec devices[MAX_DEVICES];
 		size_t n_devices;
 		int seccomp;             /* a filter on (1) or off */
-		struct sock_fprog *seccomp_profile; /* a profile's filter, or NULL: the default */
+		struct seccomp_profile *seccomp_profile; /* a profile's filter, or NULL: the default */
 		const char *masked_paths[MAX_PATHS];
 		size_t n_masked;
 		const char *readonly_paths[MAX_PATHS];

@@ -184,26 +184,39 @@ static int set_user(const struct config *cfg)
 	return cfg->exec_detach ? 0 : die_with_parent("again: the new credentials cleared it");
 }
 
+static int install_filter(const struct config *cfg, int sync_fd)
+{
+	if (cfg->linux.seccomp_profile)
+		return seccomp_install_profile(cfg->linux.seccomp_profile, sync_fd);
+	return install_seccomp(NULL);
+}
+
 /*
  * The locks, in the order they must go on: the bounding set while we
  * still hold CAP_SETPCAP; the user; the final capability sets; no_new_privs;
  * the fds; and seccomp last, so it filters CMD and not our own setup. A
  * filter needs no_new_privs or CAP_SYS_ADMIN: without no_new_privs (Docker's
- * default) it goes on first, while we are still fully privileged, as runc does.
+ * default) it goes on first, while we are still fully privileged, as runc
+ * does - but never one that notifies: its agent would answer our own
+ * setuid(2) and capset(2), and could leave the container root.
  */
-int lock_down(const struct config *cfg)
+int lock_down(const struct config *cfg, int sync_fd)
 {
 	const struct process *p = &cfg->process;
 	int early_seccomp = cfg->linux.seccomp && !p->no_new_privileges;
 
-	if (early_seccomp && install_seccomp(cfg->linux.seccomp_profile) < 0)
+	if (early_seccomp && seccomp_notifies(cfg->linux.seccomp_profile)) {
+		fprintf(stderr, "%s: seccomp: SCMP_ACT_NOTIFY needs no_new_privileges, so that "
+			"the filter goes on after every other lock\n", PROG);
+		return -1;
+	}
+	if (early_seccomp && install_filter(cfg, sync_fd) < 0)
 		return -1;
 	if (drop_capabilities(&p->caps) < 0 || set_user(cfg) < 0 ||
 	    apply_capabilities(&p->caps) < 0 ||
 	    (p->no_new_privileges && set_no_new_privs() < 0) || close_host_fds() < 0)
 		return -1;
-	if (cfg->linux.seccomp && !early_seccomp &&
-	    install_seccomp(cfg->linux.seccomp_profile) < 0)
+	if (cfg->linux.seccomp && !early_seccomp && install_filter(cfg, sync_fd) < 0)
 		return -1;
 	return 0;
 }
@@ -235,7 +248,7 @@ static int child_main(void *arg)
 		return userns ? report_failure(sync_fd, 0) : fail_before_release(sync_fd);
 	if ((!userns && join_cgroups_when_released(sync_fd) < 0) ||
 	    enter_cgroup_namespace(cfg) < 0 || enter_rootfs(cfg) < 0 ||
-	    set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
+	    set_stdio(cfg, sync_fd) < 0 || lock_down(cfg, sync_fd) < 0)
 		return report_failure(sync_fd, 0);
 	/* OCI create: wait here, ready to exec, until `start` (oci.c) */
 	if (cfg->oci && oci_child_wait_for_start(cfg, sync_fd) < 0)
@@ -379,12 +392,26 @@ static ssize_t read_message(int sync_fd, struct report *r, int *fd)
 }
 
 /*
- * After the go-ahead the child either execs (end-of-file here) or reports
- * a failure; with -t its pty master comes first, and exec's first child
- * sends CMD's PID (into *EXEC_PID). Returns the exit code for a failure,
- * 0 when the command runs.
+ * A seccomp listener goes on to the agent before the child may go on
+ * (seccomp-profile.c); if it cannot, CMD must never run unwatched.
  */
-int read_reports(int sync_fd, pid_t *exec_pid)
+static int pass_listener(const struct config *cfg, pid_t child, int listener)
+{
+	int ret = seccomp_send_listener(cfg, child, listener);
+
+	close(listener);
+	if (ret < 0)
+		kill(child, SIGKILL);
+	return ret;
+}
+
+/*
+ * After the go-ahead the child either execs (end-of-file here) or reports
+ * a failure; with -t its pty master comes first, with a notifying seccomp
+ * profile its listener, and exec's first child sends CMD's PID (into
+ * *EXEC_PID). Returns the exit code for a failure, 0 when the command runs.
+ */
+int read_reports(const struct config *cfg, pid_t child, int sync_fd, pid_t *exec_pid)
 {
 	struct report r;
 	int fd = -1;
@@ -395,6 +422,12 @@ int read_reports(int sync_fd, pid_t *exec_pid)
 			/* A SIGWINCH may have come before the master: pass the size now. */
 			tty_master = fd;
 			pass_window_size();
+			continue;
+		}
+		/* exec: the listener is CMD's, whose PID came first */
+		if (r.kind == REPORT_SECCOMP) {
+			if (pass_listener(cfg, exec_pid && *exec_pid > 0 ? *exec_pid : child, fd) < 0)
+				return EXIT_TOOL;
 			continue;
 		}
 		if (r.kind == REPORT_EXEC_PID) {
@@ -588,7 +621,7 @@ static int supervise(const struct config *cfg, pid_t child, int sync_fd)
 		close(root_mnt);
 	if (!ok)
 		return -1;
-	failed = read_reports(sync_fd, NULL);
+	failed = read_reports(cfg, child, sync_fd, NULL);
 	/* Our own setup failed in the child (a user it lacks, say): CMD never ran, nothing to keep. */
 	if (failed == EXIT_TOOL && cfg->record)
 		cfg->record->started = 0;

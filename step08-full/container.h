@@ -6,11 +6,13 @@
 #define MINIDOCK_CONTAINER_H
 
 /*
- * What the child sends when something fails before CMD runs, its pty, or
- * (OCI) that it waits for start; exec's first child sends CMD's PID.
+ * What the child sends when something fails before CMD runs, its pty, its
+ * seccomp listener, or (OCI) that it waits for start; exec's first child
+ * sends CMD's PID.
  */
 enum report_kind {
-	REPORT_SETUP_FAILED = 1, REPORT_EXEC_FAILED, REPORT_PTY, REPORT_CREATED, REPORT_EXEC_PID
+	REPORT_SETUP_FAILED = 1, REPORT_EXEC_FAILED, REPORT_PTY, REPORT_CREATED, REPORT_EXEC_PID,
+	REPORT_SECCOMP
 };
 
 struct report {

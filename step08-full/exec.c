@@ -264,7 +264,7 @@ static int exec_in_container(const struct config *cfg, int sync_fd, int alive)
 		fprintf(stderr, "%s: exec: chdir %s: %m\n", PROG, cfg->process.cwd);
 		return report_failure(sync_fd, 0);
 	}
-	if (set_stdio(cfg, sync_fd) < 0 || lock_down(cfg) < 0)
+	if (set_stdio(cfg, sync_fd) < 0 || lock_down(cfg, sync_fd) < 0)
 		return report_failure(sync_fd, 0);
 	return exec_command(cfg, sync_fd);
 }
@@ -362,7 +362,7 @@ int run_exec(const struct config *cfg, const struct record *r)
 	} else {
 		close(sv[1]);
 		fault_point("exec-after-fork");
-		failed = read_reports(sv[0], &cmd_pid);
+		failed = read_reports(cfg, child, sv[0], &cmd_pid);
 		if (!failed && write_exec_pid_file(cfg->pid_file, cmd_pid) < 0)
 			failed = EXIT_TOOL;
 		if (!failed)

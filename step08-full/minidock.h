@@ -37,7 +37,7 @@ void narrate_forked(const char *who);
 void fault_point(const char *name);
 const char *mount_flag_names(unsigned long flags, char *buf, size_t len);
 int make_dir(const char *path, mode_t mode);
-int send_with_fd(int sock, void *data, size_t len, int fd, int flags);
+ssize_t send_with_fd(int sock, void *data, size_t len, int fd, int flags);
 pid_t fork_with_pipe(int p[2]);
 int make_dirs(const char *path, mode_t mode);
 int passwd_name(unsigned int uid, char *out, size_t len);
@@ -130,8 +130,8 @@ int container_finish(const struct store *s, struct record *r, int code, int rm);
 /* container.c: the core that executes a struct config; exec.c shares its last steps. */
 int container_run(const struct config *cfg);
 int set_stdio(const struct config *cfg, int sync_fd);
-int lock_down(const struct config *cfg);
-int read_reports(int sync_fd, pid_t *exec_pid);
+int lock_down(const struct config *cfg, int sync_fd);
+int read_reports(const struct config *cfg, pid_t child, int sync_fd, pid_t *exec_pid);
 void relay_terminal(const struct config *cfg);
 
 /* rootfs.c, in the child; root_mnt: the parent's overlay, or -1 */
@@ -164,11 +164,15 @@ int joins_return(int own_pid_ns);
 void joins_close(struct joins *j);
 
 struct sock_filter;
+struct sock_fprog;
 int install_seccomp(const struct sock_fprog *profile); /* NULL: the default filter */
 size_t seccomp_prologue(struct sock_filter *f);
 /* seccomp-profile.c: an OCI seccomp profile as a filter (one malloc'd block), or NULL. */
 struct json;
-struct sock_fprog *seccomp_compile(const struct json *profile, const char *what);
+struct seccomp_profile *seccomp_compile(const struct json *profile, const char *what);
+int seccomp_notifies(const struct seccomp_profile *sp); /* SCMP_ACT_NOTIFY: an agent answers */
+int seccomp_install_profile(const struct seccomp_profile *sp, int sync_fd);
+int seccomp_send_listener(const struct config *cfg, pid_t child, int listener);
 int close_host_fds(void);
 int close_other_fds(void);
 int make_undumpable(void);

@@ -43,7 +43,6 @@
 #include "minidock.h"
 #include "oci.h"
 
-#define OCI_VERSION "1.0.2"
 #define DEFAULT_ROOT "/run/minidock-oci"
 #define START_WAIT_MS 10000 /* the most `start` waits for the child's byte */
 #define DELETE_WAIT_MS 10000
@@ -287,6 +286,19 @@ static void run_late_hooks(const struct oci_state *st, const char *kind, const c
 /* ---- the core's hooks (container.c) ---- */
 
 static struct oci_state created_state; /* filled by create before the core runs */
+static int exec_running;                /* exec: created_state is the running container's */
+
+char *oci_creating_state(pid_t child)
+{
+	created_state.pid = child;
+	return state_text(&created_state, "creating");
+}
+
+/* What a seccomp agent is told (seccomp-profile.c): the child being created, or exec's container. */
+char *oci_agent_state(pid_t child)
+{
+	return exec_running ? state_text(&created_state, "running") : oci_creating_state(child);
+}
 
 /* prestart and createRuntime: the namespaces exist, the child waits for us. */
 static int run_create_hooks(const struct oci_runtime *rt, pid_t child)
@@ -297,8 +309,7 @@ static int run_create_hooks(const struct oci_runtime *rt, pid_t child)
 	if (!json_count(json_get(rt->hooks, "prestart")) &&
 	    !json_count(json_get(rt->hooks, "createRuntime")))
 		return 0;
-	created_state.pid = child;
-	state = state_text(&created_state, "creating");
+	state = oci_creating_state(child);
 	ret = state && oci_run_hooks(rt->hooks, "prestart", state) == 0 &&
 			      oci_run_hooks(rt->hooks, "createRuntime", state) == 0
 		      ? 0
@@ -1014,6 +1025,8 @@ static int do_exec(const struct exec_opts *o, const char *id, char **cmd)
 	if (exec_process(o, &st, cmd, &b) < 0)
 		goto out;
 	state_record(&st, &r);
+	created_state = st;
+	exec_running = 1;
 	/* -d, as runc: we leave once it runs; our caller's subreaper (a shim, conmon) reaps it */
 	b.cfg.exec_detach = o->detach;
 	b.cfg.pid_file = o->pid_file;

@@ -13,6 +13,7 @@
 #include "state.h"
 
 #define MAX_RLIMITS 16
+#define OCI_VERSION "1.0.2" /* the runtime spec we follow */
 
 /* process.rlimits: set on the container's process by the parent, prlimit(2). */
 struct oci_rlimit {
@@ -71,6 +72,8 @@ int oci_parent_before_release(const struct config *cfg, pid_t child);
 int oci_child_wait_for_start(const struct config *cfg, int sync_fd);
 int oci_parent_created(const struct config *cfg, pid_t child, int tty_master);
 void oci_send_console(const struct config *cfg, int tty_master);
+char *oci_creating_state(pid_t child); /* the state JSON while the child is set up */
+char *oci_agent_state(pid_t child);
 
 /* main.c's commands: `minidock oci ...` and `minidock spec` */
 struct store;

@@ -332,7 +332,7 @@ int passwd_name(unsigned int uid, char *out, size_t len)
 }
 
 /* One message of LEN bytes at DATA carrying the descriptor FD (SCM_RIGHTS, unix(7)). */
-int send_with_fd(int sock, void *data, size_t len, int fd, int flags)
+ssize_t send_with_fd(int sock, void *data, size_t len, int fd, int flags)
 {
 	struct iovec iov = {.iov_base = data, .iov_len = len};
 	union {
@@ -347,7 +347,7 @@ int send_with_fd(int sock, void *data, size_t len, int fd, int flags)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, flags) < 0 ? -1 : 0;
+	return sendmsg(sock, &msg, flags);
 }
 
 /* A pipe (O_CLOEXEC), then fork(2): both ends in both. On failure, said, and nothing left open. */

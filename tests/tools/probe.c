@@ -26,6 +26,7 @@
  *   probe pty                  a new pty from /dev/ptmx; open its other end
  *   probe devprogs CGROUPDIR   how many BPF device programs that cgroup holds
  *   probe create PATH...       create each file; print PATH=ok or PATH=ERRNO (EROFS, ...)
+ *   probe mkdir PATH           mkdir(2) PATH: ok or ERRNO; then whether PATH is a directory
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -705,6 +706,16 @@ static int cmd_create(int n, char **paths)
 	return failed;
 }
 
+/* mkdir(2), and what is there after it: a seccomp agent may answer for the kernel. */
+static int cmd_mkdir(const char *path)
+{
+	struct stat st;
+
+	printf("mkdir=%s\n", errno_word(mkdir(path, 0755)));
+	printf("is_dir=%s\n", stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? "yes" : "no");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "info";
@@ -757,6 +768,8 @@ int main(int argc, char **argv)
 		return cmd_pty();
 	if (!strcmp(cmd, "devprogs") && a1)
 		return cmd_devprogs(a1);
+	if (!strcmp(cmd, "mkdir") && a1)
+		return cmd_mkdir(a1);
 	if (!strcmp(cmd, "create") && a1)
 		return cmd_create(argc - 2, argv + 2);
 	fprintf(stderr, "probe: unknown command or missing argument: %s\n", cmd);
