@@ -58,12 +58,15 @@ dockerd_start() {
 	wait_for_socket "$ENG/d.sock" dockerd
 }
 
-# dockerd_stop: its containers removed, the daemon stopped, and the
-# directories outside $ENG that it made (and that were not there before) gone.
+# dockerd_stop: its containers removed, the daemon stopped, the directories
+# outside $ENG that it made (and that were not there before) gone, and the
+# client no longer pointed at it (podman reads DOCKER_CONFIG too).
 dockerd_stop() {
-	[ ! -S "$ENG/d.sock" ] || "$DOCKER" rm -f $("$DOCKER" ps -aq) >/dev/null 2>&1
+	local dk=("$DOCKER" --config "$ENG/client" --host "unix://$ENG/d.sock")
+	[ ! -S "$ENG/d.sock" ] || "${dk[@]}" rm -f $("${dk[@]}" ps -aq) >/dev/null 2>&1
 	stop_daemon dockerd
 	[ ! -s "$ENG/made" ] || rm -rf $(cat "$ENG/made")
+	unset DOCKER_CONFIG DOCKER_HOST
 }
 
 # remove_cgroups NAME: every cgroup directory named NAME, or beneath one, in
