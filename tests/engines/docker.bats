@@ -3,8 +3,9 @@
 # shim -> minidock-oci, registered with --add-runtime): run --rm with output
 # and exit codes, environment, working directory and user, runc's "not found"
 # read as 127, a terminal over --console-socket, exec, top (the runtime's
-# ps), pause and unpause, and stop: SIGTERM reaches PID 1. The test starts
-# its own dockerd (data, exec root, socket, pid file beneath $ENG; no bridge,
+# ps), pause and unpause, and stop: SIGTERM reaches PID 1; and `docker save`
+# of an image with Env, WorkingDir, User and Cmd, loaded and run by minidock,
+# prints what `docker run` prints. The test starts its own dockerd (data, exec root, socket, pid file beneath $ENG; no bridge,
 # no iptables, no forwarding; vfs storage) and stops it by PID; the image is
 # `docker import` of the rootfs tarball, offline. The client is Debian's
 # /usr/bin/docker, with its configuration beneath $ENG too.
