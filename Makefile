@@ -85,7 +85,8 @@ test-engines: all rootfs
 demo: all rootfs
 	@sh step08-full/demo.sh
 
-# Start-to-exit latency of every chapter against a floor and other runtimes.
+# Start-to-exit latency of every chapter against a floor and other runtimes,
+# then minidock-oci under Docker and podman against runc (tests/engines/bench.sh).
 bench: all rootfs
 	@bash tests/tools/bench.sh
 

@@ -1,62 +1,82 @@
 #!/usr/bin/env bash
-# tests/engines/bench.sh [N]: what minidock-oci costs under podman against
-# runc (same podman, same image, N runs of `podman run --rm IMG true` each),
-# and a bundle's create+start+wait+delete (`run`) by minidock-oci and by runc
-# alone. Everything beneath a temporary directory; the cgroups podman makes
-# (under a minidock-bench-PID parent) are removed afterwards.
+# tests/engines/bench.sh [N]: what minidock-oci costs in runc's place, in N
+# interleaved rounds (tests/tools/bench.c; runc first, so the ratio column is
+# minidock-oci's to it) of each pair: `docker run --rm IMG true` with
+# --runtime runc and --runtime minidock (one dockerd, started privately as
+# tests/engines/docker.bats starts it: tests/engines/daemon.bash), the same
+# under podman, and a bundle's create+start+wait+delete (`run`) by runc and
+# by minidock-oci alone. A pair whose engine is not installed is left out,
+# saying so. Everything beneath a temporary directory; the cgroups the
+# engines ask for (under a minidock-bench-PID parent) are removed afterwards.
 set -eu
 cd "$(dirname "$0")/../.."
 n=${1:-20}
-oci=$PWD/step08-full/minidock-oci
-for p in podman runc; do
-	command -v "$p" >/dev/null || { echo "bench: $p is not installed (tests/engines/install.sh)"; exit 0; }
-done
-eng=$(mktemp -d /tmp/minidock-bench.XXXXXX)
-parent=/minidock-bench-$$
+OCI_BIN=$PWD/step08-full/minidock-oci
+command -v runc >/dev/null || { echo "bench: runc is not installed (tests/engines/install.sh)"; exit 0; }
+# short: dockerd's socket lives here (unix(7): 108 bytes)
+ENG=$(mktemp -d /tmp/minidock-bench.XXXXXX)
+parent=minidock-bench-$$
+. tests/engines/daemon.bash
+podman=(podman --root "$ENG/root" --runroot "$ENG/run" --storage-driver vfs)
+pm() { "${podman[@]}" "$@"; }
 cleanup() {
-	podman --root "$eng/root" --runroot "$eng/run" --storage-driver vfs rm -af >/dev/null 2>&1 || true
-	find /sys/fs/cgroup -depth -type d -path "*$parent*" -exec rmdir {} + 2>/dev/null || true
-	rm -rf "$eng"
+	[ ! -d "$ENG/root" ] || pm rm -af >/dev/null 2>&1 || true
+	dockerd_stop || true
+	remove_cgroups "$parent"
+	rm -rf "$ENG"
 }
 trap cleanup EXIT
-cat >"$eng/containers.conf" <<CONF
+tar -C build/rootfs -cf "$ENG/rootfs.tar" .
+cc -O2 -o build/bench tests/tools/bench.c
+
+# measure NAME CMD... [:: NAME CMD...]...: one round first, its errors shown
+# (and an image's first run, slower, left out), then n rounds; the runtimes'
+# warnings during those go to a file.
+measure() {
+	build/bench -n 1 "$@" >/dev/null
+	build/bench -n "$n" "$@" 2>>"$ENG/bench.err"
+}
+
+# installed PROGRAM...: all of them, or say which is missing.
+installed() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null || { echo "bench: no $p (tests/engines/install.sh): its pair left out"; return 1; }
+	done
+}
+
+echo "== $n interleaved rounds of each pair, milliseconds"
+if installed dockerd containerd "$DOCKER"; then
+	dockerd_start
+	"$DOCKER" import "$ENG/rootfs.tar" minidock-bench:1 >/dev/null
+	opts=(run --rm --network none --cgroup-parent "/$parent")
+	measure "docker run --rm --runtime runc" "$DOCKER" "${opts[@]}" --runtime runc minidock-bench:1 true \
+		:: "docker run --rm --runtime minidock" "$DOCKER" "${opts[@]}" --runtime minidock minidock-bench:1 true
+	# not idle beside podman's runs (its wait's status is not the figures')
+	dockerd_stop || true
+fi
+
+if installed podman; then
+	cat >"$ENG/containers.conf" <<CONF
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-events_logfile_path = "$eng/events.log"
-static_dir = "$eng/static"
-volume_path = "$eng/volumes"
-tmp_dir = "$eng/tmp"
+events_logfile_path = "$ENG/events.log"
+static_dir = "$ENG/static"
+volume_path = "$ENG/volumes"
+tmp_dir = "$ENG/tmp"
 CONF
-export CONTAINERS_CONF=$eng/containers.conf
-pm() { podman --root "$eng/root" --runroot "$eng/run" --storage-driver vfs "$@"; }
-tar -C build/rootfs -cf "$eng/rootfs.tar" .
-pm import "$eng/rootfs.tar" localhost/minidock-bench:1 >/dev/null 2>&1
-opts=(--network none --cgroup-parent "$parent" --ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
+	export CONTAINERS_CONF=$ENG/containers.conf
+	pm import "$ENG/rootfs.tar" localhost/minidock-bench:1 >/dev/null 2>&1
+	opts=(run --rm --network none --cgroup-parent "/$parent" --ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
+	measure "podman run --rm --runtime runc" "${podman[@]}" --runtime "$(command -v runc)" "${opts[@]}" localhost/minidock-bench:1 true \
+		:: "podman run --rm --runtime minidock" "${podman[@]}" --runtime "$OCI_BIN" "${opts[@]}" localhost/minidock-bench:1 true
+fi
 
-# per_run SECONDS: milliseconds per run, from the total for $n runs
-per_run() { awk -v t="$1" -v n="$n" 'BEGIN { printf "%.1f ms", t * 1000 / n }'; }
-
-# timed LABEL COMMAND...: COMMAND n times (after one warm-up), the mean
-timed() {
-	local label=$1 start end
-	shift
-	# the warm-up shows any error; the timed runs keep quiet (minidock's warnings)
-	"$@" >/dev/null
-	start=$(date +%s.%N)
-	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1; done
-	end=$(date +%s.%N)
-	printf '%-52s %s\n' "$label" "$(per_run "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")"
-}
-
-echo "== $n runs each, mean per run"
-timed "podman run --rm --runtime minidock-oci IMG true" pm --runtime "$oci" run --rm "${opts[@]}" localhost/minidock-bench:1 true
-timed "podman run --rm --runtime runc IMG true" pm --runtime "$(command -v runc)" run --rm "${opts[@]}" localhost/minidock-bench:1 true
-
-mkdir -p "$eng/bundle"
-cp -a build/rootfs "$eng/bundle/rootfs"
-( cd "$eng/bundle" && "$oci" spec )
+mkdir -p "$ENG/bundle"
+cp -a build/rootfs "$ENG/bundle/rootfs"
+(cd "$ENG/bundle" && "$OCI_BIN" spec)
 sed -i -e 's/"terminal": true/"terminal": false/' -e 's/"args": \["sh"\]/"args": ["true"]/' \
-	"$eng/bundle/config.json"
-timed "minidock-oci run (create+start+wait+delete) true" "$oci" --root "$eng/md" run --bundle "$eng/bundle" bench
-timed "runc run (create+start+wait+delete) true" runc --root "$eng/runc" run --bundle "$eng/bundle" bench
+	"$ENG/bundle/config.json"
+measure "runc run BUNDLE (true)" runc --root "$ENG/runc" run --bundle "$ENG/bundle" bench \
+	:: "minidock-oci run BUNDLE (true)" "$OCI_BIN" --root "$ENG/md" run --bundle "$ENG/bundle" bench

@@ -3,39 +3,27 @@
 # shim -> minidock-oci, registered with --add-runtime): run --rm with output
 # and exit codes, environment, working directory and user, runc's "not found"
 # read as 127, a terminal over --console-socket, exec, top (the runtime's
-# ps), pause and unpause, and stop: SIGTERM reaches PID 1. The test starts
-# its own dockerd (data, exec root, socket, pid file beneath $ENG; no bridge,
+# ps), pause and unpause, and stop: SIGTERM reaches PID 1; and `docker save`
+# of an image with Env, WorkingDir, User and Cmd, loaded and run by minidock,
+# prints what `docker run` prints. The test starts its own dockerd (data, exec root, socket, pid file beneath $ENG; no bridge,
 # no iptables, no forwarding; vfs storage) and stops it by PID; the image is
 # `docker import` of the rootfs tarball, offline. The client is Debian's
 # /usr/bin/docker, with its configuration beneath $ENG too.
 bats_require_minimum_version 1.5.0
 load engines
 
-DOCKER=/usr/bin/docker
 IMG=minidock-engine-test:1
 
 setup_file() {
 	engine_setup_file dockerd "$DOCKER" containerd
-	# dockerd writes /etc/docker/key.json and /run/docker/plugins whatever its roots
-	# are; the containerd it starts, shim sockets in /run/containerd/s: ours to remove if new
-	for d in /run/containerd /run/docker /etc/docker; do
-		[ -e "$d" ] || echo "$d" >>"$ENG/made"
-	done
-	export DOCKER_CONFIG=$ENG/client DOCKER_HOST=unix://$ENG/d.sock
-	start_daemon dockerd dockerd --data-root "$ENG/data" --exec-root "$ENG/exec" \
-		--host "$DOCKER_HOST" --pidfile "$ENG/dockerd-own.pid" --iptables=false \
-		--ip6tables=false --ip-forward=false --ip-masq=false --bridge=none \
-		--storage-driver vfs --exec-opt native.cgroupdriver=cgroupfs --userland-proxy=false \
-		--add-runtime "minidock=$OCI_BIN"
-	wait_for_socket "$ENG/d.sock" dockerd
+	dockerd_start
 	"$DOCKER" import "$ENG/rootfs.tar" "$IMG" >/dev/null
 }
 
 teardown_file() {
 	[ -n "${ENG:-}" ] || return 0
-	[ ! -S "$ENG/d.sock" ] || "$DOCKER" rm -f $("$DOCKER" ps -aq) >/dev/null 2>&1
-	stop_daemon dockerd
-	[ ! -s "$ENG/made" ] || rm -rf $(cat "$ENG/made")
+	dockerd_stop
+	remove_cgroups "${ENG##*/}"
 	engine_teardown_file
 }
 
@@ -74,4 +62,39 @@ dk() {
 	[ "$(dk inspect -f '{{.State.ExitCode}}' md)" -eq 7 ]
 	dk rm md >/dev/null
 	[ -z "$(ls -A "$ENG/exec/runtime-minidock/moby" 2>/dev/null)" ]
+}
+
+# docker save -> minidock load: the image config's Env, WorkingDir, User and
+# Cmd (given by docker import --change) apply alike under Docker (with runc,
+# its default runtime) and under minidock, which loads what docker save wrote
+# into a store of its own beneath $ENG.
+@test "docker save, minidock load and run: the same output as docker run, the image's defaults included" {
+	local img=minidock-engine-save:1 script='echo "$FOO $PATH"; pwd; id -u; id -g'
+	# runc's cgroups beneath a parent named after $ENG (teardown_file removes it)
+	local ref=(--network none --cgroup-parent "/${ENG##*/}")
+	STORE=$ENG/md
+	md() { "$MINIDOCK" --root "$STORE" "$@"; }
+	dk import --change 'ENV FOO=bar' --change 'WORKDIR /tmp' --change 'USER 1000:1001' \
+		--change "CMD [\"sh\", \"-c\", \"echo \$FOO; pwd; id -u\"]" "$ENG/rootfs.tar" "$img" >/dev/null
+	dk save -o "$ENG/saved.tar" "$img"
+	run md load -i "$ENG/saved.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: $img" ]
+	# the image's own command, then one given on the command line
+	run dk run --rm "${ref[@]}" "$img"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'bar\n/tmp\n1000')" ]
+	run md run --rm --network none "$img"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'bar\n/tmp\n1000')" ]
+	want=$(dk run --rm "${ref[@]}" "$img" sh -c "$script")
+	run md run --rm --network none "$img" sh -c "$script"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	want=$(dk run --rm "${ref[@]}" "$img" /bin/probe info | grep -E '^(uid|gid)=')
+	[ "$want" = "$(printf 'uid=1000\ngid=1001')" ]
+	run md run --rm --network none "$img" /bin/probe info
+	[ "$(grep -E '^(uid|gid)=' <<<"$output")" = "$want" ]
+	md rmi "$img" >/dev/null
+	dk rmi "$img" >/dev/null
 }

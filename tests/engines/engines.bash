@@ -12,6 +12,7 @@ OCI_BIN=$REPO/step08-full/minidock-oci
 # the leak checker finds minidock's processes by their executable, the link's target
 MINIDOCK=$(readlink -f "$REPO/step08-full/minidock")
 load ../leaks
+load daemon
 
 # engine_setup_file PROGRAM...: skip the file (saying why) unless every PROGRAM
 # is installed; then $ENG, the rootfs as a tarball, and the host's network as it is.
@@ -37,39 +38,6 @@ host_network() {
 	! command -v iptables >/dev/null || iptables -S 2>/dev/null
 	ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
 	ip route show | sed 's/ linkdown$//'
-}
-
-# start_daemon NAME ARGS...: the daemon in the background, its output in
-# $ENG/NAME.log, its PID in $ENG/NAME.pid (fd 3 closed: bats waits for it).
-start_daemon() {
-	local name=$1
-	shift
-	"$@" >"$ENG/$name.log" 2>&1 3>&- &
-	echo $! >"$ENG/$name.pid"
-}
-
-# wait_for_socket PATH NAME: until the daemon listens (at most 30 s).
-wait_for_socket() {
-	local end=$((SECONDS + 30))
-	until [ -S "$1" ]; do
-		kill -0 "$(cat "$ENG/$2.pid")" 2>/dev/null || { cat "$ENG/$2.log" >&2; return 1; }
-		[ "$SECONDS" -lt "$end" ] || { echo "$2 did not listen on $1" >&2; return 1; }
-		sleep 0.1
-	done
-}
-
-# stop_daemon NAME: TERM to the PID we started, KILL after 30 s; reaped by us.
-stop_daemon() {
-	local pid timer
-	[ -s "$ENG/$1.pid" ] || return 0
-	pid=$(cat "$ENG/$1.pid")
-	kill -TERM "$pid" 2>/dev/null || return 0
-	(sleep 30 && kill -KILL "$pid") 3>&- &
-	timer=$!
-	wait "$pid" 2>/dev/null
-	kill -KILL "$timer" 2>/dev/null
-	wait "$timer" 2>/dev/null
-	rm -f "$ENG/$1.pid"
 }
 
 # Processes that name $ENG on their command line: the engine's, its shims, conmon.

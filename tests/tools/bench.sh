@@ -2,7 +2,8 @@
 # make bench: start-to-exit latency of /bin/true under each runtime, measured
 # interleaved (A B C A B C ...) by tests/tools/bench.c. A benchmark, not a
 # test: it prints figures and judges nothing. ROUNDS and IDLE_MS tune it,
-# TPUT_MB the size of each connection of the published-port throughput.
+# TPUT_MB the size of each connection of the published-port throughput,
+# ENGINE_ROUNDS the engines' pairs (tests/engines/bench.sh) at the end.
 set -eu
 cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-50}
@@ -40,7 +41,7 @@ for b in step01-uts/uts step02-pid/pid step03-mnt/mnt step04-cgroups/cgroups \
 	case $b in
 	*/uts | */pid) cmds+=(:: "$b" "$b" /bin/true) ;;
 	*/net) cmds+=(:: "$b --network none" "$b" --network none /bin/true
-		:: "$b (bridge)" "$b" --bridge minidockbench --subnet 10.254.77.0/24 /bin/true) ;;
+		:: "$b (bridge)" "$b" /bin/true) ;;
 	*) cmds+=(:: "$b" "$b" /bin/true) ;;
 	esac
 done
@@ -124,3 +125,5 @@ fi
 sh tests/tools/clean-net.sh minidockbench >/dev/null 2>&1 || true
 # Density: 100 detached containers, their start, ps, and memory (tests/tools/density.sh).
 bash tests/tools/density.sh "${DENSITY:-100}"
+# minidock-oci in runc's place under Docker and podman (tests/engines/bench.sh).
+bash tests/engines/bench.sh "${ENGINE_ROUNDS:-20}"
