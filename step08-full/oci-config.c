@@ -579,7 +579,11 @@ static int namespace_flag(const char *type)
 	return -1;
 }
 
-static int read_namespaces(const struct json *linux, struct config *cfg)
+/*
+ * Each type new, or joined by path (join.c): a pod's namespace, or
+ * `--network container:`'s. *USER_PATH: a user namespace was given by path.
+ */
+static int read_namespaces(const struct json *linux, struct config *cfg, int *user_path)
 {
 	const struct json *list;
 	const char *type, *path;
@@ -600,10 +604,10 @@ static int read_namespaces(const struct json *linux, struct config *cfg)
 				    type ? type : "(none)");
 			return -1;
 		}
-		/* a pod's namespace, or `--network container:`'s (join.c) */
 		if (path) {
 			if (joins_open(&cfg->linux.joins, path, namespace_flag(type)) < 0)
 				return -1;
+			*user_path |= namespace_flag(type) == CLONE_NEWUSER;
 			continue;
 		}
 		cfg->linux.namespaces |= namespace_flag(type);
@@ -931,6 +935,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 	struct config *cfg = &b->cfg;
 	const struct json *linux, *seccomp;
 	const char *cgroups_path = NULL;
+	int user_path = 0;
 
 	if (member(root, "linux", JSON_OBJECT, "linux", &linux) < 0)
 		return -1;
@@ -938,7 +943,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 		field_error("linux", "missing: minidock runs Linux containers only");
 		return -1;
 	}
-	if (read_namespaces(linux, cfg) < 0 ||
+	if (read_namespaces(linux, cfg, &user_path) < 0 ||
 	    read_id_maps(linux, "uidMappings", cfg->linux.uid_maps, &cfg->linux.n_uid_maps) < 0 ||
 	    read_id_maps(linux, "gidMappings", cfg->linux.gid_maps, &cfg->linux.n_gid_maps) < 0 ||
 	    read_paths(linux, "maskedPaths", cfg->linux.masked_paths, &cfg->linux.n_masked) < 0 ||
@@ -948,8 +953,15 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 	    member(linux, "seccomp", JSON_OBJECT, "linux.seccomp", &seccomp) < 0 ||
 	    get_string(linux, "cgroupsPath", "linux.cgroupsPath", &cgroups_path) < 0)
 		return -1;
-	if (!!(cfg->linux.namespaces & CLONE_NEWUSER) != !!cfg->linux.n_uid_maps ||
-	    !cfg->linux.n_uid_maps != !cfg->linux.n_gid_maps) {
+	/*
+	 * A user namespace by path has its maps; ours (the host's, for one)
+	 * are checked here, another's by the process that joins it (container.c).
+	 */
+	if (user_path && joins_fd(&cfg->linux.joins, CLONE_NEWUSER) < 0 &&
+	    userns_maps_match(cfg) < 0)
+		return -1;
+	if (!user_path && (!!(cfg->linux.namespaces & CLONE_NEWUSER) != !!cfg->linux.n_uid_maps ||
+			   !cfg->linux.n_uid_maps != !cfg->linux.n_gid_maps)) {
 		field_error("linux.uidMappings", "a user namespace needs both uid and gid "
 			    "mappings, and mappings need a user namespace");
 		return -1;
