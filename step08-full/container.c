@@ -308,6 +308,7 @@ static pid_t clone_child(int (*fn)(void *), void *arg, int flags)
 static int join_userns_then_clone(void *arg)
 {
 	struct child *c = arg;
+	char names[160];
 	pid_t pid;
 
 	if (joins_enter_userns(&c->cfg->linux.joins) < 0 || userns_maps_match(c->cfg) < 0)
@@ -322,8 +323,8 @@ static int join_userns_then_clone(void *arg)
 		fprintf(stderr, "%s: clone in the joined user namespace: %m\n", PROG);
 		return EXIT_TOOL;
 	}
-	narrate("clone(CLONE_PARENT|%#x) = %d: the container, in the joined user namespace "
-		"[clone(2)]", c->flags, pid);
+	narrate("clone(CLONE_PARENT|%s) = %d: the container, in the joined user namespace "
+		"[clone(2)]", clone_flag_names(c->flags, names, sizeof(names)), pid);
 	narrate_flush();
 	return write(c->pid_out, &pid, sizeof(pid)) == sizeof(pid) ? 0 : EXIT_TOOL;
 }
