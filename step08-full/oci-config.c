@@ -6,9 +6,10 @@
  * naming the field. What minidock does not do falls in two kinds: fields
  * whose absence cannot weaken the container (an AppArmor profile, sysctls,
  * annotations...) are skipped with a warning; fields that would leave it
- * less isolated than asked if skipped (a namespace joined by path, hooks,
- * limits we cannot apply) are an error. Paths inside the bundle (root.path,
- * a relative bind source) must stay inside it once symlinks are resolved.
+ * less isolated than asked if skipped (hooks, limits we cannot apply) are
+ * an error, and so is a mount namespace joined by path (join.c). Paths
+ * inside the bundle (root.path, a relative bind source) must stay inside
+ * it once symlinks are resolved.
  */
 #include <errno.h>
 #include <fcntl.h>
