@@ -113,7 +113,7 @@ struct network {
 #define MAX_JOINS 6
 struct joins {
 	int fds[MAX_JOINS];
-	int types[MAX_JOINS];   /* CLONE_NEWNET, _NEWIPC, _NEWUTS, _NEWPID, _NEWUSER or _NEWCGROUP */
+	int types[MAX_JOINS];   /* CLONE_NEWNET, _NEWIPC, _NEWUTS, _NEWPID, _NEWUSER, _NEWCGROUP */
 	size_t n;
 };
 

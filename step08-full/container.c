@@ -685,7 +685,7 @@ int container_run(const struct config *cfg)
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		return EXIT_TOOL;
 	}
-	/* with a user namespace to join, the process that joins it joins them all (start_in_userns) */
+	/* a user namespace to join: the process that joins it joins all (start_in_userns) */
 	child = joins_fd(&cfg->linux.joins, CLONE_NEWUSER) < 0 &&
 			joins_enter(&cfg->linux.joins, &own_pid_ns) < 0
 		? -1

@@ -43,8 +43,9 @@ int joins_open(struct joins *j, const char *path, int type)
 	int fd, actual;
 
 	if (!(type & JOINABLE)) {
-		fprintf(stderr, "%s: join %s: a mount namespace cannot be joined: minidock builds "
-			"the root in a new one (pivot_root(2) would move the other's)\n", PROG, path);
+		fprintf(stderr, "%s: join %s: a mount namespace cannot be joined: minidock "
+			"builds the root in a new one (pivot_root(2) would move the other's)\n",
+			PROG, path);
 		return -1;
 	}
 	if (joins_fd(j, type) >= 0 || j->n >= MAX_JOINS) {

@@ -324,7 +324,8 @@ static int map_is(const char *file, const struct id_map *map, size_t n)
 	while (fscanf(f, "%u %u %u", &c, &h, &len) == 3) {
 		lines++;
 		for (size_t i = 0; i < n; i++)
-			found += map[i].container_id == c && map[i].host_id == h && map[i].size == len;
+			found += map[i].container_id == c && map[i].host_id == h &&
+				 map[i].size == len;
 	}
 	fclose(f);
 	return lines == n && found == n;
@@ -344,7 +345,8 @@ int userns_maps_match(const struct config *cfg)
 	if (!cfg->linux.n_uid_maps && !cfg->linux.n_gid_maps)
 		return 0;
 	uid = map_is("/proc/self/uid_map", cfg->linux.uid_maps, cfg->linux.n_uid_maps);
-	gid = uid < 0 ? -1 : map_is("/proc/self/gid_map", cfg->linux.gid_maps, cfg->linux.n_gid_maps);
+	gid = uid < 0 ? -1
+		      : map_is("/proc/self/gid_map", cfg->linux.gid_maps, cfg->linux.n_gid_maps);
 	if (uid < 0 || gid < 0)
 		return -1;
 	if (!uid || !gid) {
