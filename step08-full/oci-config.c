@@ -613,6 +613,10 @@ static int read_namespaces(const struct json *linux, struct config *cfg, int *us
 		}
 		cfg->linux.namespaces |= namespace_flag(type);
 	}
+	if (cfg->linux.namespaces & joins_type(&cfg->linux.joins)) {
+		field_error("linux.namespaces", "a type both new and joined by path");
+		return -1;
+	}
 	if (!(cfg->linux.namespaces & CLONE_NEWNS)) {
 		field_error("linux.namespaces", "a mount namespace is required: minidock builds "
 			    "the root inside one");

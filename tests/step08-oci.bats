@@ -634,6 +634,14 @@ pids_or_v2_cgroup() {
 		[[ $stderr == *"not a namespace of that type"* ]]
 		[ ! -e "$OCIROOT/$ID-c" ]
 	done
+	# and one type both new and joined
+	sed -e "s|{\"type\": \"cgroup\"}|&, {\"type\": \"cgroup\", \"path\": \"/proc/$a/ns/cgroup\"}|" \
+		"$BUNDLE/config.json" >"$BUNDLE-b/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[[ $stderr == *"both new and joined"* ]]
+	[ ! -e "$OCIROOT/$ID-c" ]
 	oci delete -f "$ID"
 }
 
