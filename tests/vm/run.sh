@@ -181,6 +181,8 @@ cp -a tests "$ird/mdk/"
 rm -rf "$ird/mdk/tests/vm"
 cp -a "$vm/rootfs" "$ird/mdk/build/rootfs"
 cp "$vm/$name" "$ird/mdk/bin/"
+# the OCI tests find minidock-oci beside $MINIDOCK
+[ "$name" != minidock ] || ln -s minidock "$ird/mdk/bin/minidock-oci"
 # where a README's commands look for them, from the repository root /mdk
 # (minidock's OCI face is the same binary under another name)
 case $STEP_BIN in
