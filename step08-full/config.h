@@ -110,10 +110,10 @@ struct network {
  * Namespaces the child is born in instead of new ones (join.c): a running
  * container's, or an OCI bundle's linux.namespaces[].path.
  */
-#define MAX_JOINS 4
+#define MAX_JOINS 6
 struct joins {
 	int fds[MAX_JOINS];
-	int types[MAX_JOINS];   /* CLONE_NEWNET, _NEWIPC, _NEWUTS or _NEWPID */
+	int types[MAX_JOINS];   /* CLONE_NEWNET, _NEWIPC, _NEWUTS, _NEWPID, _NEWUSER, _NEWCGROUP */
 	size_t n;
 };
 

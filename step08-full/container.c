@@ -44,6 +44,8 @@ struct child {
 	const struct config *cfg;
 	int sync_fd;   /* the child's end */
 	int parent_fd; /* the parent's end, which the child closes */
+	int flags;     /* its namespaces, for clone(2) */
+	int pid_out;   /* with a user namespace to join: where its PID goes (start_in_userns) */
 };
 
 /* ---- in the child ---- */
@@ -105,10 +107,14 @@ static int fail_before_release(int sync_fd)
 /*
  * The cgroup namespace comes after the cgroups are joined: its root is the
  * cgroup we are in when we unshare, so the container sees its own cgroup
- * as "/" and none of the host's tree (cgroup_namespaces(7)).
+ * as "/" and none of the host's tree (cgroup_namespaces(7)). One given by
+ * path (OCI) is joined at the same point: its root is then another
+ * container's cgroup, ours is seen relative to it.
  */
 static int enter_cgroup_namespace(const struct config *cfg)
 {
+	if (joins_fd(&cfg->linux.joins, CLONE_NEWCGROUP) >= 0)
+		return joins_enter_cgroup(&cfg->linux.joins);
 	if (!(cfg->linux.namespaces & CLONE_NEWCGROUP))
 		return 0;
 	if (unshare(CLONE_NEWCGROUP) < 0) {
@@ -226,7 +232,7 @@ static int child_main(void *arg)
 	const struct child *c = arg;
 	const struct config *cfg = c->cfg;
 	int sync_fd = c->sync_fd, trees[MAX_MOUNTS], root_mnt = -1;
-	int userns = cfg->linux.namespaces & CLONE_NEWUSER;
+	int userns = userns_any(cfg);
 
 	narrate_forked("child");
 	close(c->parent_fd);
@@ -282,22 +288,16 @@ static const char *clone_flag_names(int flags, char *buf, size_t len)
 	return buf;
 }
 
-static pid_t start_child(const struct config *cfg, const int sv[2])
+/* FN in a child with FLAGS, in the container's cgroup where clone3 can (cgroups_clone). */
+static pid_t clone_child(int (*fn)(void *), void *arg, int flags)
 {
-	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0]};
-	/* The cgroup namespace waits until the child is in its cgroups. */
-	int flags = cfg->linux.namespaces & ~CLONE_NEWCGROUP;
 	char names[160];
-	pid_t pid;
+	pid_t pid = cgroups_clone(fn, arg, flags | SIGCHLD);
 
-	if (cgroups_plan(cfg) < 0 || (cgroups_before_clone() && cgroups_create(cfg) < 0) ||
-	    narrate_fork_prepare() < 0)
-		return -1;
-	pid = cgroups_clone(child_main, &c, flags | SIGCHLD);
 	if (pid == 0) {
 		/*
 		 * clone(2)'s raw form with no stack: the child runs on a copy of
-		 * ours, as after fork(2), c included. glibc's wrapper wants a stack
+		 * ours, as after fork(2), ARG included. glibc's wrapper wants a stack
 		 * of its own, and a static one has no guard page (an overflow would
 		 * silently overwrite our globals) and is not the stack the
 		 * sanitizers know (ASan warns at every noreturn call made on it).
@@ -305,13 +305,90 @@ static pid_t start_child(const struct config *cfg, const int sv[2])
 		pid = (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL,
 				     NULL);
 		if (pid == 0)
-			_exit(child_main(&c));
+			_exit(fn(arg));
 		if (pid < 0)
 			fprintf(stderr, "%s: clone: %m\n", PROG);
 		else
 			narrate("clone(%s) = %d [clone(2)]",
 				clone_flag_names(flags, names, sizeof(names)), pid);
 	}
+	return pid;
+}
+
+/*
+ * In the joining process (start_in_userns): the user namespace, then the
+ * container, made inside it, with CLONE_PARENT (clone(2)) so that it is
+ * our parent's child. setns(2) into a PID namespace moves only the
+ * children, so the PID clone returns here is our parent's view of it too.
+ */
+static int join_userns_then_clone(void *arg)
+{
+	struct child *c = arg;
+	char names[160];
+	pid_t pid;
+
+	if (joins_enter_userns(&c->cfg->linux.joins) < 0 || userns_maps_match(c->cfg) < 0)
+		return EXIT_TOOL;
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | c->flags | SIGCHLD), NULL,
+			     NULL, NULL, NULL);
+	if (pid == 0) {
+		close(c->pid_out);
+		_exit(child_main(c));
+	}
+	if (pid < 0) {
+		fprintf(stderr, "%s: clone in the joined user namespace: %m\n", PROG);
+		return EXIT_TOOL;
+	}
+	narrate("clone(CLONE_PARENT|%s) = %d: the container, in the joined user namespace "
+		"[clone(2)]", clone_flag_names(c->flags, names, sizeof(names)), pid);
+	narrate_flush();
+	return write(c->pid_out, &pid, sizeof(pid)) == sizeof(pid) ? 0 : EXIT_TOOL;
+}
+
+/*
+ * A user namespace given by path (OCI linux.namespaces): the container's
+ * new namespaces must be made inside it, to be its own (the owner of a
+ * PID namespace decides who may mount its /proc, of a UTS namespace who
+ * may set its hostname), so the setns(2) comes before their clone. Not
+ * here: we keep the host's privileges for the cgroups and the network. A
+ * short-lived process joins and clones the container (join_userns_then_clone);
+ * we wait for it and read the container's PID from a pipe.
+ */
+static pid_t start_in_userns(struct child *c)
+{
+	int pids[2], status;
+	pid_t joiner, pid = -1;
+
+	if (pipe2(pids, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: pipe: %m\n", PROG);
+		return -1;
+	}
+	c->pid_out = pids[1];
+	joiner = clone_child(join_userns_then_clone, c, 0);
+	close(pids[1]);
+	while (joiner > 0 && waitpid(joiner, &status, 0) < 0 && errno == EINTR)
+		;
+	if (joiner > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    read(pids[0], &pid, sizeof(pid)) != sizeof(pid))
+		pid = -1;
+	close(pids[0]);
+	return pid;
+}
+
+static pid_t start_child(const struct config *cfg, const int sv[2])
+{
+	/* The cgroup namespace waits until the child is in its cgroups. */
+	struct child c = {.cfg = cfg, .sync_fd = sv[1], .parent_fd = sv[0],
+			  .flags = cfg->linux.namespaces & ~CLONE_NEWCGROUP, .pid_out = -1};
+	pid_t pid;
+
+	if (cgroups_plan(cfg) < 0 || (cgroups_before_clone() && cgroups_create(cfg) < 0) ||
+	    narrate_fork_prepare() < 0)
+		return -1;
+	if (joins_fd(&cfg->linux.joins, CLONE_NEWUSER) >= 0)
+		pid = start_in_userns(&c);
+	else
+		pid = clone_child(child_main, &c, c.flags);
 	narrate_fork_done(pid);
 	return pid < 0 ? -1 : pid;
 }
@@ -644,7 +721,11 @@ int container_run(const struct config *cfg)
 		fprintf(stderr, "%s: socketpair: %m\n", PROG);
 		return EXIT_TOOL;
 	}
-	child = joins_enter(&cfg->linux.joins, &own_pid_ns) < 0 ? -1 : start_child(cfg, sv);
+	/* a user namespace to join: the process that joins it joins all (start_in_userns) */
+	child = joins_fd(&cfg->linux.joins, CLONE_NEWUSER) < 0 &&
+			joins_enter(&cfg->linux.joins, &own_pid_ns) < 0
+		? -1
+		: start_child(cfg, sv);
 	/* a PID namespace joined for the child is not ours to keep (join.c) */
 	if (joins_return(own_pid_ns) < 0 && child > 0) {
 		kill(child, SIGKILL);

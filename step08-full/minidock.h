@@ -159,7 +159,10 @@ int resolve_user(const struct process *p, uid_t *uid, gid_t *gid, gid_t *groups,
 /* join.c */
 int joins_open(struct joins *j, const char *path, int type);
 int joins_type(const struct joins *j);
+int joins_fd(const struct joins *j, int type);
 int joins_enter(const struct joins *j, int *own_pid_ns);
+int joins_enter_userns(const struct joins *j);
+int joins_enter_cgroup(const struct joins *j);
 int joins_return(int own_pid_ns);
 void joins_close(struct joins *j);
 
@@ -241,6 +244,8 @@ unsigned int userns_host_id(const struct id_map *map, size_t n, unsigned int id)
 int userns_root_tree(const struct config *cfg, pid_t child, int *mnt);
 int userns_write_maps(const struct config *cfg, pid_t child);
 int userns_become_root(const struct config *cfg);
+int userns_any(const struct config *cfg);
+int userns_maps_match(const struct config *cfg);
 int userns_send_trees(const struct config *cfg, pid_t child, int sync_fd, int root_mnt);
 int userns_receive_trees(const struct config *cfg, int sync_fd, int *root_mnt, int *trees);
 

@@ -6,9 +6,10 @@
  * naming the field. What minidock does not do falls in two kinds: fields
  * whose absence cannot weaken the container (an AppArmor profile, sysctls,
  * annotations...) are skipped with a warning; fields that would leave it
- * less isolated than asked if skipped (a namespace joined by path, hooks,
- * limits we cannot apply) are an error. Paths inside the bundle (root.path,
- * a relative bind source) must stay inside it once symlinks are resolved.
+ * less isolated than asked if skipped (hooks, limits we cannot apply) are
+ * an error, and so is a mount namespace joined by path (join.c). Paths
+ * inside the bundle (root.path, a relative bind source) must stay inside
+ * it once symlinks are resolved.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -575,7 +576,11 @@ static int namespace_flag(const char *type)
 	return -1;
 }
 
-static int read_namespaces(const struct json *linux, struct config *cfg)
+/*
+ * Each type new, or joined by path (join.c): a pod's namespace, or
+ * `--network container:`'s. *USER_PATH: a user namespace was given by path.
+ */
+static int read_namespaces(const struct json *linux, struct config *cfg, int *user_path)
 {
 	const struct json *list;
 	const char *type, *path;
@@ -596,13 +601,17 @@ static int read_namespaces(const struct json *linux, struct config *cfg)
 				    type ? type : "(none)");
 			return -1;
 		}
-		/* a pod's namespace, or `--network container:`'s (join.c) */
 		if (path) {
 			if (joins_open(&cfg->linux.joins, path, namespace_flag(type)) < 0)
 				return -1;
+			*user_path |= namespace_flag(type) == CLONE_NEWUSER;
 			continue;
 		}
 		cfg->linux.namespaces |= namespace_flag(type);
+	}
+	if (cfg->linux.namespaces & joins_type(&cfg->linux.joins)) {
+		field_error("linux.namespaces", "a type both new and joined by path");
+		return -1;
 	}
 	if (!(cfg->linux.namespaces & CLONE_NEWNS)) {
 		field_error("linux.namespaces", "a mount namespace is required: minidock builds "
@@ -929,6 +938,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 	struct config *cfg = &b->cfg;
 	const struct json *linux, *seccomp;
 	const char *cgroups_path = NULL;
+	int user_path = 0;
 
 	if (member(root, "linux", JSON_OBJECT, "linux", &linux) < 0)
 		return -1;
@@ -936,7 +946,7 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 		field_error("linux", "missing: minidock runs Linux containers only");
 		return -1;
 	}
-	if (read_namespaces(linux, cfg) < 0 ||
+	if (read_namespaces(linux, cfg, &user_path) < 0 ||
 	    read_id_maps(linux, "uidMappings", cfg->linux.uid_maps, &cfg->linux.n_uid_maps) < 0 ||
 	    read_id_maps(linux, "gidMappings", cfg->linux.gid_maps, &cfg->linux.n_gid_maps) < 0 ||
 	    read_paths(linux, "maskedPaths", cfg->linux.masked_paths, &cfg->linux.n_masked) < 0 ||
@@ -946,8 +956,15 @@ static int read_linux(const struct json *root, struct oci_bundle *b)
 	    member(linux, "seccomp", JSON_OBJECT, "linux.seccomp", &seccomp) < 0 ||
 	    get_string(linux, "cgroupsPath", "linux.cgroupsPath", &cgroups_path) < 0)
 		return -1;
-	if (!!(cfg->linux.namespaces & CLONE_NEWUSER) != !!cfg->linux.n_uid_maps ||
-	    !cfg->linux.n_uid_maps != !cfg->linux.n_gid_maps) {
+	/*
+	 * A user namespace by path has its maps; ours (the host's, for one)
+	 * are checked here, another's by the process that joins it (container.c).
+	 */
+	if (user_path && joins_fd(&cfg->linux.joins, CLONE_NEWUSER) < 0 &&
+	    userns_maps_match(cfg) < 0)
+		return -1;
+	if (!user_path && (!!(cfg->linux.namespaces & CLONE_NEWUSER) != !!cfg->linux.n_uid_maps ||
+			   !cfg->linux.n_uid_maps != !cfg->linux.n_gid_maps)) {
 		field_error("linux.uidMappings", "a user namespace needs both uid and gid "
 			    "mappings, and mappings need a user namespace");
 		return -1;

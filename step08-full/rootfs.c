@@ -456,8 +456,7 @@ static int make_devices(int root, const struct config *cfg)
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->linux.n_devices; i++)
-		if (make_device(dev, &cfg->linux.devices[i],
-				cfg->linux.namespaces & CLONE_NEWUSER) < 0)
+		if (make_device(dev, &cfg->linux.devices[i], userns_any(cfg)) < 0)
 			goto out;
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST) {

@@ -303,6 +303,60 @@ int userns_write_maps(const struct config *cfg, pid_t child)
 	return 0;
 }
 
+/* Does the container run in a user namespace: a new one, or one joined by path (join.c)? */
+int userns_any(const struct config *cfg)
+{
+	return (cfg->linux.namespaces & CLONE_NEWUSER) ||
+	       joins_fd(&cfg->linux.joins, CLONE_NEWUSER) >= 0;
+}
+
+/* Is MAP, line for line in any order, what FILE (a uid_map or gid_map) holds? */
+static int map_is(const char *file, const struct id_map *map, size_t n)
+{
+	unsigned int c, h, len;
+	size_t lines = 0, found = 0;
+	FILE *f = fopen(file, "re");
+
+	if (!f) {
+		fprintf(stderr, "%s: open %s: %m\n", PROG, file);
+		return -1;
+	}
+	while (fscanf(f, "%u %u %u", &c, &h, &len) == 3) {
+		lines++;
+		for (size_t i = 0; i < n; i++)
+			found += map[i].container_id == c && map[i].host_id == h &&
+				 map[i].size == len;
+	}
+	fclose(f);
+	return lines == n && found == n;
+}
+
+/*
+ * OCI uidMappings and gidMappings with a user namespace given by path:
+ * nothing is written (the namespace has its maps already), and they must
+ * be the namespace's own, read in a process of it (/proc/self/uid_map
+ * there shows its parent's ids, user_namespaces(7)): a container must not
+ * run with other ids than its config.json says. Absent, any maps will do.
+ */
+int userns_maps_match(const struct config *cfg)
+{
+	int uid, gid;
+
+	if (!cfg->linux.n_uid_maps && !cfg->linux.n_gid_maps)
+		return 0;
+	uid = map_is("/proc/self/uid_map", cfg->linux.uid_maps, cfg->linux.n_uid_maps);
+	gid = uid < 0 ? -1
+		      : map_is("/proc/self/gid_map", cfg->linux.gid_maps, cfg->linux.n_gid_maps);
+	if (uid < 0 || gid < 0)
+		return -1;
+	if (!uid || !gid) {
+		fprintf(stderr, "%s: config.json: linux.%s: not the maps of the user namespace "
+			"joined by path\n", PROG, uid ? "gidMappings" : "uidMappings");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * In the child, once the root is attached: become uid and gid 0 of the
  * namespace, which are the mapped host ids. Until now we carried the
@@ -312,7 +366,7 @@ int userns_write_maps(const struct config *cfg, pid_t child)
  */
 int userns_become_root(const struct config *cfg)
 {
-	if (!(cfg->linux.namespaces & CLONE_NEWUSER))
+	if (!userns_any(cfg))
 		return 0;
 	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 		fprintf(stderr, "%s: become root of the user namespace: %m\n", PROG);

@@ -440,9 +440,12 @@ run_stay() {
 	config '["true"]' "" ', "seccomp": null, "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
-	sed -i 's|{"type": "mount"}|{"type": "mount"}, {"type": "user", "path": "/proc/1/ns/user"}|' "$BUNDLE/config.json"
+	# the host's mount namespace: the container's root would be built there
+	config '["true"]'
+	sed -i "s|{\"type\": \"mount\"}|{\"type\": \"mount\", \"path\": \"/proc/$$/ns/mnt\"}|" "$BUNDLE/config.json"
 	run --separate-stderr oci create --bundle "$BUNDLE" "$ID"
 	assert_refused_cleanly
+	[[ $stderr == *"mount namespace"* ]]
 }
 
 @test "oci: hostile config.json (bad JSON, huge, wrong types, escaping paths): one clear error, nothing left" {
@@ -549,6 +552,114 @@ run_stay() {
 	run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
 	[ "$status" -ne 0 ]
 	assert_one_line_error
+	[ ! -e "$OCIROOT/$ID-c" ]
+	oci delete -f "$ID"
+}
+
+# joined_bundle DIR A_PID: $BUNDLE's config.json into DIR, with A's user
+# namespace by path and root's powers inside it (sysadmin, dac override).
+joined_bundle() {
+	mkdir -p "$1"
+	sed -e "s|{\"type\": \"user\"}|{\"type\": \"user\", \"path\": \"/proc/$2/ns/user\"}|" \
+		-e 's|"CAP_KILL"|"CAP_KILL", "CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"|g' \
+		"$BUNDLE/config.json" >"$1/config.json"
+}
+
+@test "oci: a user namespace given by path is joined: root there is the same unprivileged host uid, owning the new namespaces" {
+	fifos ready ready-b
+	maps='"uidMappings": [{"containerID": 0, "hostID": 300000, "size": 65536}],
+	      "gidMappings": [{"containerID": 0, "hostID": 300000, "size": 65536}]'
+	echo secret >"$BATS_TEST_TMPDIR/secret"
+	chmod 600 "$BATS_TEST_TMPDIR/secret"
+	# the mount point is made by the host: the container's root may not write there
+	touch "$ROOTFS/secret"
+	MOUNTS=", {\"destination\": \"/secret\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/secret\", \"options\": [\"bind\"]}" \
+		config "$(stay_args)" "" ", $maps"
+	sed -i 's|{"type": "cgroup"}|{"type": "cgroup"}, {"type": "user"}|' "$BUNDLE/config.json"
+	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	wait_fifo ready
+	a=$(cat "$T/pid")
+	# B: A's user namespace by path (its maps repeated), every other namespace new
+	joined_bundle "$BUNDLE-b" "$a"
+	sed -i 's|/ready|/ready-b|' "$BUNDLE-b/config.json"
+	oci run -d --bundle "$BUNDLE-b" --pid-file "$T/pid-b" "$ID-b"
+	wait_fifo ready-b
+	b=$(cat "$T/pid-b")
+	[ "$(readlink /proc/$b/ns/user)" = "$(readlink /proc/$a/ns/user)" ]
+	[ "$(readlink /proc/$b/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+	[ "$(cat /proc/$b/uid_map)" = "$(cat /proc/$a/uid_map)" ]
+	[ "$(awk '/^Uid/ {print $2, $3}' /proc/$b/status)" = "300000 300000" ]
+	[ "$(awk '/^Gid/ {print $2, $3}' /proc/$b/status)" = "300000 300000" ]
+	owner=$(stat -L -c %i /proc/$a/ns/user)
+	for ns in mnt pid net ipc uts cgroup; do
+		[ "$(readlink /proc/$b/ns/$ns)" != "$(readlink /proc/$a/ns/$ns)" ]
+		# made inside A's user namespace: it owns them (lsns's ONS column)
+		[ "$(lsns -n -o ONS -t $ns -p $b | tr -d ' ')" = "$owner" ]
+	done
+	oci delete -f "$ID-b"
+	# C: no maps; root with every capability there cannot read the host's 0600 file
+	joined_bundle "$BUNDLE-c" "$a"
+	sed -i -e 's|"args": \[.*\],|"args": ["cat", "/secret"],|' -e 's|\] *, "uidMappings".*|]|' \
+		-e '/"gidMappings"/d' "$BUNDLE-c/config.json"
+	run --separate-stderr oci run --bundle "$BUNDLE-c" "$ID-c"
+	[ "$status" -ne 0 ]
+	[[ $output != *secret* ]]
+	# ... which it reads once the host's uid 300000 may
+	chmod 644 "$BATS_TEST_TMPDIR/secret"
+	run --separate-stderr oci run --bundle "$BUNDLE-c" "$ID-c"
+	[ "$status" -eq 0 ]
+	[ "$output" = secret ]
+	# maps other than the namespace's: refused, nothing made
+	sed -i 's|"hostID": 300000|"hostID": 300001|' "$BUNDLE-b/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-d"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[[ $stderr == *uidMappings* ]]
+	[ ! -e "$OCIROOT/$ID-d" ]
+	oci delete -f "$ID"
+}
+
+# pids_or_v2_cgroup <CGROUP-FILE: the pids hierarchy's line of /proc/PID/cgroup, else v2's.
+pids_or_v2_cgroup() {
+	awk -F: '$2 ~ /(^|,)pids(,|$)/ {p = $3} $1 == 0 {u = $3} END {print p != "" ? p : u}'
+}
+
+@test "oci: a cgroup namespace given by path is joined from the container's own cgroup; a path of another type is refused" {
+	fifos ready ready-b
+	config "$(stay_args)"
+	oci run -d --bundle "$BUNDLE" --pid-file "$T/pid" "$ID"
+	wait_fifo ready
+	a=$(cat "$T/pid")
+	mkdir -p "$BUNDLE-b"
+	sed -e "s|{\"type\": \"cgroup\"}|{\"type\": \"cgroup\", \"path\": \"/proc/$a/ns/cgroup\"}|" \
+		-e 's|/ready|/ready-b|' "$BUNDLE/config.json" >"$BUNDLE-b/config.json"
+	oci run -d --bundle "$BUNDLE-b" --pid-file "$T/pid-b" "$ID-b"
+	wait_fifo ready-b
+	b=$(cat "$T/pid-b")
+	[ "$(readlink /proc/$b/ns/cgroup)" = "$(readlink /proc/$a/ns/cgroup)" ]
+	[ "$(readlink /proc/$b/ns/cgroup)" != "$(readlink /proc/self/ns/cgroup)" ]
+	# B is in its own cgroup, A's sibling: seen from A's cgroup namespace, "/../" and its name
+	ours=$(pids_or_v2_cgroup </proc/$b/cgroup)
+	[ "$ours" != "$(pids_or_v2_cgroup </proc/$a/cgroup)" ]
+	[ "$(nsenter -t "$a" -C cat /proc/$b/cgroup | pids_or_v2_cgroup)" = "/../${ours##*/}" ]
+	oci delete -f "$ID-b"
+	# paths that are not a namespace of the stated type: refused, nothing made
+	for wrong in "cgroup|/proc/$a/ns/net" "cgroup|$BUNDLE/config.json" "user|/proc/$a/ns/cgroup"; do
+		sed -e "s|{\"type\": \"cgroup\"}|{\"type\": \"${wrong%%|*}\", \"path\": \"${wrong#*|}\"}|" \
+			"$BUNDLE/config.json" >"$BUNDLE-b/config.json"
+		run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
+		[ "$status" -ne 0 ]
+		assert_one_line_error
+		[[ $stderr == *"not a namespace of that type"* ]]
+		[ ! -e "$OCIROOT/$ID-c" ]
+	done
+	# and one type both new and joined
+	sed -e "s|{\"type\": \"cgroup\"}|&, {\"type\": \"cgroup\", \"path\": \"/proc/$a/ns/cgroup\"}|" \
+		"$BUNDLE/config.json" >"$BUNDLE-b/config.json"
+	run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[[ $stderr == *"both new and joined"* ]]
 	[ ! -e "$OCIROOT/$ID-c" ]
 	oci delete -f "$ID"
 }
