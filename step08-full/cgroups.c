@@ -59,7 +59,6 @@ static struct {
 	int in_cgroup;    /* clone3 put the child in it already */
 	char own_v2[PATH_MAX];    /* v2: our cgroup before we left it for self_leaf */
 	char self_leaf[PATH_MAX]; /* v2: own_v2/minidock-self-<pid>-<start>, "" if we stayed */
-	unsigned self_enabled;    /* controllers we enabled in own_v2's subtree_control */
 } cg; /* zero, in .bss: an initialiser would put all 100 KiB of it in .data */
 
 static int has_controller(const char *list, const char *name)
@@ -560,9 +559,13 @@ static int holds_only_us(const char *dir)
 	return !strcmp(procs, us);
 }
 
-/* The needed controllers dir's cgroup.subtree_control lacks, and which of those its
- * cgroup.controllers has (*can): -1 when a file cannot be read. */
-static int missing_in(const struct hierarchy *h, const char *dir, unsigned need, unsigned *can)
+/*
+ * The needed controllers dir's cgroup.subtree_control lacks; *can: those of
+ * h's it could enable (its cgroup.controllers has them); *enabled: whether it
+ * enables any already. -1 when a file cannot be read.
+ */
+static int missing_in(const struct hierarchy *h, const char *dir, unsigned need, unsigned *can,
+		      int *enabled)
 {
 	char path[PATH_MAX + 32], on[1024], have[1024];
 	unsigned missing = 0;
@@ -573,6 +576,7 @@ static int missing_in(const struct hierarchy *h, const char *dir, unsigned need,
 		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
 		return -1;
 	}
+	*enabled = on[strspn(on, " \n")] != 0;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
 	if (read_small_file(path, have, sizeof(have)) < 0) {
 		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
@@ -589,22 +593,21 @@ static int missing_in(const struct hierarchy *h, const char *dir, unsigned need,
 	return (int)missing;
 }
 
-/* Back from self_leaf into own_v2 (cgroup.procs: "0" moves the writer), and the leaf goes. */
-static int move_back(void)
+/* From leaf back into own (cgroup.procs: "0" moves the writer), and the leaf goes. */
+static int move_back(const char *own, const char *leaf)
 {
 	char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.own_v2);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", own);
 	if (cg_write_file(path, "0") < 0) {
-		fprintf(stderr, "%s: move back into %s: %m\n", PROG, cg.own_v2);
+		fprintf(stderr, "%s: move back into %s: %m\n", PROG, own);
 		return -1;
 	}
 	/* EBUSY: run -d's caller is still in it; a later run removes it */
-	if (rmdir(cg.self_leaf) == 0)
-		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", cg.self_leaf);
+	if (rmdir(leaf) == 0)
+		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", leaf);
 	else if (errno != EBUSY)
-		fprintf(stderr, "%s: rmdir %s: %m\n", PROG, cg.self_leaf);
-	cg.self_leaf[0] = 0;
+		fprintf(stderr, "%s: rmdir %s: %m\n", PROG, leaf);
 	return 0;
 }
 
@@ -616,18 +619,18 @@ static int move_back(void)
  * --scope -p Delegate=yes minidock ...), we move ourselves - never another
  * process - into the leaf minidock-self-<pid>-<start> beside minidock/
  * (inside, it would keep minidock/ from ever being removed), then enable
- * them. cgroups_return() undoes both once no container needs them.
+ * them. return_from() undoes both once no container needs them.
  */
 static int leave_own_cgroup(const struct hierarchy *h, unsigned need, unsigned long long start)
 {
 	char own[PATH_MAX], path[PATH_MAX + 32], ops[64];
 	unsigned can;
-	int missing, alone;
+	int missing, enabled, alone;
 
 	snprintf(own, sizeof(own), "%.*s", (int)(strrchr(h->base, '/') - h->base), h->base);
 	if (!strcmp(own, h->mount))
 		return 0; /* the root is exempt from the rule */
-	if ((missing = missing_in(h, own, need, &can)) <= 0)
+	if ((missing = missing_in(h, own, need, &can, &enabled)) <= 0)
 		return missing;
 	for (int i = 0; i < N_CONTROLLERS; i++) {
 		if ((missing & ~can) & 1u << i) {
@@ -645,6 +648,12 @@ static int leave_own_cgroup(const struct hierarchy *h, unsigned need, unsigned l
 					"processes); start minidock alone in a delegated cgroup "
 					"(systemd-run --scope -p Delegate=yes minidock run ...) or "
 					"pass --cgroup-parent\n", PROG, own);
+		return -1;
+	}
+	/* we put its subtree_control back to empty afterwards: it must be so now */
+	if (enabled) {
+		fprintf(stderr, "%s: cgroup v2: %s holds minidock but hands some controllers to "
+				"its children already; pass --cgroup-parent\n", PROG, own);
 		return -1;
 	}
 	remove_stale_in(own, SELF_PREFIX);
@@ -673,37 +682,70 @@ static int leave_own_cgroup(const struct hierarchy *h, unsigned need, unsigned l
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", own);
 	if (cg_write_file(path, ops) < 0) {
 		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
-		move_back();
+		if (move_back(own, cg.self_leaf) == 0)
+			cg.self_leaf[0] = 0;
 		return -1;
 	}
-	cg.self_enabled = can;
 	return 0;
 }
 
 /*
- * Once minidock/ is gone (no container of ours needs the controllers
- * any more; EBUSY: one does, so they stay), our own cgroup's
- * subtree_control is put back as we found it and we move back into it.
+ * Once own/minidock/ is gone (EBUSY: a container still needs the
+ * controllers, so they stay), own's subtree_control is emptied again, as
+ * leave_own_cgroup found it, and we move back from leaf into own.
  */
+static int return_from(const char *own, const char *leaf)
+{
+	char path[PATH_MAX + 32], on[1024], ops[1100] = "", *save = NULL;
+
+	snprintf(path, sizeof(path), "%s/minidock", own);
+	if (rmdir(path) == 0)
+		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", path);
+	else if (errno != ENOENT)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", own);
+	if (read_small_file(path, on, sizeof(on)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	for (char *w = strtok_r(on, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+		snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops), "%s-%s", ops[0] ? " " : "", w);
+	if (ops[0] && cg_write_file(path, ops) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
+		return -1;
+	}
+	return move_back(own, leaf);
+}
+
+/* The run that moved itself (cgroups_remove, and run -d's caller): back, if it may. */
 void cgroups_return(void)
 {
-	char path[PATH_MAX + 32], ops[64], base[PATH_MAX + 16];
+	if (cg.self_leaf[0] && return_from(cg.own_v2, cg.self_leaf) == 0)
+		cg.self_leaf[0] = 0;
+}
 
-	if (!cg.self_leaf[0])
+/*
+ * run -d's monitor, a new program since the start (monitor.c), knows its
+ * cgroups from the state file only: if it is in a leaf minidock-self-*
+ * beside the place's minidock/, that leaf is its caller's, and it returns.
+ */
+static void return_after_place(const struct cgroup_place *p)
+{
+	char own[PATH_MAX], leaf[PATH_MAX], text[16384], *slash;
+
+	snprintf(own, sizeof(own), "%s", p->dir);
+	for (int n = 0; n <= p->parents_ours && (slash = strrchr(own, '/')); n++)
+		*slash = 0;
+	if (find_hierarchies() < 0 || read_small_file("/proc/self/cgroup", text, sizeof(text)) < 0)
 		return;
-	snprintf(base, sizeof(base), "%s/minidock", cg.own_v2);
-	if (rmdir(base) == 0)
-		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", base);
-	else if (errno != ENOENT)
-		return;
-	controller_ops(cg.self_enabled, '-', ops, sizeof(ops));
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg.own_v2);
-	if (cg.self_enabled && cg_write_file(path, ops) < 0) {
-		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
-		return;
+	for (int i = 0; i < cg.n; i++) {
+		if (!cg.h[i].v2 || own_cgroup(&cg.h[i], text, leaf, sizeof(leaf)) < 0)
+			continue;
+		slash = strrchr(leaf, '/');
+		if (slash && !strncmp(slash + 1, SELF_PREFIX, strlen(SELF_PREFIX)) &&
+		    (size_t)(slash - leaf) == strlen(own) && !strncmp(leaf, own, strlen(own)))
+			return_from(own, leaf);
 	}
-	cg.self_enabled = 0;
-	move_back();
 }
 
 /* The limits, in the files each version names them (cgroups(7)). */
@@ -1206,6 +1248,8 @@ int cgroups_remove_place(const struct cgroup_place *p)
 		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
 	}
 	remove_parents(h.dir, p->parents_ours);
+	if (p->v2)
+		return_after_place(p);
 	return 0;
 }
 

@@ -23,7 +23,7 @@ setup() {
 		grep -qw "$c" "$parent/cgroup.subtree_control" ||
 			skip "cgroup v2: $parent does not hand $c to its children: no delegated cgroup can be made here"
 	done
-	D=$parent/mdk-deleg-$BATS_ROOT_PID
+	D=${parent%/}/mdk-deleg-$BATS_ROOT_PID
 	mkdir "$D"
 	S=()
 	_common_setup
@@ -33,7 +33,7 @@ teardown() {
 	local bad=0 s
 	[ -n "${D:-}" ] || return 0 # skipped in setup
 	for s in "${S[@]}"; do
-		kill -KILL "$s" && wait "$s"
+		kill -KILL "$s" && { wait "$s" 2>/dev/null || true; }
 	done
 	_common_teardown || bad=1
 	rmdir "$D" || bad=1
