@@ -473,12 +473,6 @@ static int make_cgroup_dir(const char *path)
 	return 0;
 }
 
-/*
- * cgroup v2 hands a controller to a cgroup's children only through the
- * parent's cgroup.subtree_control, and only if the parent holds no
- * processes itself ("no internal processes", cgroups(7)). We never write
- * the root cgroup's files: there it must already be enabled.
- */
 /* "+cpu +memory" (sign '+') or "-cpu -memory": mask's controllers, for cgroup.subtree_control. */
 static void controller_ops(unsigned mask, char sign, char *buf, size_t len)
 {
@@ -489,6 +483,12 @@ static void controller_ops(unsigned mask, char sign, char *buf, size_t len)
 				 sign, controller_names[i]);
 }
 
+/*
+ * cgroup v2 hands a controller to a cgroup's children only through the
+ * parent's cgroup.subtree_control, and only if the parent holds no
+ * processes itself ("no internal processes", cgroups(7)). We never write
+ * the root cgroup's files: there it must already be enabled.
+ */
 static int enable_v2_controllers(const struct hierarchy *h, const char *dir, unsigned need)
 {
 	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64];
@@ -696,7 +696,7 @@ static int leave_own_cgroup(const struct hierarchy *h, unsigned need, unsigned l
  */
 static int return_from(const char *own, const char *leaf)
 {
-	char path[PATH_MAX + 32], on[1024], ops[1100] = "", *save = NULL;
+	char path[PATH_MAX + 32], on[1024], ops[2048] = "", *save = NULL;
 
 	snprintf(path, sizeof(path), "%s/minidock", own);
 	if (rmdir(path) == 0)
@@ -728,6 +728,7 @@ void cgroups_return(void)
  * run -d's monitor, a new program since the start (monitor.c), knows its
  * cgroups from the state file only: if it is in a leaf minidock-self-*
  * beside the place's minidock/, that leaf is its caller's, and it returns.
+ * Anyone else (rm, an OCI delete) removes the leaves of dead runs there.
  */
 static void return_after_place(const struct cgroup_place *p)
 {
@@ -745,6 +746,8 @@ static void return_after_place(const struct cgroup_place *p)
 		if (slash && !strncmp(slash + 1, SELF_PREFIX, strlen(SELF_PREFIX)) &&
 		    (size_t)(slash - leaf) == strlen(own) && !strncmp(leaf, own, strlen(own)))
 			return_from(own, leaf);
+		else
+			remove_stale_in(own, SELF_PREFIX);
 	}
 }
 
@@ -1277,10 +1280,11 @@ void cgroups_prune(void)
 		remove_stale_cgroups(&cg.h[i]);
 		if (rmdir(cg.h[i].base) == 0)
 			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", cg.h[i].base);
+		if (!cg.h[i].v2)
+			continue;
 		snprintf(own, sizeof(own), "%.*s",
 			 (int)(strrchr(cg.h[i].base, '/') - cg.h[i].base), cg.h[i].base);
-		if (cg.h[i].v2)
-			remove_stale_in(own, SELF_PREFIX);
+		remove_stale_in(own, SELF_PREFIX);
 	}
 }
 
