@@ -113,3 +113,17 @@ assert_d_as_before() {
 	[[ "$stderr" == *"$D holds other processes"*"no internal processes"*"systemd-run --scope -p Delegate=yes"* ]]
 	assert_d_as_before
 }
+
+@test "cgroup v2: minidock SIGKILLed in its leaf: prune removes its cgroups and the leaf" {
+	mkfifo "$T/ready"
+	start_alone run --rm -v "$T:/t" --memory 32m base sh -c 'echo > /t/ready; exec sleep 1000'
+	timeout 60 cat "$T/ready" >/dev/null || { cat "$T/err"; false; }
+	kill -KILL "$JOB"
+	wait "$JOB" || true
+	ls -d "$D/minidock-self-$JOB-"* "$D/minidock/mdk-$JOB-"*
+	run -0 md prune
+	left=$(find "$D" -mindepth 1 -type d)
+	[ -z "$left" ] || { echo "left in $D: $left" >&2; false; }
+	# what a killed minidock cannot put back: the controllers stay enabled in $D
+	grep -qw memory "$D/cgroup.subtree_control"
+}
