@@ -115,6 +115,7 @@ assert_d_as_before() {
 }
 
 @test "cgroup v2: minidock SIGKILLed in its leaf: prune removes its cgroups and the leaf" {
+	local left
 	mkfifo "$T/ready"
 	start_alone run --rm -v "$T:/t" --memory 32m base sh -c 'echo > /t/ready; exec sleep 1000'
 	timeout 60 cat "$T/ready" >/dev/null || { cat "$T/err"; false; }
