@@ -63,7 +63,7 @@ test-step%: all rootfs
 # In throwaway cgroup-v2-only VMs: chapter 4's tests and its README's commands,
 # then (unless STEP_BIN or TESTS picks one run) minidock's own and its README's.
 V2_MINIDOCK_TESTS := tests/step08-run.bats tests/step08-lifecycle.bats tests/step08-security.bats \
-	tests/step08-userns.bats tests/step08-volumes.bats
+	tests/step08-userns.bats tests/step08-volumes.bats tests/step08-cgroup-v2.bats
 test-v2:
 	@if [ -n "$(STEP_BIN)$(TESTS)" ]; then bash tests/vm/run.sh; else \
 		TESTS="tests/step04.bats tests/readme.bats" README=step04-cgroups/README.md \

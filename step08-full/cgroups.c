@@ -57,6 +57,8 @@ static struct {
 	char sub[PATH_MAX]; /* dir beneath base: mdk-<our pid>-<our start time>, or cgroupsPath's */
 	int v2_fd;        /* the v2 container cgroup, for CLONE_INTO_CGROUP */
 	int in_cgroup;    /* clone3 put the child in it already */
+	char own_v2[PATH_MAX];    /* v2: our cgroup before we left it for self_leaf */
+	char self_leaf[PATH_MAX]; /* v2: own_v2/minidock-self-<pid>-<start>, "" if we stayed */
 } cg; /* zero, in .bss: an initialiser would put all 100 KiB of it in .data */
 
 static int has_controller(const char *list, const char *name)
@@ -380,7 +382,10 @@ static int choose_bases(const struct config *cfg)
 			}
 			continue;
 		}
-		if (own_cgroup(h, text, own, sizeof(own)) < 0)
+		/* run -d's monitor: where its caller was before it left for its leaf */
+		if (h->v2 && cg.own_v2[0])
+			snprintf(own, sizeof(own), "%s", cg.own_v2);
+		else if (own_cgroup(h, text, own, sizeof(own)) < 0)
 			return -1;
 		if (snprintf(h->base, sizeof(h->base), "%s/minidock", own) >=
 		    (int)sizeof(h->base)) {
@@ -412,38 +417,48 @@ static int check_controllers(const struct config *cfg)
 	return 0;
 }
 
-/* Is the owner named in "mdk-PID-START" gone (dead, or its PID reused)? */
-static int owner_is_dead(const char *name)
+#define SELF_PREFIX "minidock-self-" /* the leaf we move ourselves into (v2) */
+
+/* Is the owner named in "PREFIX<pid>-<start>" gone (dead, or its PID reused)? */
+static int owner_is_dead(const char *name, const char *prefix)
 {
 	unsigned long long t;
+	size_t len = strlen(prefix);
 	int pid, n = 0;
 
-	if (sscanf(name, "mdk-%d-%llu%n", &pid, &t, &n) != 2 || name[n] || pid <= 0)
+	if (strncmp(name, prefix, len) || sscanf(name + len, "%d-%llu%n", &pid, &t, &n) != 2 ||
+	    name[len + n] || pid <= 0)
 		return 0;
 	return !process_is(pid, (unsigned long long)t);
 }
 
 /*
- * A tool killed by SIGKILL could not remove its container's cgroup: the
- * next run does, when the owner is dead and the cgroup empty (rmdir(2)
- * refuses a cgroup that still has processes or children: EBUSY).
+ * A tool killed by SIGKILL could not remove its cgroups: the next run
+ * does, those in dir named PREFIX<pid>-<start> whose owner is dead and
+ * that are empty (rmdir(2) refuses a cgroup that still has processes or
+ * children: EBUSY).
  */
-static void remove_stale_cgroups(const struct hierarchy *h)
+static void remove_stale_in(const char *dir, const char *prefix)
 {
 	char path[PATH_MAX * 2];
 	struct dirent *d;
-	DIR *dp = opendir(h->base);
+	DIR *dp = opendir(dir);
 
 	if (!dp)
 		return;
 	while ((d = readdir(dp))) {
-		if (d->d_type != DT_DIR || !owner_is_dead(d->d_name))
+		if (d->d_type != DT_DIR || !owner_is_dead(d->d_name, prefix))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", h->base, d->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		if (rmdir(path) == 0)
 			narrate("rmdir(\"%s\") = 0: its owner is dead [rmdir(2)]", path);
 	}
 	closedir(dp);
+}
+
+static void remove_stale_cgroups(const struct hierarchy *h)
+{
+	remove_stale_in(h->base, "mdk-");
 }
 
 static int make_cgroup_dir(const char *path)
@@ -458,6 +473,16 @@ static int make_cgroup_dir(const char *path)
 	return 0;
 }
 
+/* "+cpu +memory" (sign '+') or "-cpu -memory": mask's controllers, for cgroup.subtree_control. */
+static void controller_ops(unsigned mask, char sign, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (int i = 0; i < N_CONTROLLERS; i++)
+		if (mask & 1u << i)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%c%s", buf[0] ? " " : "",
+				 sign, controller_names[i]);
+}
+
 /*
  * cgroup v2 hands a controller to a cgroup's children only through the
  * parent's cgroup.subtree_control, and only if the parent holds no
@@ -466,8 +491,9 @@ static int make_cgroup_dir(const char *path)
  */
 static int enable_v2_controllers(const struct hierarchy *h, const char *dir, unsigned need)
 {
-	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64] = "";
+	char path[PATH_MAX + 32], have[1024], on[1024], procs[16], ops[64];
 	int is_root = !strcmp(dir, h->mount);
+	unsigned add = 0;
 
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
 	if (read_small_file(path, have, sizeof(have)) < 0) {
@@ -483,21 +509,20 @@ static int enable_v2_controllers(const struct hierarchy *h, const char *dir, uns
 		if (!(h->controllers & 1u << i) || has_controller(on, controller_names[i]))
 			continue;
 		if (has_controller(have, controller_names[i]) && !is_root) {
-			snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops), "%s+%s",
-				 ops[0] ? " " : "", controller_names[i]);
+			add |= 1u << i;
 		} else if (need & 1u << i) {
 			fprintf(stderr,
 				"%s: cgroup v2: %s cannot give the %s controller to its "
-				"children: its parent does not delegate it, and a cgroup that "
-				"holds processes cannot delegate (no internal processes); start "
-				"from a delegated cgroup (systemd-run --scope -p Delegate=yes) "
-				"or pass --cgroup-parent\n",
+				"children: its parent does not delegate it; start minidock in "
+				"a delegated cgroup (systemd-run --scope -p Delegate=yes "
+				"minidock run ...) or pass --cgroup-parent\n",
 				PROG, dir, controller_names[i]);
 			return -1;
 		}
 	}
-	if (!ops[0])
+	if (!add)
 		return 0;
+	controller_ops(add, '+', ops, sizeof(ops));
 	/* Check first: a cgroup with processes would take cpu and pids (threaded
 	 * controllers) and then refuse memory, half changed. */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
@@ -518,6 +543,212 @@ static int enable_v2_controllers(const struct hierarchy *h, const char *dir, uns
 		return -1;
 	}
 	return 0;
+}
+
+/* Does the cgroup dir hold our process and no other? -1: cannot tell. */
+static int holds_only_us(const char *dir)
+{
+	char path[PATH_MAX + 32], procs[64], us[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (read_small_file(path, procs, sizeof(procs)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	snprintf(us, sizeof(us), "%d\n", getpid());
+	return !strcmp(procs, us);
+}
+
+/*
+ * The needed controllers dir's cgroup.subtree_control lacks; *can: those of
+ * h's it could enable (its cgroup.controllers has them); *enabled: whether it
+ * enables any already. -1 when a file cannot be read.
+ */
+static int missing_in(const struct hierarchy *h, const char *dir, unsigned need, unsigned *can,
+		      int *enabled)
+{
+	char path[PATH_MAX + 32], on[1024], have[1024];
+	unsigned missing = 0;
+
+	*can = 0;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	if (read_small_file(path, on, sizeof(on)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	*enabled = on[strspn(on, " \n")] != 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (read_small_file(path, have, sizeof(have)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if (!(h->controllers & 1u << i) || has_controller(on, controller_names[i]))
+			continue;
+		if (need & 1u << i)
+			missing |= 1u << i;
+		if (has_controller(have, controller_names[i]))
+			*can |= 1u << i;
+	}
+	return (int)missing;
+}
+
+/* From leaf back into own (cgroup.procs: "0" moves the writer), and the leaf goes. */
+static int move_back(const char *own, const char *leaf)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", own);
+	if (cg_write_file(path, "0") < 0) {
+		fprintf(stderr, "%s: move back into %s: %m\n", PROG, own);
+		return -1;
+	}
+	/* EBUSY: run -d's caller is still in it; a later run removes it */
+	if (rmdir(leaf) == 0)
+		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", leaf);
+	else if (errno != EBUSY)
+		fprintf(stderr, "%s: rmdir %s: %m\n", PROG, leaf);
+	return 0;
+}
+
+/*
+ * v2, where a laptop's shell runs: minidock/ gets a controller only if
+ * our own cgroup enables it in cgroup.subtree_control, which the kernel
+ * refuses while our own cgroup holds processes ("no internal processes",
+ * cgroups(7)), and it holds us. When it holds nobody else (systemd-run
+ * --scope -p Delegate=yes minidock ...), we move ourselves - never another
+ * process - into the leaf minidock-self-<pid>-<start> beside minidock/
+ * (inside, it would keep minidock/ from ever being removed), then enable
+ * them. return_from() undoes both once no container needs them.
+ */
+static int leave_own_cgroup(const struct hierarchy *h, unsigned need, unsigned long long start)
+{
+	char own[PATH_MAX], path[PATH_MAX + 32], ops[64];
+	unsigned can;
+	int missing, enabled, alone;
+
+	snprintf(own, sizeof(own), "%.*s", (int)(strrchr(h->base, '/') - h->base), h->base);
+	if (!strcmp(own, h->mount))
+		return 0; /* the root is exempt from the rule */
+	if ((missing = missing_in(h, own, need, &can, &enabled)) <= 0)
+		return missing;
+	for (int i = 0; i < N_CONTROLLERS; i++) {
+		if ((missing & ~can) & 1u << i) {
+			fprintf(stderr, "%s: cgroup v2: %s is not given the %s controller by its "
+					"parent; start minidock in a delegated cgroup (systemd-run "
+					"--scope -p Delegate=yes minidock run ...) or pass "
+					"--cgroup-parent\n", PROG, own, controller_names[i]);
+			return -1;
+		}
+	}
+	if ((alone = holds_only_us(own)) <= 0) {
+		if (alone == 0)
+			fprintf(stderr, "%s: cgroup v2: %s holds other processes besides minidock, "
+					"so it cannot hand controllers to minidock/ (no internal "
+					"processes); start minidock alone in a delegated cgroup "
+					"(systemd-run --scope -p Delegate=yes minidock run ...) or "
+					"pass --cgroup-parent\n", PROG, own);
+		return -1;
+	}
+	/* we put its subtree_control back to empty afterwards: it must be so now */
+	if (enabled) {
+		fprintf(stderr, "%s: cgroup v2: %s holds minidock but hands some controllers to "
+				"its children already; pass --cgroup-parent\n", PROG, own);
+		return -1;
+	}
+	remove_stale_in(own, SELF_PREFIX);
+	if (snprintf(cg.self_leaf, sizeof(cg.self_leaf), "%s/" SELF_PREFIX "%d-%llu", own,
+		     getpid(), start) >= (int)sizeof(cg.self_leaf)) {
+		fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, own);
+		cg.self_leaf[0] = 0;
+		return -1;
+	}
+	if (mkdir(cg.self_leaf, 0755) < 0) {
+		fprintf(stderr, "%s: mkdir %s: %m\n", PROG, cg.self_leaf);
+		cg.self_leaf[0] = 0;
+		return -1;
+	}
+	narrate("mkdir(\"%s\") = 0 [mkdir(2)]", cg.self_leaf);
+	snprintf(cg.own_v2, sizeof(cg.own_v2), "%s", own);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.self_leaf);
+	if (cg_write_file(path, "0") < 0) {
+		fprintf(stderr, "%s: move ourselves into %s: %m\n", PROG, cg.self_leaf);
+		if (rmdir(cg.self_leaf) < 0)
+			fprintf(stderr, "%s: rmdir %s: %m\n", PROG, cg.self_leaf);
+		cg.self_leaf[0] = 0;
+		return -1;
+	}
+	controller_ops(can, '+', ops, sizeof(ops));
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", own);
+	if (cg_write_file(path, ops) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
+		if (move_back(own, cg.self_leaf) == 0)
+			cg.self_leaf[0] = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Once own/minidock/ is gone (EBUSY: a container still needs the
+ * controllers, so they stay), own's subtree_control is emptied again, as
+ * leave_own_cgroup found it, and we move back from leaf into own.
+ */
+static int return_from(const char *own, const char *leaf)
+{
+	char path[PATH_MAX + 32], on[1024], ops[2048] = "", *save = NULL;
+
+	snprintf(path, sizeof(path), "%s/minidock", own);
+	if (rmdir(path) == 0)
+		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", path);
+	else if (errno != ENOENT)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", own);
+	if (read_small_file(path, on, sizeof(on)) < 0) {
+		fprintf(stderr, "%s: read %s: %m\n", PROG, path);
+		return -1;
+	}
+	for (char *w = strtok_r(on, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+		snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops), "%s-%s", ops[0] ? " " : "", w);
+	if (ops[0] && cg_write_file(path, ops) < 0) {
+		fprintf(stderr, "%s: write '%s' to %s: %m\n", PROG, ops, path);
+		return -1;
+	}
+	return move_back(own, leaf);
+}
+
+/* The run that moved itself (cgroups_remove, and run -d's caller): back, if it may. */
+void cgroups_return(void)
+{
+	if (cg.self_leaf[0] && return_from(cg.own_v2, cg.self_leaf) == 0)
+		cg.self_leaf[0] = 0;
+}
+
+/*
+ * run -d's monitor, a new program since the start (monitor.c), knows its
+ * cgroups from the state file only: if it is in a leaf minidock-self-*
+ * beside the place's minidock/, that leaf is its caller's, and it returns.
+ * Anyone else (rm, an OCI delete) removes the leaves of dead runs there.
+ */
+static void return_after_place(const struct cgroup_place *p)
+{
+	char own[PATH_MAX], leaf[PATH_MAX], text[16384], *slash;
+
+	snprintf(own, sizeof(own), "%s", p->dir);
+	for (int n = 0; n <= p->parents_ours && (slash = strrchr(own, '/')); n++)
+		*slash = 0;
+	if (find_hierarchies() < 0 || read_small_file("/proc/self/cgroup", text, sizeof(text)) < 0)
+		return;
+	for (int i = 0; i < cg.n; i++) {
+		if (!cg.h[i].v2 || own_cgroup(&cg.h[i], text, leaf, sizeof(leaf)) < 0)
+			continue;
+		slash = strrchr(leaf, '/');
+		if (slash && !strncmp(slash + 1, SELF_PREFIX, strlen(SELF_PREFIX)) &&
+		    (size_t)(slash - leaf) == strlen(own) && !strncmp(leaf, own, strlen(own)))
+			return_from(own, leaf);
+		else
+			remove_stale_in(own, SELF_PREFIX);
+	}
 }
 
 /* The limits, in the files each version names them (cgroups(7)). */
@@ -710,6 +941,8 @@ int cgroups_plan(const struct config *cfg)
 			fprintf(stderr, "%s: cgroup path too long: %s\n", PROG, h->base);
 			return -1;
 		}
+		if (h->v2 && h->own_base && leave_own_cgroup(h, required_controllers(cfg), start) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -996,6 +1229,7 @@ void cgroups_remove(void)
 	}
 	if (cg.v2_fd >= 0)
 		close(cg.v2_fd);
+	cgroups_return();
 }
 
 /*
@@ -1017,6 +1251,8 @@ int cgroups_remove_place(const struct cgroup_place *p)
 		narrate("rmdir(\"%s\") = 0 [rmdir(2)]", h.dir);
 	}
 	remove_parents(h.dir, p->parents_ours);
+	if (p->v2)
+		return_after_place(p);
 	return 0;
 }
 
@@ -1029,10 +1265,14 @@ int cgroups_place_oom(const struct cgroup_place *p)
 	return read_key(&h, h.v2 ? "memory.events" : "memory.oom_control", "oom_kill") > 0;
 }
 
-/* prune: every cgroup beneath our minidock/ whose owner is dead, and minidock/ if empty. */
+/*
+ * prune: every cgroup beneath our minidock/ whose owner is dead, and
+ * minidock/ if empty; on v2 also the leaves of dead runs beside it.
+ */
 void cgroups_prune(void)
 {
 	const struct config none = {0};
+	char own[PATH_MAX];
 
 	if (find_hierarchies() < 0 || choose_bases(&none) < 0)
 		return;
@@ -1040,6 +1280,11 @@ void cgroups_prune(void)
 		remove_stale_cgroups(&cg.h[i]);
 		if (rmdir(cg.h[i].base) == 0)
 			narrate("rmdir(\"%s\") = 0 [rmdir(2)]", cg.h[i].base);
+		if (!cg.h[i].v2)
+			continue;
+		snprintf(own, sizeof(own), "%.*s",
+			 (int)(strrchr(cg.h[i].base, '/') - cg.h[i].base), cg.h[i].base);
+		remove_stale_in(own, SELF_PREFIX);
 	}
 }
 

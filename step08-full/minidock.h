@@ -193,6 +193,7 @@ pid_t cgroups_clone(int (*fn)(void *), void *arg, int flags);
 int cgroups_join(void);
 void cgroups_report(const struct config *cfg);
 void cgroups_remove(void);
+void cgroups_return(void);
 int cgroups_oom_killed(void);
 size_t cgroups_places(struct cgroup_place *out, size_t max);
 int cgroups_remove_place(const struct cgroup_place *p);

@@ -1202,13 +1202,17 @@ int cmd_run(const struct store *s, int argc, char **argv)
 	fault_point("run-after-create");
 	/* Without --rm the exited container stays, as Docker keeps it. */
 	if (build_config(&d, &o) < 0 || record_config(&d, &o) < 0 ||
-	    (o.detach && (prepare_detached(s, &d, ready) < 0 ||
+	    (o.detach && (prepare_detached(s, &d, ready) < 0 || cgroups_plan(&d.cfg) < 0 ||
 			  (monitor = fork_monitor(&d, ready, o.rm)) < 0)))
 		o.rm = 1;
 	else if (monitor > 0)
 		status = wait_until_started(&d, monitor, ready[0]);
 	else
 		status = container_run(&d.cfg);
+	/* run -d planned before its fork, so a move into a leaf (cgroups.c) took the
+	 * monitor along: back, unless the container still needs it */
+	if (o.detach)
+		cgroups_return();
 	/* One that never started is half-made: it goes, --rm or not. */
 	if (!d.rec.started)
 		o.rm = 1;
