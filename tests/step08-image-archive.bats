@@ -223,8 +223,8 @@ layer_lines() {
 
 @test "load: every image of a docker save archive, a shared layer once, a User by name" {
 	before=$(layers_now)
-	docker_two "$T/two.tar"
-	run md load -i "$T/two.tar"
+	docker_two "$BATS_TEST_TMPDIR/two.tar"
+	run md load -i "$BATS_TEST_TMPDIR/two.tar"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Loaded image: loadme:v1" ]
 	[ "${lines[1]}" = "Loaded image: second:v2" ]
@@ -248,8 +248,8 @@ layer_lines() {
 
 @test "load: every image of an OCI archive, by ref name, a multi-platform one for this machine" {
 	before=$(layers_now)
-	oci_two "$T/two.tar"
-	run md load <"$T/two.tar"
+	oci_two "$BATS_TEST_TMPDIR/two.tar"
+	run md load <"$BATS_TEST_TMPDIR/two.tar"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Loaded image: ocime:v2" ]
 	[ "${lines[1]}" = "Loaded image: ocitwo:latest" ]
@@ -265,11 +265,11 @@ layer_lines() {
 @test "load: a bad second image (a tampered layer, a missing blob) leaves neither image" {
 	before=$(layers_now)
 	images=$(images_now)
-	docker_two "$T/two.tar"
+	docker_two "$BATS_TEST_TMPDIR/two.tar"
 	d=$BATS_TEST_TMPDIR/docker
 	printf 'KEEP' | dd of="$d/four/layer.tar" bs=1 seek=600 conv=notrunc 2>/dev/null
-	tar -C "$d" -cf "$T/bad.tar" .
-	run --separate-stderr md load -i "$T/bad.tar"
+	tar -C "$d" -cf "$BATS_TEST_TMPDIR/bad.tar" .
+	run --separate-stderr md load -i "$BATS_TEST_TMPDIR/bad.tar"
 	[ "$status" -ne 0 ]
 	assert_one_line_error
 	[[ $stderr == *four/layer.tar*sha256* ]]
@@ -277,17 +277,17 @@ layer_lines() {
 	[ "$(layers_now)" = "$before" ]
 	[ -z "$(ls -d "$STORE"/load-* 2>/dev/null)" ]
 	# an OCI archive whose second image's own layer is missing
-	oci_two "$T/oci.tar"
+	oci_two "$BATS_TEST_TMPDIR/oci.tar"
 	rm "$BATS_TEST_TMPDIR/oci/blobs/sha256/${oci_l4#sha256:}"
-	tar -C "$BATS_TEST_TMPDIR/oci" -cf "$T/bad-oci.tar" oci-layout index.json blobs
-	run --separate-stderr md load -i "$T/bad-oci.tar"
+	tar -C "$BATS_TEST_TMPDIR/oci" -cf "$BATS_TEST_TMPDIR/bad-oci.tar" oci-layout index.json blobs
+	run --separate-stderr md load -i "$BATS_TEST_TMPDIR/bad-oci.tar"
 	[ "$status" -ne 0 ]
 	assert_one_line_error
 	[[ $stderr == *${oci_l4#sha256:}* ]]
 	[ "$(images_now)" = "$images" ]
 	[ "$(layers_now)" = "$before" ]
 	# NAME renames only an archive's only image
-	run --separate-stderr md load -i "$T/two.tar" renamed
+	run --separate-stderr md load -i "$BATS_TEST_TMPDIR/two.tar" renamed
 	[ "$status" -ne 0 ]
 	assert_one_line_error
 	[ "$(images_now)" = "$images" ]
