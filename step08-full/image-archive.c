@@ -1,7 +1,8 @@
 /*
  * image-archive.c: `minidock load [-i FILE|-] [NAME]`, images from the
  * ecosystem: what `docker save` writes (manifest.json, a config, one tar
- * per layer) and OCI image layouts (oci-layout, index.json, blobs/sha256/).
+ * per layer) and OCI image layouts (oci-layout, index.json, blobs/sha256/),
+ * every image the archive holds.
  *
  * The archive is hostile until proven otherwise. It is unpacked by
  * import.c's careful extractor into a staging directory of the store; every
@@ -12,8 +13,11 @@
  * import.c (gzip or plain), and its whiteouts become overlayfs's: ".wh.NAME"
  * a character device 0:0 named NAME, ".wh..wh..opq" the directory's
  * trusted.overlay.opaque xattr (overlayfs's documentation). The image
- * config's Env, Entrypoint + Cmd and WorkingDir become the image's
- * defaults. Any failure removes everything the load made.
+ * config's Env, Entrypoint + Cmd, WorkingDir and User become the image's
+ * defaults. A layer file several images name is checked and extracted
+ * once, and their image files share its layer. Every image is planned and
+ * every blob checked before the first layer is made; any failure removes
+ * everything the load made, of every image.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,11 +38,12 @@
 #include "minidock.h"
 #include "sha256.h"
 
-#define MAX_ARCHIVE_LAYERS 32
+#define MAX_ARCHIVE_LAYERS 32  /* of one image */
+#define MAX_ARCHIVE_IMAGES 64  /* names in one archive */
+#define MAX_ARCHIVE_BLOBS 256  /* distinct layer files in one archive */
 
-/* What a manifest says, checked: files beneath the staging directory and their digests. */
-struct plan {
-	char name[256];
+/* What one manifest says, checked: files beneath the staging directory and their digests. */
+struct manifest {
 	char config[PATH_MAX];             /* relative to the staging directory */
 	char config_digest[65];            /* "" when the file's name is not its digest */
 	char layers[MAX_ARCHIVE_LAYERS][PATH_MAX];
@@ -46,11 +51,31 @@ struct plan {
 	size_t n_layers;
 };
 
-/* What the load made, to undo on failure. */
-struct made {
-	char staging[PATH_MAX];
-	char layer_ids[MAX_ARCHIVE_LAYERS][65];
+/* A layer file of the archive, however many images name it: checked and extracted once. */
+struct blob {
+	char *path;        /* relative to the staging directory */
+	char hex[65];      /* the SHA-256 its manifest or its image's config says */
+	char layer_id[65]; /* its layer in the store, once made */
+	int lock;          /* that layer's flock(2) (store.c), held until its images are published */
+};
+
+/* One image of the archive, under one name. */
+struct plan {
+	char name[256];
+	char config_digest[65];
+	size_t blobs[MAX_ARCHIVE_LAYERS]; /* indices into the archive's blobs, bottom first */
 	size_t n_layers;
+	char *defaults;                   /* its image file's cmd, env, workdir and user lines */
+	int published;                    /* its image file is in the store */
+};
+
+/* The whole load: what the archive holds, and what was made of it (undone on failure). */
+struct archive {
+	char staging[PATH_MAX];
+	struct plan images[MAX_ARCHIVE_IMAGES];
+	size_t n_images;
+	struct blob blobs[MAX_ARCHIVE_BLOBS];
+	size_t n_blobs;
 };
 
 static int load_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -163,47 +188,245 @@ static void image_name_from(const char *ref, char *out, size_t len)
 	snprintf(out, len, "%s", slash ? slash + 1 : ref);
 }
 
-static int plan_docker(const char *dir, struct plan *p)
+
+/* ---- the image config ---- */
+
+/* A value for the image file's "key value" lines: no newline may split one. */
+static int add_line(char *text, size_t len, size_t *used, const char *key, const char *value)
 {
-	struct json *m = read_member_json(dir, "manifest.json");
-	const struct json *first, *layers, *tags;
-	const char *config;
+	if (strchr(value, '\n'))
+		return load_error("image config: %s value with a newline", key);
+	*used += (size_t)snprintf(text + *used, *used < len ? len - *used : 0, "%s %s\n", key,
+				  value);
+	if (*used >= len)
+		return load_error("image config too large");
+	return 0;
+}
+
+static int add_strings(char *text, size_t len, size_t *used, const char *key,
+		       const struct json *list)
+{
+	for (const struct json *e = list && list->type == JSON_ARRAY ? list->child : NULL; e;
+	     e = e->next)
+		if (!string_of(e) || add_line(text, len, used, key, e->str) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * The config's defaults as the image file's lines, as `import` writes
+ * them: Entrypoint and Cmd become one command (what `docker run IMAGE`
+ * runs); User is kept (a "user" line) for run to apply, by name or number.
+ */
+static char *defaults_text(const struct json *config)
+{
+	static char text[65536];
+	const struct json *c = json_get(config, "config");
+	const char *workdir = string_of(json_get(c, "WorkingDir"));
+	const char *user = string_of(json_get(c, "User"));
+	size_t used = 0;
+	char *copy;
+
+	text[0] = 0;
+	if (add_strings(text, sizeof(text), &used, "cmd", json_get(c, "Entrypoint")) < 0 ||
+	    add_strings(text, sizeof(text), &used, "cmd", json_get(c, "Cmd")) < 0 ||
+	    add_strings(text, sizeof(text), &used, "env", json_get(c, "Env")) < 0 ||
+	    (workdir && workdir[0] && add_line(text, sizeof(text), &used, "workdir", workdir) < 0) ||
+	    (user && user[0] && add_line(text, sizeof(text), &used, "user", user) < 0))
+		return NULL;
+	copy = strdup(text);
+	if (!copy)
+		load_error("%s", strerror(errno));
+	return copy;
+}
+
+/* The config, checked against its digest (or hashed for one: an unnamed image is named by it). */
+static struct json *read_config(const char *dir, struct manifest *m)
+{
+	char path[PATH_MAX * 2];
+	struct json *config;
+
+	if (m->config_digest[0]) {
+		if (verify(dir, m->config, m->config_digest) < 0)
+			return NULL;
+	} else {
+		if (check_member(dir, m->config) < 0)
+			return NULL;
+		snprintf(path, sizeof(path), "%s/%s", dir, m->config);
+		if (sha256_file(path, m->config_digest) < 0) {
+			load_error("read %s: %s", m->config, strerror(errno));
+			return NULL;
+		}
+	}
+	config = read_member_json(dir, m->config);
+	if (config && config->type != JSON_OBJECT) {
+		load_error("%s: not an image config", m->config);
+		json_free(config);
+		return NULL;
+	}
+	return config;
+}
+
+/*
+ * The archive's blob for PATH with digest HEX that image P does not hold
+ * yet, or a new one: overlayfs refuses one directory twice among a
+ * mount's lower layers (ELOOP, "conflicting lowerdir path"), so a layer
+ * repeated within one image gets a layer of its own.
+ */
+static int find_blob(struct archive *a, const struct plan *p, const char *path, const char *hex,
+		     size_t *index)
+{
+	struct blob *b;
+
+	for (size_t i = 0; i < a->n_blobs; i++) {
+		int held = 0;
+		if (strcmp(a->blobs[i].path, path) || strcmp(a->blobs[i].hex, hex))
+			continue;
+		for (size_t j = 0; j < p->n_layers; j++)
+			held |= p->blobs[j] == i;
+		if (!held) {
+			*index = i;
+			return 0;
+		}
+	}
+	if (a->n_blobs >= MAX_ARCHIVE_BLOBS)
+		return load_error("more than %d layer files", MAX_ARCHIVE_BLOBS);
+	b = &a->blobs[a->n_blobs];
+	b->path = strdup(path);
+	if (!b->path)
+		return load_error("%s", strerror(errno));
+	memcpy(b->hex, hex, 65);
+	b->layer_id[0] = 0;
+	b->lock = -1;
+	*index = a->n_blobs++;
+	return 0;
+}
+
+/*
+ * Each layer's digest: the one in its name (OCI blobs), else the config's
+ * diff_ids (docker save's uncompressed layer.tar files). Nothing is read yet.
+ */
+static int add_layers(struct archive *a, struct plan *p, const struct manifest *m,
+		      const struct json *config)
+{
+	const struct json *ids = json_get(json_get(config, "rootfs"), "diff_ids");
+	const struct json *id = ids && ids->type == JSON_ARRAY ? ids->child : NULL;
+	char hex[65];
+
+	for (size_t i = 0; i < m->n_layers; i++, id = id ? id->next : NULL) {
+		if (m->layer_digests[i][0])
+			memcpy(hex, m->layer_digests[i], 65);
+		else if (!id || parse_digest(string_of(id), hex) < 0)
+			return load_error("%s: no digest to check it against (rootfs.diff_ids)",
+					  m->layers[i]);
+		if (find_blob(a, p, m->layers[i], hex, &p->blobs[i]) < 0)
+			return -1;
+		p->n_layers = i + 1;
+	}
+	return 0;
+}
+
+/* The image a manifest describes, still unnamed: its index, or -1. */
+static int add_image(struct archive *a, const char *dir, struct manifest *m)
+{
+	struct plan *p = &a->images[a->n_images];
+	struct json *config;
 	int ret = -1;
 
-	if (!m)
+	if (a->n_images >= MAX_ARCHIVE_IMAGES)
+		return load_error("more than %d images", MAX_ARCHIVE_IMAGES);
+	config = read_config(dir, m);
+	if (!config)
 		return -1;
-	first = m->type == JSON_ARRAY ? m->child : NULL;
-	config = string_of(json_get(first, "Config"));
-	layers = json_get(first, "Layers");
-	tags = json_get(first, "RepoTags");
-	if (!config || !layers || layers->type != JSON_ARRAY || !layers->child) {
-		load_error("manifest.json: want [{\"Config\": ..., \"Layers\": [...]}]");
-		goto out;
-	}
-	if (json_count(m) > 1)
-		fprintf(stderr, "%s: load: warning: manifest.json lists %zu images; loading the "
-			"first\n", PROG, json_count(m));
-	snprintf(p->config, sizeof(p->config), "%s", config);
-	digest_from_name(config, p->config_digest);
-	if (tags && tags->type == JSON_ARRAY && string_of(tags->child))
-		image_name_from(tags->child->str, p->name, sizeof(p->name));
-	for (const struct json *l = layers->child; l; l = l->next) {
-		if (!string_of(l) || p->n_layers >= MAX_ARCHIVE_LAYERS) {
-			load_error("manifest.json: Layers: want at most %d file names",
-				   MAX_ARCHIVE_LAYERS);
-			goto out;
-		}
-		snprintf(p->layers[p->n_layers], PATH_MAX, "%s", l->str);
-		digest_from_name(l->str, p->layer_digests[p->n_layers]);
-		p->n_layers++;
-	}
-	ret = 0;
-out:
-	json_free(m);
+	memset(p, 0, sizeof(*p));
+	memcpy(p->config_digest, m->config_digest, 65);
+	p->defaults = defaults_text(config);
+	if (p->defaults && add_layers(a, p, m, config) == 0)
+		ret = (int)a->n_images++;
+	else
+		free(p->defaults);
+	json_free(config);
 	return ret;
 }
 
-/* ---- OCI image layout: index.json -> manifest -> config and layers ---- */
+/* Image I gets the name REF; an image named already is copied under the new one (a tag). */
+static int name_image(struct archive *a, int i, const char *ref)
+{
+	struct plan *p = &a->images[i], *copy;
+
+	if (p->name[0]) {
+		if (a->n_images >= MAX_ARCHIVE_IMAGES)
+			return load_error("more than %d images", MAX_ARCHIVE_IMAGES);
+		copy = &a->images[a->n_images];
+		*copy = *p;
+		copy->defaults = strdup(p->defaults);
+		if (!copy->defaults)
+			return load_error("%s", strerror(errno));
+		a->n_images++;
+		p = copy;
+	}
+	image_name_from(ref, p->name, sizeof(p->name));
+	return 0;
+}
+
+/* ---- docker save: manifest.json, one entry per image ---- */
+
+static void manifest_clear(struct manifest *m)
+{
+	m->config[0] = m->config_digest[0] = 0;
+	m->n_layers = 0;
+}
+
+static int read_docker_entry(const struct json *entry, struct manifest *m)
+{
+	const char *config = string_of(json_get(entry, "Config"));
+	const struct json *layers = json_get(entry, "Layers");
+
+	if (!config || !layers || layers->type != JSON_ARRAY || !layers->child)
+		return load_error("manifest.json: want [{\"Config\": ..., \"Layers\": [...]}, ...]");
+	manifest_clear(m);
+	snprintf(m->config, sizeof(m->config), "%s", config);
+	digest_from_name(config, m->config_digest);
+	for (const struct json *l = layers->child; l; l = l->next) {
+		if (!string_of(l) || m->n_layers >= MAX_ARCHIVE_LAYERS)
+			return load_error("manifest.json: Layers: want at most %d file names",
+					  MAX_ARCHIVE_LAYERS);
+		snprintf(m->layers[m->n_layers], PATH_MAX, "%s", l->str);
+		digest_from_name(l->str, m->layer_digests[m->n_layers]);
+		m->n_layers++;
+	}
+	return 0;
+}
+
+/* Every entry, under each of its RepoTags (an entry without one is named later). */
+static int plan_docker(const char *dir, struct archive *a)
+{
+	static struct manifest m;
+	struct json *list = read_member_json(dir, "manifest.json");
+	int ret = -1, i;
+
+	if (!list)
+		return -1;
+	if (list->type != JSON_ARRAY || !list->child) {
+		load_error("manifest.json: want [{\"Config\": ..., \"Layers\": [...]}, ...]");
+		goto out;
+	}
+	for (const struct json *e = list->child; e; e = e->next) {
+		const struct json *tags = json_get(e, "RepoTags");
+		if (read_docker_entry(e, &m) < 0 || (i = add_image(a, dir, &m)) < 0)
+			goto out;
+		for (const struct json *t = tags && tags->type == JSON_ARRAY ? tags->child : NULL; t;
+		     t = t->next)
+			if (!string_of(t) || name_image(a, i, t->str) < 0)
+				goto out;
+	}
+	ret = 0;
+out:
+	json_free(list);
+	return ret;
+}
+
+/* ---- OCI image layout: index.json -> manifests -> config and layers ---- */
 
 static int blob_path(const char *digest, char *out, size_t len, char hex[65])
 {
@@ -230,25 +453,31 @@ static const char *manifest_media(const struct json *desc)
 	return t ? t : "";
 }
 
-/* An index's manifest for this machine: the first with our architecture, or without one. */
-static const struct json *pick_manifest(const struct json *index)
+/* A descriptor for this machine: one with our architecture, or without one. */
+static int for_this_machine(const struct json *desc)
 {
 #if defined(__x86_64__)
 	const char *arch = "amd64";
 #else
 	const char *arch = "arm64";
 #endif
+	const char *a = string_of(json_get(json_get(desc, "platform"), "architecture"));
+
+	return !a || !strcmp(a, arch);
+}
+
+/* A multi-platform index's manifest for this machine: the first that fits. */
+static const struct json *pick_manifest(const struct json *index)
+{
 	const struct json *list = json_get(index, "manifests");
 
-	for (const struct json *d = list ? list->child : NULL; d; d = d->next) {
-		const char *a = string_of(json_get(json_get(d, "platform"), "architecture"));
-		if (!a || !strcmp(a, arch))
+	for (const struct json *d = list ? list->child : NULL; d; d = d->next)
+		if (for_this_machine(d))
 			return d;
-	}
 	return NULL;
 }
 
-static int plan_layers(const struct json *manifest, struct plan *p)
+static int read_oci_layers(const struct json *manifest, struct manifest *m)
 {
 	const struct json *layers = json_get(manifest, "layers");
 	char hex[65];
@@ -257,109 +486,79 @@ static int plan_layers(const struct json *manifest, struct plan *p)
 		return load_error("manifest: no layers");
 	for (const struct json *l = layers->child; l; l = l->next) {
 		const char *media = manifest_media(l);
-		if (p->n_layers >= MAX_ARCHIVE_LAYERS)
+		if (m->n_layers >= MAX_ARCHIVE_LAYERS)
 			return load_error("more than %d layers", MAX_ARCHIVE_LAYERS);
 		if (strstr(media, "zstd"))
 			return load_error("%s: zstd layers are not supported (gzip or plain)", media);
-		if (blob_path(string_of(json_get(l, "digest")), p->layers[p->n_layers], PATH_MAX,
+		if (blob_path(string_of(json_get(l, "digest")), m->layers[m->n_layers], PATH_MAX,
 			      hex) < 0)
 			return -1;
-		memcpy(p->layer_digests[p->n_layers++], hex, 65);
+		memcpy(m->layer_digests[m->n_layers++], hex, 65);
 	}
 	return 0;
 }
 
-static int plan_oci(const char *dir, struct plan *p)
+/* An image's name: containerd's annotation (the whole reference), else the OCI ref name. */
+static const char *ref_name(const struct json *desc)
 {
-	struct json *index = read_member_json(dir, "index.json"), *inner = NULL, *manifest = NULL;
-	const struct json *desc, *annotations;
+	const struct json *annotations = json_get(desc, "annotations");
+	const char *ref = string_of(json_get(annotations, "io.containerd.image.name"));
+
+	return ref ? ref : string_of(json_get(annotations, "org.opencontainers.image.ref.name"));
+}
+
+/* One of index.json's manifests; one that is an index itself (multi-platform): one level down. */
+static int add_oci_image(struct archive *a, const char *dir, const struct json *top)
+{
+	static struct manifest m;
+	struct json *inner = NULL, *manifest = NULL;
+	const struct json *desc = top;
 	const char *ref;
+	int ret = -1, i;
+
+	if (strstr(manifest_media(top), "index")) {
+		inner = read_blob_json(dir, string_of(json_get(top, "digest")));
+		if (!inner)
+			return -1;
+		desc = pick_manifest(inner);
+	}
+	if (!desc) {
+		load_error("%s: no manifest for this machine", string_of(json_get(top, "digest")));
+		goto out;
+	}
+	manifest_clear(&m);
+	manifest = read_blob_json(dir, string_of(json_get(desc, "digest")));
+	if (!manifest ||
+	    blob_path(string_of(json_get(json_get(manifest, "config"), "digest")), m.config,
+		      sizeof(m.config), m.config_digest) < 0 ||
+	    read_oci_layers(manifest, &m) < 0 || (i = add_image(a, dir, &m)) < 0)
+		goto out;
+	ref = ref_name(desc) ? ref_name(desc) : ref_name(top);
+	ret = ref ? name_image(a, i, ref) : 0;
+out:
+	json_free(manifest);
+	json_free(inner);
+	return ret;
+}
+
+/* Every manifest of index.json for this machine (another machine's are left out). */
+static int plan_oci(const char *dir, struct archive *a)
+{
+	struct json *index = read_member_json(dir, "index.json");
+	const struct json *list;
 	int ret = -1;
 
 	if (!index)
 		return -1;
-	desc = pick_manifest(index);
-	/* An index may point to another index (a multi-platform image): one level down. */
-	if (desc && strstr(manifest_media(desc), "index")) {
-		inner = read_blob_json(dir, string_of(json_get(desc, "digest")));
-		desc = inner ? pick_manifest(inner) : NULL;
-	}
-	if (!desc) {
-		load_error("index.json: no manifest for this machine");
-		goto out;
-	}
-	annotations = json_get(desc, "annotations");
-	ref = string_of(json_get(annotations, "io.containerd.image.name"));
-	if (!ref)
-		ref = string_of(json_get(annotations, "org.opencontainers.image.ref.name"));
-	if (!ref)
-		ref = string_of(json_get(json_get(json_get(index, "manifests")->child, "annotations"),
-					 "org.opencontainers.image.ref.name"));
-	if (ref)
-		image_name_from(ref, p->name, sizeof(p->name));
-	manifest = read_blob_json(dir, string_of(json_get(desc, "digest")));
-	if (!manifest || blob_path(string_of(json_get(json_get(manifest, "config"), "digest")),
-				   p->config, sizeof(p->config), p->config_digest) < 0 ||
-	    plan_layers(manifest, p) < 0)
-		goto out;
-	ret = 0;
+	list = json_get(index, "manifests");
+	for (const struct json *d = list && list->type == JSON_ARRAY ? list->child : NULL; d;
+	     d = d->next)
+		if (for_this_machine(d) && add_oci_image(a, dir, d) < 0)
+			goto out;
+	ret = a->n_images ? 0 : load_error("index.json: no manifest for this machine");
 out:
-	json_free(manifest);
-	json_free(inner);
 	json_free(index);
 	return ret;
-}
-
-/* ---- the image config ---- */
-
-struct defaults {
-	struct json *json;
-	const struct json *env, *entrypoint, *cmd, *diff_ids;
-	const char *workdir, *user;
-};
-
-static int read_config(const char *dir, const struct plan *p, struct defaults *d)
-{
-	const struct json *c;
-
-	if ((p->config_digest[0] && verify(dir, p->config, p->config_digest) < 0) ||
-	    !(d->json = read_member_json(dir, p->config)))
-		return -1;
-	if (d->json->type != JSON_OBJECT)
-		return load_error("%s: not an image config", p->config);
-	c = json_get(d->json, "config");
-	d->env = json_get(c, "Env");
-	d->entrypoint = json_get(c, "Entrypoint");
-	d->cmd = json_get(c, "Cmd");
-	d->workdir = string_of(json_get(c, "WorkingDir"));
-	d->user = string_of(json_get(c, "User"));
-	d->diff_ids = json_get(json_get(d->json, "rootfs"), "diff_ids");
-	return 0;
-}
-
-/*
- * Every layer checked before any is extracted: against the digest in its
- * name (OCI blobs), else against the config's diff_ids (docker save's
- * uncompressed layer.tar files).
- */
-static int verify_layers(const char *dir, const struct plan *p, const struct defaults *d)
-{
-	const struct json *id = d->diff_ids ? d->diff_ids->child : NULL;
-	char hex[65];
-
-	for (size_t i = 0; i < p->n_layers; i++, id = id ? id->next : NULL) {
-		if (p->layer_digests[i][0]) {
-			if (verify(dir, p->layers[i], p->layer_digests[i]) < 0)
-				return -1;
-			continue;
-		}
-		if (!id || parse_digest(string_of(id), hex) < 0)
-			return load_error("%s: no digest to check it against (rootfs.diff_ids)",
-					  p->layers[i]);
-		if (verify(dir, p->layers[i], hex) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 /* ---- whiteouts ---- */
@@ -412,88 +611,8 @@ static int convert_whiteouts(const char *layer)
 	return ret != 0 || whiteout_failed ? -1 : 0;
 }
 
-/* ---- the store ---- */
 
-static int extract_layers(const struct store *s, const char *dir, const struct plan *p,
-			  struct made *m)
-{
-	char layers[PATH_MAX], layer[PATH_MAX], src[PATH_MAX * 2];
-
-	if (join_path(layers, sizeof(layers), s->lib, "layers") < 0 || make_dirs(layers, 0700) < 0)
-		return -1;
-	for (size_t i = 0; i < p->n_layers; i++) {
-		if (new_id(m->layer_ids[i]) < 0 ||
-		    join_path(layer, sizeof(layer), layers, m->layer_ids[i]) < 0 ||
-		    make_dir(layer, 0755) < 0)
-			return -1;
-		m->n_layers = i + 1;
-		snprintf(src, sizeof(src), "%s/%s", dir, p->layers[i]);
-		if (import_tar(src, layer) < 0 || convert_whiteouts(layer) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* A value for the image file's "key value" lines: no newline may split one. */
-static int add_line(char *text, size_t len, size_t *used, const char *key, const char *value)
-{
-	if (strchr(value, '\n'))
-		return load_error("image config: %s value with a newline", key);
-	*used += (size_t)snprintf(text + *used, *used < len ? len - *used : 0, "%s %s\n", key,
-				  value);
-	if (*used >= len)
-		return load_error("image config too large");
-	return 0;
-}
-
-static int add_strings(char *text, size_t len, size_t *used, const char *key,
-		       const struct json *list)
-{
-	for (const struct json *e = list && list->type == JSON_ARRAY ? list->child : NULL; e;
-	     e = e->next)
-		if (!string_of(e) || add_line(text, len, used, key, e->str) < 0)
-			return -1;
-	return 0;
-}
-
-/*
- * The image file, as `import` writes it: layers bottom first, then the
- * defaults. Entrypoint and Cmd become one command (what `docker run IMAGE`
- * runs); User is kept in the file (a "user" line) for run to apply.
- */
-static int write_image(const struct store *s, const struct plan *p, const struct made *m,
-		       const struct defaults *d)
-{
-	static char text[65536];
-	char path[PATH_MAX];
-	size_t used = 0;
-
-	if (add_line(text, sizeof(text), &used, "name", p->name) < 0)
-		return -1;
-	for (size_t i = 0; i < m->n_layers; i++)
-		if (add_line(text, sizeof(text), &used, "layer", m->layer_ids[i]) < 0)
-			return -1;
-	if (add_strings(text, sizeof(text), &used, "cmd", d->entrypoint) < 0 ||
-	    add_strings(text, sizeof(text), &used, "cmd", d->cmd) < 0 ||
-	    add_strings(text, sizeof(text), &used, "env", d->env) < 0 ||
-	    (d->workdir && d->workdir[0] && add_line(text, sizeof(text), &used, "workdir", d->workdir) < 0) ||
-	    (d->user && d->user[0] && add_line(text, sizeof(text), &used, "user", d->user) < 0))
-		return -1;
-	if (join_path(path, sizeof(path), s->lib, "images") < 0 || make_dirs(path, 0700) < 0 ||
-	    snprintf(path, sizeof(path), "%s/images/%s", s->lib, p->name) >= (int)sizeof(path))
-		return -1;
-	return write_file_atomic(path, text);
-}
-
-static void undo(const struct store *s, const struct made *m)
-{
-	char layer[PATH_MAX];
-
-	for (size_t i = 0; i < m->n_layers; i++)
-		if (snprintf(layer, sizeof(layer), "%s/layers/%s", s->lib, m->layer_ids[i]) <
-		    (int)sizeof(layer))
-			remove_tree(layer);
-}
+/* ---- names ---- */
 
 static int name_is_free(const struct store *s, const char *name)
 {
@@ -508,51 +627,175 @@ static int name_is_free(const struct store *s, const char *name)
 	return 0;
 }
 
+/*
+ * Every image's name: NAME for an archive of one image; an image without
+ * one gets what Docker shows as an untagged image's ID, its config
+ * digest's first 12 hex digits. Each new to the store, and once in the archive.
+ */
+static int name_images(const struct store *s, struct archive *a, const char *name)
+{
+	if (name && a->n_images != 1)
+		return load_error("NAME renames an archive's only image; this one holds %zu",
+				  a->n_images);
+	for (size_t i = 0; i < a->n_images; i++) {
+		struct plan *p = &a->images[i];
+		if (name)
+			snprintf(p->name, sizeof(p->name), "%s", name);
+		if (!p->name[0])
+			snprintf(p->name, sizeof(p->name), "%.12s", p->config_digest);
+		if (name_is_free(s, p->name) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(a->images[j].name, p->name))
+				return load_error("the archive names image %s twice", p->name);
+	}
+	return 0;
+}
+
+/* ---- the store ---- */
+
+/* Every layer file, each once, before any layer is made. */
+static int verify_blobs(const struct archive *a)
+{
+	for (size_t i = 0; i < a->n_blobs; i++)
+		if (verify(a->staging, a->blobs[i].path, a->blobs[i].hex) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Each layer file once, as a layer of the store, flock(2)ed as import's
+ * are: prune leaves a layer alone while its maker holds the lock.
+ */
+static int extract_layers(const struct store *s, struct archive *a)
+{
+	char layers[PATH_MAX], layer[PATH_MAX], src[PATH_MAX * 2], id[65];
+
+	if (join_path(layers, sizeof(layers), s->lib, "layers") < 0 || make_dirs(layers, 0700) < 0)
+		return -1;
+	for (size_t i = 0; i < a->n_blobs; i++) {
+		struct blob *b = &a->blobs[i];
+		if (new_id(id) < 0 || join_path(layer, sizeof(layer), layers, id) < 0 ||
+		    make_dir(layer, 0755) < 0)
+			return -1;
+		memcpy(b->layer_id, id, sizeof(id));
+		snprintf(src, sizeof(src), "%s/%s", a->staging, b->path);
+		if ((b->lock = layer_lock(layer, 1)) < 0 || import_tar(src, layer) < 0 ||
+		    convert_whiteouts(layer) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Image I's file, as `import` writes it: its name, its layers bottom
+ * first, its defaults. Written aside, then link(2)ed to its name, which
+ * fails with EEXIST where rename(2) would replace an image made meanwhile.
+ */
+static int publish(const struct store *s, struct archive *a, size_t i)
+{
+	static char text[65536 + 512 + MAX_ARCHIVE_LAYERS * 72];
+	struct plan *p = &a->images[i];
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
+	size_t used = 0;
+	int ret = 0;
+
+	if (add_line(text, sizeof(text), &used, "name", p->name) < 0)
+		return -1;
+	for (size_t j = 0; j < p->n_layers; j++)
+		if (add_line(text, sizeof(text), &used, "layer", a->blobs[p->blobs[j]].layer_id) < 0)
+			return -1;
+	if (snprintf(text + used, sizeof(text) - used, "%s", p->defaults) >=
+		    (int)(sizeof(text) - used) ||
+	    join_path(dir, sizeof(dir), s->lib, "images") < 0 || make_dirs(dir, 0700) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s-%zu.tmp", dir, strrchr(a->staging, '/') + 1, i) >=
+		    (int)sizeof(tmp) ||
+	    join_path(path, sizeof(path), dir, p->name) < 0)
+		return load_error("%s: path too long", p->name);
+	if (write_file(tmp, text) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (link(tmp, path) < 0)
+		ret = errno == EEXIST ? load_error("image %s already exists (remove it with '%s rmi "
+						   "%s')", p->name, PROG, p->name)
+				      : load_error("link %s to %s: %s", tmp, path, strerror(errno));
+	else
+		p->published = 1;
+	unlink(tmp);
+	return ret;
+}
+
+/* A failed load: the image files it published, then the layers it made. */
+static void undo(const struct store *s, const struct archive *a)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < a->n_images; i++)
+		if (a->images[i].published &&
+		    snprintf(path, sizeof(path), "%s/images/%s", s->lib, a->images[i].name) <
+			    (int)sizeof(path))
+			unlink(path);
+	for (size_t i = 0; i < a->n_blobs; i++)
+		if (a->blobs[i].layer_id[0] &&
+		    snprintf(path, sizeof(path), "%s/layers/%s", s->lib, a->blobs[i].layer_id) <
+			    (int)sizeof(path))
+			remove_tree(path);
+}
+
+static void release(struct archive *a)
+{
+	for (size_t i = 0; i < a->n_blobs; i++) {
+		if (a->blobs[i].lock >= 0)
+			close(a->blobs[i].lock);
+		free(a->blobs[i].path);
+	}
+	for (size_t i = 0; i < a->n_images; i++)
+		free(a->images[i].defaults);
+}
+
 /* The archive, unpacked beneath the store (never /tmp: layers can be large). */
-static int unpack(const struct store *s, const char *file, struct made *m)
+static int unpack(const struct store *s, const char *file, char staging[PATH_MAX])
 {
 	char id[65];
 
 	if (new_id(id) < 0 || make_dirs(s->lib, 0700) < 0 ||
-	    snprintf(m->staging, sizeof(m->staging), "%s/load-%.12s", s->lib, id) >=
-		    (int)sizeof(m->staging) ||
-	    make_dir(m->staging, 0700) < 0)
+	    snprintf(staging, PATH_MAX, "%s/load-%.12s", s->lib, id) >= PATH_MAX)
 		return -1;
-	return import_tar(strcmp(file, "-") ? file : "/dev/stdin", m->staging);
+	if (make_dir(staging, 0700) < 0) {
+		staging[0] = 0;
+		return -1;
+	}
+	return import_tar(strcmp(file, "-") ? file : "/dev/stdin", staging);
 }
 
 static int load(const struct store *s, const char *file, const char *name)
 {
-	static struct plan p;
-	struct defaults d = {0};
-	struct made m = {0};
+	static struct archive a;
 	char path[PATH_MAX + 16];
 	int ret = -1;
 
-	memset(&p, 0, sizeof(p));
+	memset(&a, 0, sizeof(a));
 	if (name && name_is_free(s, name) < 0)
 		return -1;
-	if (unpack(s, file, &m) < 0)
+	if (unpack(s, file, a.staging) < 0)
 		goto out;
-	snprintf(path, sizeof(path), "%s/manifest.json", m.staging);
-	if ((access(path, F_OK) == 0 ? plan_docker(m.staging, &p) : plan_oci(m.staging, &p)) < 0 ||
-	    read_config(m.staging, &p, &d) < 0 || verify_layers(m.staging, &p, &d) < 0)
+	snprintf(path, sizeof(path), "%s/manifest.json", a.staging);
+	if ((access(path, F_OK) == 0 ? plan_docker(a.staging, &a) : plan_oci(a.staging, &a)) < 0 ||
+	    name_images(s, &a, name) < 0 || verify_blobs(&a) < 0 || extract_layers(s, &a) < 0)
 		goto out;
-	if (name)
-		snprintf(p.name, sizeof(p.name), "%s", name);
-	if (!p.name[0])
-		snprintf(p.name, sizeof(p.name), "loaded-%.12s", p.config_digest[0] ? p.config_digest : "image");
-	if ((!name && name_is_free(s, p.name) < 0) || extract_layers(s, m.staging, &p, &m) < 0 ||
-	    write_image(s, &p, &m, &d) < 0)
-		goto out;
-	printf("Loaded image: %s\n", p.name);
+	for (size_t i = 0; i < a.n_images; i++)
+		if (publish(s, &a, i) < 0)
+			goto out;
+	for (size_t i = 0; i < a.n_images; i++)
+		printf("Loaded image: %s\n", a.images[i].name);
 	ret = 0;
 out:
 	if (ret < 0)
-		undo(s, &m);
-	if (m.staging[0])
-		remove_tree(m.staging);
-	json_free(d.json);
+		undo(s, &a);
+	release(&a);
+	if (a.staging[0])
+		remove_tree(a.staging);
 	return ret;
 }
 
@@ -570,7 +813,8 @@ int cmd_load(const struct store *s, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:i:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			printf("usage: %s load [-i FILE|-] [NAME]\n"
-			       "Load an image from a docker save or OCI archive (stdin by default).\n",
+			       "Load every image of a docker save or OCI archive (stdin by default);\n"
+			       "NAME renames an archive's only image.\n",
 			       PROG);
 			return 0;
 		}
