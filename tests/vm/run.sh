@@ -183,8 +183,10 @@ cp -a "$vm/rootfs" "$ird/mdk/build/rootfs"
 cp "$vm/$name" "$ird/mdk/bin/"
 if [ "$name" = minidock ]; then
 	ln -s minidock "$ird/mdk/bin/minidock-oci"
-	# the OCI face's terminal tests receive the pty master with it
+	# the OCI face's terminal tests receive the pty master with it; the
+	# seccomp agent answers the README's and the tests' notify profiles
 	${CC:-cc} "${cflags[@]}" -o "$ird/mdk/build/console-recv" tests/tools/console-recv.c
+	${CC:-cc} "${cflags[@]}" -o "$ird/mdk/build/seccomp-agent" tests/tools/seccomp-agent.c
 fi
 # where a README's commands look for them, from the repository root /mdk
 # (minidock's OCI face is the same binary under another name)
