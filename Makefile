@@ -199,7 +199,8 @@ check-valgrind: all rootfs
 
 # libFuzzer targets (clang -fsanitize=fuzzer) for the tar importer, the state
 # reader and the command-line parsers; seeds in tests/fuzz/corpus/. make fuzz
-# runs each FUZZ_TIME seconds (600), fuzz-ci 30; findings go to build/fuzz/.
+# runs each FUZZ_TIME seconds (600), fuzz-ci 30; findings go to build/fuzz/. A fuzzer's
+# scratch directory (/tmp/minidock-fuzz-T.*: libFuzzer gives no teardown) goes after it.
 FUZZ_TARGETS := tar state cli
 FUZZ_TIME ?= 600
 FUZZ_CC ?= clang
@@ -215,9 +216,13 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzz/corpus-$$t build/fuzz/findings-$$t; \
 		echo "== fuzz_$$t: $(FUZZ_TIME) s"; \
+		before=" $$(echo /tmp/minidock-fuzz-$$t.*) "; \
 		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -close_fd_mask=3 -print_final_stats=1 \
 			-artifact_prefix=build/fuzz/findings-$$t/ build/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
 			>build/fuzz/fuzz_$$t.log 2>&1; st=$$?; \
+		for d in /tmp/minidock-fuzz-$$t.*; do \
+			case $$before in *" $$d "*) ;; *) [ ! -d "$$d" ] || rm -rf "$$d" ;; esac; \
+		done; \
 		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/fuzz_$$t.log; \
 		[ $$st = 0 ] || { tail -n 40 build/fuzz/fuzz_$$t.log; exit 1; }; \
 	done
