@@ -141,15 +141,8 @@ zombies_in_ns() {
 	return 0
 }
 
-# wait_until SECONDS CMD...: run CMD until it succeeds, for at most SECONDS.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.02
-	done
-}
+# wait_until SECONDS CMD...
+source "${BASH_SOURCE[0]%/*}/wait.bash"
 
 # One line on stderr, naming the problem: the rule for every refusal.
 assert_one_line_error() {

@@ -95,15 +95,8 @@ memory_limit() {
 	fi
 }
 
-# wait_until SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
+# wait_until SECONDS COMMAND...
+source "${BASH_SOURCE[0]%/*}/../wait.bash"
 
 # run_basics ENGINE: ENGINE run --rm (a function taking podman/docker's arguments):
 # stdout and stderr apart, the exit code, -e, -w, -u, runc's not-found as 127,

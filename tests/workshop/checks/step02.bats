@@ -14,14 +14,7 @@ no_zombies() {
 	return 0
 }
 
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
+source "${BATS_TEST_DIRNAME}/../../wait.bash"
 
 @test "step02-starts: a command runs and its exit status comes back" {
 	readme "The idea"
