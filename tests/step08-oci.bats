@@ -645,23 +645,24 @@ pids_or_v2_cgroup() {
 	oci delete -f "$ID-b"
 	# paths that are not a namespace of the stated type: refused, nothing made
 	for wrong in "cgroup|/proc/$a/ns/net" "cgroup|$BUNDLE/config.json" "user|/proc/$a/ns/cgroup"; do
-		sed -e "s|{\"type\": \"cgroup\"}|{\"type\": \"${wrong%%|*}\", \"path\": \"${wrong#*|}\"}|" \
-			"$BUNDLE/config.json" >"$BUNDLE-b/config.json"
-		run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
-		[ "$status" -ne 0 ]
-		assert_one_line_error
-		[[ $stderr == *"not a namespace of that type"* ]]
-		[ ! -e "$OCIROOT/$ID-c" ]
+		refused_join "s|{\"type\": \"cgroup\"}|{\"type\": \"${wrong%%|*}\", \"path\": \"${wrong#*|}\"}|" \
+			"not a namespace of that type"
 	done
 	# and one type both new and joined
-	sed -e "s|{\"type\": \"cgroup\"}|&, {\"type\": \"cgroup\", \"path\": \"/proc/$a/ns/cgroup\"}|" \
-		"$BUNDLE/config.json" >"$BUNDLE-b/config.json"
+	refused_join "s|{\"type\": \"cgroup\"}|&, {\"type\": \"cgroup\", \"path\": \"/proc/$a/ns/cgroup\"}|" \
+		"both new and joined"
+	oci delete -f "$ID"
+}
+
+# refused_join SED WORDS: $BUNDLE's config changed by SED is refused by create,
+# in one line holding WORDS, and nothing of it is made.
+refused_join() {
+	sed -e "$1" "$BUNDLE/config.json" >"$BUNDLE-b/config.json"
 	run --separate-stderr oci create --bundle "$BUNDLE-b" "$ID-c"
 	[ "$status" -ne 0 ]
 	assert_one_line_error
-	[[ $stderr == *"both new and joined"* ]]
+	[[ $stderr == *"$2"* ]]
 	[ ! -e "$OCIROOT/$ID-c" ]
-	oci delete -f "$ID"
 }
 
 @test "oci: hooks run on the host with the state on stdin; a failing prestart fails create" {
